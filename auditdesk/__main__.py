@@ -1,0 +1,5 @@
+"""Allows ``python -m auditdesk``."""
+
+from auditdesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Queries and commands over a Session, one module per aggregate. Never commits."""

@@ -1,0 +1,60 @@
+"""Turn the database's refusals into domain errors a user can read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from auditdesk.domain.errors import AuditDeskError, LineageError, ValidationError
+
+CONSTRAINT_MESSAGES = {
+    "audit_engagement_tenant_id_code_key": ("code", "is already used by another engagement"),
+    "app_user_tenant_id_email_key": ("email", "is already used by another user"),
+    "app_user_db_login_key": ("db_login", "is already mapped to another user"),
+    "tenant_slug_key": ("slug", "is already used by another tenant"),
+    "observation_tenant_id_ref_key": ("ref", "is already used"),
+    "audit_engagement_period_order_check": ("period_end", "must not be before period start"),
+    "audit_engagement_planned_order_check": ("planned_end", "must not be before planned start"),
+    "observation_due_after_identified_check": ("due_date", "must not be before identified on"),
+    "observation_tenant_id_engagement_id_fkey": ("engagement_id", "no such engagement"),
+    "observation_tenant_id_owner_id_fkey": ("owner_id", "no such user in this tenant"),
+    "audit_engagement_tenant_id_lead_auditor_id_fkey": (
+        "lead_auditor_id",
+        "no such user in this tenant",
+    ),
+    "engagement_member_tenant_id_user_id_fkey": ("member_ids", "no such user in this tenant"),
+}
+
+
+def constraint_name(error: DBAPIError) -> str | None:
+    diag = getattr(getattr(error, "orig", None), "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+def primary_message(error: DBAPIError) -> str:
+    diag = getattr(getattr(error, "orig", None), "diag", None)
+    message = getattr(diag, "message_primary", None)
+    return message or str(getattr(error, "orig", error)).splitlines()[0]
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Raise a domain error for a constraint the database enforced."""
+    try:
+        yield
+    except IntegrityError as error:
+        name = constraint_name(error)
+        if name == "observation_lineage_check" or name == "observation_not_self_repeat_check":
+            raise LineageError(primary_message(error).capitalize() + ".") from error
+        if name == "observation_tenant_id_repeat_of_id_fkey":
+            raise LineageError(
+                "The earlier finding does not exist in this tenant."
+            ) from error
+        if name in CONSTRAINT_MESSAGES:
+            field, message = CONSTRAINT_MESSAGES[name]
+            raise ValidationError({field: message}) from error
+        raise AuditDeskError(
+            f"The database refused the change: {primary_message(error)}"
+        ) from error

@@ -1,0 +1,127 @@
+"""Tenants and their application users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from auditdesk.data.errors import translated_errors
+from auditdesk.db.models import TenantRow, UserRow
+from auditdesk.domain.enums import Role
+from auditdesk.domain.errors import NotFoundError, ValidationError
+from auditdesk.domain.records import Actor, Tenant, User
+
+
+def _tenant(row: TenantRow) -> Tenant:
+    return Tenant(id=row.id, slug=row.slug, name=row.name)
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        tenant_id=row.tenant_id,
+        id=row.id,
+        email=row.email,
+        display_name=row.display_name,
+        role=Role(row.role),
+        db_login=row.db_login,
+        active=row.active,
+    )
+
+
+def list_tenants(session: Session) -> list[Tenant]:
+    return [_tenant(r) for r in session.scalars(select(TenantRow).order_by(TenantRow.name))]
+
+
+def get_tenant_by_slug(session: Session, slug: str) -> Tenant:
+    row = session.scalar(select(TenantRow).where(TenantRow.slug == slug))
+    if row is None:
+        known = ", ".join(t.slug for t in list_tenants(session)) or "none"
+        raise NotFoundError(f"No tenant '{slug}' (known tenants: {known}).")
+    return _tenant(row)
+
+
+def create_tenant(session: Session, slug: str, name: str) -> Tenant:
+    slug = (slug or "").strip().lower()
+    problems = {}
+    if not slug or len(slug) > 40 or not all(c.isalnum() or c == "-" for c in slug):
+        problems["slug"] = "use 1 to 40 lowercase letters, digits and dashes"
+    if not (name or "").strip():
+        problems["name"] = "is required"
+    if problems:
+        raise ValidationError(problems)
+    with translated_errors():
+        row = TenantRow(slug=slug, name=name.strip())
+        session.add(row)
+        session.flush()
+    return _tenant(row)
+
+
+def create_user(
+    session: Session,
+    tenant_id: int,
+    email: str,
+    display_name: str,
+    role: Role | str = Role.AUDITOR,
+    db_login: str | None = None,
+) -> User:
+    from auditdesk.domain.drafts import validate_email
+
+    problems = {}
+    try:
+        email = validate_email(email)
+    except ValidationError as error:
+        problems.update(error.problems)
+    if not (display_name or "").strip():
+        problems["display_name"] = "is required"
+    try:
+        role = Role(role)
+    except ValueError:
+        problems["role"] = "must be one of auditor, manager, admin"
+    if problems:
+        raise ValidationError(problems)
+    with translated_errors():
+        row = UserRow(
+            tenant_id=tenant_id,
+            email=email,
+            display_name=display_name.strip(),
+            role=role.value,
+            db_login=db_login,
+        )
+        session.add(row)
+        session.flush()
+    return _user(row)
+
+
+def list_users(session: Session, tenant_id: int, *, active_only: bool = True) -> list[User]:
+    query = select(UserRow).where(UserRow.tenant_id == tenant_id)
+    if active_only:
+        query = query.where(UserRow.active)
+    return [_user(r) for r in session.scalars(query.order_by(UserRow.display_name))]
+
+
+def get_user(session: Session, tenant_id: int, user_id: int) -> User:
+    row = session.get(UserRow, (tenant_id, user_id))
+    if row is None:
+        raise NotFoundError(f"No user {user_id} in this tenant.")
+    return _user(row)
+
+
+def get_user_by_email(session: Session, tenant_id: int, email: str) -> User:
+    row = session.scalar(
+        select(UserRow).where(UserRow.tenant_id == tenant_id, UserRow.email == email.lower())
+    )
+    if row is None:
+        raise NotFoundError(f"No user with e-mail {email} in this tenant.")
+    return _user(row)
+
+
+def user_for_login(session: Session) -> User | None:
+    """The application user mapped to the current database login, if any."""
+    row = session.scalar(select(UserRow).where(UserRow.db_login == text("session_user")))
+    return _user(row) if row else None
+
+
+def actor_for(session: Session, tenant_id: int, user: User | None) -> Actor:
+    if user is None:
+        return Actor(tenant_id=tenant_id)
+    return Actor(tenant_id, user.id, user.role, user.display_name)

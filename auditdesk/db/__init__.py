@@ -1,0 +1,1 @@
+"""Engine, sessions, ORM models, the migrations runner and the embedded server."""

@@ -1,0 +1,84 @@
+"""Engines and sessions: one session (one transaction) per user action.
+
+Every connection runs in UTC so that dates derived from timestamps (``closed_at``)
+mean the same on every workstation. ``actor()`` tells the audit trigger which
+application user is acting, for the length of the current transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from auditdesk.domain.errors import ConnectionFailed
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Accept ``postgresql://`` or ``postgres://`` and use the psycopg 3 driver."""
+    parsed = make_url(str(url).replace("postgres://", "postgresql://", 1)) if isinstance(
+        url, str
+    ) else url
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if not parsed.drivername.startswith("postgresql"):
+        raise ConnectionFailed(f"Not a PostgreSQL URL: {parsed.render_as_string()}")
+    return parsed
+
+
+def masked(url: str | URL) -> str:
+    """The URL with any password replaced by ``***``."""
+    return normalise_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str | URL, *, pool_size: int = 5, application_name: str = "auditdesk") -> Engine:
+    return create_engine(
+        normalise_url(url),
+        pool_size=pool_size,
+        max_overflow=5,
+        pool_pre_ping=True,
+        connect_args={
+            "options": "-c timezone=UTC",
+            "application_name": application_name,
+            "connect_timeout": 10,
+        },
+    )
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def actor(session: Session, app_user_id: int | None) -> None:
+    """Record ``app_user_id`` as the acting user for the audit trail of this transaction."""
+    session.execute(
+        text("SELECT set_config('auditdesk.app_user_id', :value, true)"),
+        {"value": "" if app_user_id is None else str(app_user_id)},
+    )
+
+
+def check_connection(engine: Engine) -> str:
+    """Return the server version, or raise ``ConnectionFailed`` with the server's reason."""
+    try:
+        with engine.connect() as connection:
+            return str(connection.execute(text("SHOW server_version")).scalar_one())
+    except (OperationalError, DBAPIError) as error:
+        raise ConnectionFailed(describe_db_error(error)) from error
+
+
+def describe_db_error(error: BaseException) -> str:
+    """The server's own reason, in one line."""
+    original = getattr(error, "orig", None) or error
+    message = str(original).strip().splitlines()
+    return message[0] if message else type(original).__name__

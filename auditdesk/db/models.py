@@ -1,0 +1,328 @@
+"""ORM models: the schema of DESIGN.md "Data model".
+
+Every tenant-owned table keys on ``(tenant_id, id)``; references inside a tenant
+are composite foreign keys so that no row can point into another tenant. The
+schema is created by Alembic migrations only; these models are what
+``alembic check`` compares the migrations with.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
+
+def _in(column: str, values: list[str]) -> str:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({listed})"
+
+
+ROLES = ["auditor", "manager", "admin"]
+ENGAGEMENT_STATUSES = ["planned", "fieldwork", "reporting", "closed"]
+SEVERITIES = ["critical", "high", "medium", "low"]
+OBSERVATION_STATUSES = [
+    "draft",
+    "open",
+    "in_remediation",
+    "pending_validation",
+    "closed",
+    "risk_accepted",
+]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TenantRow(Base):
+    __tablename__ = "tenant"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    slug: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{0,39}$'", name="slug_format"),
+        CheckConstraint("char_length(btrim(name)) BETWEEN 1 AND 200", name="name_length"),
+    )
+
+
+class TenantCounterRow(Base):
+    """Per-tenant counters for human references (``OBS-000123``)."""
+
+    __tablename__ = "tenant_counter"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_value: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
+class UserRow(Base):
+    __tablename__ = "app_user"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity())
+    email: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text, server_default=text("'auditor'"))
+    db_login: Mapped[str | None] = mapped_column(Text, unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "email"),
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("email ~ '^[^@[:space:]]+@[^@[:space:]]+$'", name="email_format"),
+        CheckConstraint(
+            "char_length(btrim(display_name)) BETWEEN 1 AND 200", name="display_name_length"
+        ),
+    )
+
+
+class EngagementRow(Base):
+    __tablename__ = "audit_engagement"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity())
+    code: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    auditee: Mapped[str] = mapped_column(Text)
+    lead_auditor_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(Text, server_default=text("'planned'"))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    planned_start: Mapped[date | None] = mapped_column(Date)
+    planned_end: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "code"),
+        ForeignKeyConstraint(
+            ["tenant_id", "lead_auditor_id"],
+            ["app_user.tenant_id", "app_user.id"],
+            ondelete="SET NULL (lead_auditor_id)",
+        ),
+        CheckConstraint(_in("status", ENGAGEMENT_STATUSES), name="status"),
+        CheckConstraint("char_length(btrim(code)) BETWEEN 2 AND 32", name="code_length"),
+        CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="title_length"),
+        CheckConstraint("char_length(btrim(auditee)) BETWEEN 1 AND 120", name="auditee_length"),
+        CheckConstraint("period_end >= period_start", name="period_order"),
+        CheckConstraint("planned_end >= planned_start", name="planned_order"),
+        Index(None, "tenant_id", "status"),
+        Index(None, "tenant_id", "auditee"),
+        Index(None, "tenant_id", "planned_end"),
+        Index(None, "tenant_id", "title"),
+        Index(None, "tenant_id", "lead_auditor_id"),
+        Index(None, "tenant_id", "period_start"),
+    )
+
+
+class EngagementMemberRow(Base):
+    __tablename__ = "engagement_member"
+
+    tenant_id: Mapped[int] = mapped_column(BigInteger)
+    engagement_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "engagement_id", "user_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "engagement_id"],
+            ["audit_engagement.tenant_id", "audit_engagement.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "user_id"], ["app_user.tenant_id", "app_user.id"], ondelete="CASCADE"
+        ),
+        Index(None, "tenant_id", "user_id"),
+    )
+
+
+class ObservationRowModel(Base):
+    __tablename__ = "observation"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity())
+    ref: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    criteria: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    condition: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    cause: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    effect: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    recommendation: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    management_response: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    severity: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default=text("'draft'"))
+    owner_id: Mapped[int | None] = mapped_column(BigInteger)
+    identified_on: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    original_due_date: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    engagement_id: Mapped[int | None] = mapped_column(BigInteger)
+    repeat_of_id: Mapped[int | None] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "ref"),
+        ForeignKeyConstraint(
+            ["tenant_id", "owner_id"],
+            ["app_user.tenant_id", "app_user.id"],
+            ondelete="SET NULL (owner_id)",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "engagement_id"],
+            ["audit_engagement.tenant_id", "audit_engagement.id"],
+            ondelete="SET NULL (engagement_id)",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "repeat_of_id"],
+            ["observation.tenant_id", "observation.id"],
+            ondelete="SET NULL (repeat_of_id)",
+        ),
+        CheckConstraint(_in("severity", SEVERITIES), name="severity"),
+        CheckConstraint(_in("status", OBSERVATION_STATUSES), name="status"),
+        CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="title_length"),
+        CheckConstraint(
+            "greatest(char_length(criteria), char_length(condition), char_length(cause), "
+            "char_length(effect), char_length(recommendation), "
+            "char_length(management_response)) <= 10000",
+            name="text_length",
+        ),
+        CheckConstraint("repeat_of_id <> id", name="not_self_repeat"),
+        CheckConstraint("due_date >= identified_on", name="due_after_identified"),
+        CheckConstraint(
+            "original_due_date >= identified_on", name="original_due_after_identified"
+        ),
+        CheckConstraint(
+            "(status IN ('closed', 'risk_accepted')) = (closed_at IS NOT NULL)",
+            name="closed_at_matches_status",
+        ),
+        Index(None, "tenant_id", "identified_on"),
+        Index(None, "tenant_id", "due_date"),
+        Index(None, "tenant_id", "status"),
+        Index(None, "tenant_id", "severity"),
+        Index(None, "tenant_id", "title"),
+        Index(None, "tenant_id", "owner_id"),
+        Index(None, "tenant_id", "engagement_id"),
+        Index(None, "tenant_id", "repeat_of_id"),
+        Index(None, "tenant_id", "closed_at"),
+        Index(None, "tenant_id", "updated_at"),
+    )
+
+
+class SnapshotRow(Base):
+    __tablename__ = "dashboard_snapshot"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity())
+    snapshot_date: Mapped[date] = mapped_column(Date)
+    captured_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    source: Mapped[str] = mapped_column(Text, server_default=text("'captured'"))
+    metrics_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    total: Mapped[int] = mapped_column(Integer)
+    open_total: Mapped[int] = mapped_column(Integer)
+    open_critical: Mapped[int] = mapped_column(Integer)
+    open_high: Mapped[int] = mapped_column(Integer)
+    open_medium: Mapped[int] = mapped_column(Integer)
+    open_low: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[int] = mapped_column(Integer)
+    closed_total: Mapped[int] = mapped_column(Integer)
+    repeat_open: Mapped[int] = mapped_column(Integer)
+    compliance_rate: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "snapshot_date"),
+        CheckConstraint(_in("source", ["captured", "backfilled"]), name="source"),
+        CheckConstraint("compliance_rate BETWEEN 0 AND 1", name="compliance_range"),
+        CheckConstraint(
+            "open_total = open_critical + open_high + open_medium + open_low",
+            name="open_sum",
+        ),
+        CheckConstraint(
+            "least(total, open_total, overdue, closed_total, repeat_open) >= 0",
+            name="non_negative",
+        ),
+    )
+
+
+class AuditLogRow(Base):
+    """Written only by the ``audit_row_change`` trigger; never updated or deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    table_name: Mapped[str] = mapped_column(Text)
+    row_id: Mapped[int | None] = mapped_column(BigInteger)
+    tenant_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(Text)
+    old_values: Mapped[dict | None] = mapped_column(JSONB)
+    new_values: Mapped[dict | None] = mapped_column(JSONB)
+    changed_columns: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    db_login: Mapped[str] = mapped_column(Text, server_default=text("session_user"))
+    app_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("action", ["insert", "update", "delete"]), name="action"),
+        Index(None, "tenant_id", "table_name", "row_id", "changed_at"),
+        Index(None, "tenant_id", "changed_at"),
+    )
