@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('audit_log',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
     sa.Column('table_name', sa.Text(), nullable=False),
@@ -182,11 +182,11 @@ def upgrade() -> None:
     op.create_index(op.f('ix_observation_tenant_id_status'), 'observation', ['tenant_id', 'status'], unique=False)
     op.create_index(op.f('ix_observation_tenant_id_title'), 'observation', ['tenant_id', 'title'], unique=False)
     op.create_index(op.f('ix_observation_tenant_id_updated_at'), 'observation', ['tenant_id', 'updated_at'], unique=False)
-    
+
 
 
 def downgrade() -> None:
-    
+
     op.drop_index(op.f('ix_observation_tenant_id_updated_at'), table_name='observation')
     op.drop_index(op.f('ix_observation_tenant_id_title'), table_name='observation')
     op.drop_index(op.f('ix_observation_tenant_id_status'), table_name='observation')
@@ -214,4 +214,4 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_audit_log_tenant_id_table_name_row_id_changed_at'), table_name='audit_log')
     op.drop_index(op.f('ix_audit_log_tenant_id_changed_at'), table_name='audit_log')
     op.drop_table('audit_log')
-    
+
