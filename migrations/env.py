@@ -23,8 +23,8 @@ IGNORED_TABLES = {"alembic_version"}
 def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "table" and name in IGNORED_TABLES:
         return False
-    # Trigram search indexes are expressions the models cannot declare; 0002 owns them.
-    return not (type_ == "index" and reflected and name.startswith("trgm_"))
+    # Expression indexes (trigram search, severity rank) are owned by migrations, not models.
+    return not (type_ == "index" and reflected and name.startswith("expr_"))
 
 
 def _configure(connection) -> None:

@@ -147,7 +147,16 @@ END
 $$;
 """
 
+# These expressions must match auditdesk/data/expressions.py exactly, or the indexes go unused.
 SEARCH_EXPRESSION = "(ref || ' ' || title || ' ' || condition)"
+ENGAGEMENT_SEARCH_EXPRESSION = "(code || ' ' || title || ' ' || auditee)"
+SEVERITY_RANK = (
+    "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
+)
+STATUS_RANK = (
+    "CASE status WHEN 'draft' THEN 0 WHEN 'open' THEN 1 WHEN 'in_remediation' THEN 2 "
+    "WHEN 'pending_validation' THEN 3 WHEN 'closed' THEN 4 ELSE 5 END"
+)
 
 
 def upgrade() -> None:
@@ -176,18 +185,31 @@ def upgrade() -> None:
         "FOR EACH ROW EXECUTE FUNCTION observation_lineage_guard()"
     )
     op.execute(
-        f"CREATE INDEX trgm_observation_search ON observation "
+        f"CREATE INDEX expr_observation_search ON observation "
         f"USING gin ({SEARCH_EXPRESSION} gin_trgm_ops)"
     )
     op.execute(
-        "CREATE INDEX trgm_audit_engagement_search ON audit_engagement "
-        "USING gin ((code || ' ' || title || ' ' || auditee) gin_trgm_ops)"
+        f"CREATE INDEX expr_observation_severity_rank ON observation "
+        f"(tenant_id, ({SEVERITY_RANK}), id)"
+    )
+    op.execute(
+        f"CREATE INDEX expr_observation_status_rank ON observation "
+        f"(tenant_id, ({STATUS_RANK}), id)"
+    )
+    op.execute(
+        "CREATE INDEX expr_audit_engagement_search ON audit_engagement "
+        f"USING gin ({ENGAGEMENT_SEARCH_EXPRESSION} gin_trgm_ops)"
     )
 
 
 def downgrade() -> None:
-    op.execute("DROP INDEX IF EXISTS trgm_audit_engagement_search")
-    op.execute("DROP INDEX IF EXISTS trgm_observation_search")
+    for index in (
+        "expr_audit_engagement_search",
+        "expr_observation_status_rank",
+        "expr_observation_severity_rank",
+        "expr_observation_search",
+    ):
+        op.execute(f"DROP INDEX IF EXISTS {index}")
     op.execute("DROP TRIGGER IF EXISTS observation_lineage_guard ON observation")
     for table in ("observation", "audit_engagement"):
         op.execute(f"DROP TRIGGER IF EXISTS touch_{table} ON {table}")
