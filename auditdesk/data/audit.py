@@ -1,0 +1,121 @@
+"""Reading the audit trail written by the ``audit_row_change`` trigger (never writing it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from auditdesk.db.models import AuditLogRow, UserRow
+from auditdesk.domain.enums import AuditAction
+from auditdesk.domain.records import AuditEntry, FieldChange
+
+A = AuditLogRow
+
+# Bookkeeping columns that change with every save; the history shows what a person changed.
+HIDDEN_FIELDS = frozenset({"version", "updated_at", "created_at", "tenant_id", "id"})
+LABEL_FIELDS = ("ref", "code", "email", "slug", "snapshot_date")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    table_name: str | None = None
+    app_user_id: int | None = None
+    db_login: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    row_id: int | None = None
+
+
+def _entry(row: A, user_name: str | None) -> AuditEntry:
+    old, new = row.old_values or {}, row.new_values or {}
+    action = AuditAction(row.action)
+    if action is AuditAction.UPDATE:
+        fields = [c for c in (row.changed_columns or []) if c not in HIDDEN_FIELDS]
+        changes = tuple(FieldChange(f, old.get(f), new.get(f)) for f in fields)
+    elif action is AuditAction.INSERT:
+        changes = tuple(
+            FieldChange(f, None, v)
+            for f, v in sorted(new.items())
+            if f not in HIDDEN_FIELDS and v not in (None, "")
+        )
+    else:
+        changes = ()
+    values = new or old
+    label = next((str(values[k]) for k in LABEL_FIELDS if values.get(k)), str(row.row_id or ""))
+    if action is AuditAction.UPDATE:
+        summary = f"{label}: " + ", ".join(c.field for c in changes)
+    else:
+        summary = f"{label} {action.value}d"
+    return AuditEntry(
+        id=row.id,
+        table_name=row.table_name,
+        row_id=row.row_id,
+        action=action,
+        changed_at=row.changed_at,
+        db_login=row.db_login,
+        app_user_id=row.app_user_id,
+        user_name=user_name,
+        changes=changes,
+        summary=summary,
+    )
+
+
+def _query(tenant_id: int, flt: AuditFilter):
+    query = (
+        select(A, UserRow.display_name)
+        .outerjoin(UserRow, and_(UserRow.tenant_id == A.tenant_id, UserRow.id == A.app_user_id))
+        .where(A.tenant_id == tenant_id)
+    )
+    if flt.table_name:
+        query = query.where(A.table_name == flt.table_name)
+    if flt.row_id is not None:
+        query = query.where(A.row_id == flt.row_id)
+    if flt.app_user_id is not None:
+        query = query.where(A.app_user_id == flt.app_user_id)
+    if flt.db_login:
+        query = query.where(A.db_login == flt.db_login)
+    if flt.date_from:
+        query = query.where(A.changed_at >= datetime.combine(flt.date_from, time.min))
+    if flt.date_to:
+        query = query.where(
+            A.changed_at < datetime.combine(flt.date_to + timedelta(days=1), time.min)
+        )
+    return query
+
+
+def row_history(
+    session: Session, tenant_id: int, table_name: str, row_id: int, limit: int = 500
+) -> list[AuditEntry]:
+    """Every change of one row, newest first, with the fields changed from → to and who."""
+    return list_entries(
+        session, tenant_id, AuditFilter(table_name=table_name, row_id=row_id), limit=limit
+    )
+
+
+def list_entries(
+    session: Session,
+    tenant_id: int,
+    flt: AuditFilter = AuditFilter(),
+    *,
+    offset: int = 0,
+    limit: int = 200,
+) -> list[AuditEntry]:
+    query = _query(tenant_id, flt).order_by(A.changed_at.desc(), A.id.desc())
+    rows = session.execute(query.offset(offset).limit(limit)).all()
+    return [_entry(row, name) for row, name in rows]
+
+
+def count_entries(session: Session, tenant_id: int, flt: AuditFilter = AuditFilter()) -> int:
+    subquery = _query(tenant_id, flt).with_only_columns(A.id).subquery()
+    return int(session.execute(select(func.count()).select_from(subquery)).scalar_one())
+
+
+def audited_tables(session: Session, tenant_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(A.table_name).where(A.tenant_id == tenant_id).distinct().order_by(A.table_name)
+        )
+    )

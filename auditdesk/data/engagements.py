@@ -1,0 +1,366 @@
+"""Audit engagements: paged list with observation counts, create, update, delete,
+and "my engagements" with progress for a user (lead or member), each in one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from auditdesk.data.errors import translated_errors
+from auditdesk.data.expressions import ENGAGEMENT_SEARCH, RESOLVED_STATUSES, like_pattern
+from auditdesk.db.engine import actor as set_actor
+from auditdesk.db.models import (
+    EngagementMemberRow,
+    EngagementRow,
+    ObservationRowModel,
+    UserRow,
+)
+from auditdesk.domain.drafts import EngagementDraft
+from auditdesk.domain.enums import EngagementStatus
+from auditdesk.domain.errors import ConflictError, NotFoundError
+from auditdesk.domain.queries import EngagementFilter, EngagementSort
+from auditdesk.domain.records import Actor, Engagement, EngagementProgress
+
+E = EngagementRow
+O = ObservationRowModel
+Lead = aliased(UserRow, name="lead")
+
+STATUS_ORDER = {"fieldwork": 0, "reporting": 1, "planned": 2, "closed": 3}
+
+
+def _counts(today: date):
+    """Per-engagement observation counts (drafts excluded), as a LATERAL subquery."""
+    open_condition = O.status.not_in(RESOLVED_STATUSES)
+    return (
+        select(
+            func.count().label("total"),
+            func.count().filter(open_condition).label("open"),
+            func.count().filter(O.status == "closed").label("closed"),
+            func.count().filter(and_(open_condition, O.due_date < today)).label("overdue"),
+        )
+        .where(O.tenant_id == E.tenant_id, O.engagement_id == E.id, O.status != "draft")
+        .lateral("counts")
+    )
+
+
+def _sort_expression(sort: EngagementSort, counts):
+    from sqlalchemy import case
+
+    return {
+        EngagementSort.CODE: E.code,
+        EngagementSort.TITLE: E.title,
+        EngagementSort.AUDITEE: E.auditee,
+        EngagementSort.LEAD: Lead.display_name,
+        EngagementSort.STATUS: case(
+            *((E.status == name, rank) for name, rank in STATUS_ORDER.items()), else_=9
+        ),
+        EngagementSort.PERIOD: E.period_start,
+        EngagementSort.PLANNED_END: E.planned_end,
+        EngagementSort.TOTAL: counts.c.total,
+        EngagementSort.OPEN: counts.c.open,
+        EngagementSort.OVERDUE: counts.c.overdue,
+    }[EngagementSort(sort)]
+
+
+def _filtered(query: Select, tenant_id: int, flt: EngagementFilter) -> Select:
+    query = query.where(E.tenant_id == tenant_id)
+    if flt.statuses:
+        query = query.where(E.status.in_([EngagementStatus(s).value for s in flt.statuses]))
+    if flt.auditee:
+        query = query.where(E.auditee == flt.auditee)
+    if flt.text and flt.text.strip():
+        query = query.where(ENGAGEMENT_SEARCH.ilike(like_pattern(flt.text)))
+    return query
+
+
+def list_engagements(
+    session: Session,
+    tenant_id: int,
+    flt: EngagementFilter = EngagementFilter(),
+    sort: EngagementSort = EngagementSort.CODE,
+    descending: bool = False,
+    *,
+    offset: int = 0,
+    limit: int = 500,
+) -> list[Engagement]:
+    today = flt.today or date.today()
+    counts = _counts(today)
+    expression = _sort_expression(sort, counts)
+    query = (
+        select(E, Lead.display_name, counts.c.total, counts.c.open, counts.c.closed, counts.c.overdue)
+        .outerjoin(Lead, and_(Lead.tenant_id == E.tenant_id, Lead.id == E.lead_auditor_id))
+        .join(counts, true())
+    )
+    query = _filtered(query, tenant_id, flt)
+    order = expression.desc().nulls_last() if descending else expression.asc().nulls_last()
+    query = query.order_by(order, E.id.desc() if descending else E.id).offset(offset).limit(limit)
+    return [
+        _to_engagement(row, lead, total, open_, closed, overdue)
+        for row, lead, total, open_, closed, overdue in session.execute(query).all()
+    ]
+
+
+def count_engagements(
+    session: Session, tenant_id: int, flt: EngagementFilter = EngagementFilter()
+) -> int:
+    query = _filtered(select(func.count()).select_from(E), tenant_id, flt)
+    return int(session.execute(query).scalar_one())
+
+
+def list_auditees(session: Session, tenant_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(E.auditee).where(E.tenant_id == tenant_id).distinct().order_by(E.auditee)
+        )
+    )
+
+
+def _to_engagement(row: E, lead, total=0, open_=0, closed=0, overdue=0, members=()) -> Engagement:
+    return Engagement(
+        tenant_id=row.tenant_id,
+        id=row.id,
+        code=row.code,
+        title=row.title,
+        auditee=row.auditee,
+        lead_auditor_id=row.lead_auditor_id,
+        lead_auditor_name=lead,
+        status=EngagementStatus(row.status),
+        period_start=row.period_start,
+        period_end=row.period_end,
+        planned_start=row.planned_start,
+        planned_end=row.planned_end,
+        version=row.version,
+        member_ids=tuple(members),
+        total=total or 0,
+        open=open_ or 0,
+        closed=closed or 0,
+        overdue=overdue or 0,
+    )
+
+
+def get_engagement(
+    session: Session, tenant_id: int, engagement_id: int, today: date | None = None
+) -> Engagement:
+    counts = _counts(today or date.today())
+    found = session.execute(
+        select(E, Lead.display_name, counts.c.total, counts.c.open, counts.c.closed, counts.c.overdue)
+        .outerjoin(Lead, and_(Lead.tenant_id == E.tenant_id, Lead.id == E.lead_auditor_id))
+        .join(counts, true())
+        .where(E.tenant_id == tenant_id, E.id == engagement_id)
+    ).first()
+    if found is None:
+        raise NotFoundError(f"Engagement {engagement_id} does not exist (it may have been deleted).")
+    members = session.scalars(
+        select(EngagementMemberRow.user_id)
+        .where(
+            EngagementMemberRow.tenant_id == tenant_id,
+            EngagementMemberRow.engagement_id == engagement_id,
+        )
+        .order_by(EngagementMemberRow.user_id)
+    ).all()
+    return _to_engagement(*found, members=members)
+
+
+def get_by_code(session: Session, tenant_id: int, code: str) -> Engagement:
+    found = session.scalar(select(E.id).where(E.tenant_id == tenant_id, E.code == code.upper()))
+    if found is None:
+        raise NotFoundError(f"No engagement {code} in this tenant.")
+    return get_engagement(session, tenant_id, found)
+
+
+def _set_members(session: Session, tenant_id: int, engagement_id: int, member_ids) -> None:
+    wanted = set(member_ids)
+    current = set(
+        session.scalars(
+            select(EngagementMemberRow.user_id).where(
+                EngagementMemberRow.tenant_id == tenant_id,
+                EngagementMemberRow.engagement_id == engagement_id,
+            )
+        )
+    )
+    if current - wanted:
+        session.execute(
+            delete(EngagementMemberRow).where(
+                EngagementMemberRow.tenant_id == tenant_id,
+                EngagementMemberRow.engagement_id == engagement_id,
+                EngagementMemberRow.user_id.in_(current - wanted),
+            )
+        )
+    if wanted - current:
+        session.execute(
+            insert(EngagementMemberRow),
+            [
+                {"tenant_id": tenant_id, "engagement_id": engagement_id, "user_id": user_id}
+                for user_id in sorted(wanted - current)
+            ],
+        )
+
+
+def create_engagement(session: Session, actor: Actor, draft: EngagementDraft) -> Engagement:
+    draft = draft.validated()
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        row = E(
+            tenant_id=actor.tenant_id,
+            code=draft.code,
+            title=draft.title,
+            auditee=draft.auditee,
+            lead_auditor_id=draft.lead_auditor_id,
+            status=EngagementStatus(draft.status).value,
+            period_start=draft.period_start,
+            period_end=draft.period_end,
+            planned_start=draft.planned_start,
+            planned_end=draft.planned_end,
+        )
+        session.add(row)
+        session.flush()
+        _set_members(session, actor.tenant_id, row.id, draft.member_ids)
+        session.flush()
+    return get_engagement(session, actor.tenant_id, row.id)
+
+
+def update_engagement(
+    session: Session,
+    actor: Actor,
+    engagement_id: int,
+    draft: EngagementDraft,
+    expected_version: int | None,
+) -> Engagement:
+    draft = draft.validated()
+    row = session.scalar(
+        select(E).where(E.tenant_id == actor.tenant_id, E.id == engagement_id).with_for_update()
+    )
+    if row is None:
+        raise NotFoundError(f"Engagement {engagement_id} does not exist (it may have been deleted).")
+    if expected_version is not None and row.version != expected_version:
+        from auditdesk.data.observations import last_change
+
+        who, when = last_change(session, actor.tenant_id, "audit_engagement", row.id)
+        raise ConflictError(f"Engagement {row.code}", who, when, row.version)
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        row.code = draft.code
+        row.title = draft.title
+        row.auditee = draft.auditee
+        row.lead_auditor_id = draft.lead_auditor_id
+        row.status = EngagementStatus(draft.status).value
+        row.period_start = draft.period_start
+        row.period_end = draft.period_end
+        row.planned_start = draft.planned_start
+        row.planned_end = draft.planned_end
+        session.flush()
+        _set_members(session, actor.tenant_id, engagement_id, draft.member_ids)
+        session.flush()
+    session.expire(row)
+    return get_engagement(session, actor.tenant_id, engagement_id)
+
+
+@dataclass(frozen=True)
+class DeletedEngagement:
+    id: int
+    code: str
+    kept_observations: int
+
+
+def delete_engagement(session: Session, actor: Actor, engagement_id: int) -> DeletedEngagement:
+    """Delete an engagement; its observations are kept with no engagement (SET NULL)."""
+    row = session.scalar(
+        select(E).where(E.tenant_id == actor.tenant_id, E.id == engagement_id).with_for_update()
+    )
+    if row is None:
+        raise NotFoundError(f"Engagement {engagement_id} does not exist (it may have been deleted).")
+    kept = session.scalar(
+        select(func.count())
+        .select_from(O)
+        .where(O.tenant_id == actor.tenant_id, O.engagement_id == engagement_id)
+    )
+    set_actor(session, actor.user_id)
+    code = row.code
+    with translated_errors():
+        session.delete(row)
+        session.flush()
+    return DeletedEngagement(engagement_id, code, int(kept or 0))
+
+
+def my_engagements(
+    session: Session, tenant_id: int, user_id: int | None, today: date | None = None
+) -> list[EngagementProgress]:
+    """Engagements a user leads or works on (every engagement when ``user_id`` is None),
+    with observation counts, ordered by status then planned end — one query."""
+    today = today or date.today()
+    counts = _counts(today)
+    member = exists().where(
+        EngagementMemberRow.tenant_id == E.tenant_id,
+        EngagementMemberRow.engagement_id == E.id,
+        EngagementMemberRow.user_id == user_id,
+    )
+    from sqlalchemy import case
+
+    status_rank = case(*((E.status == name, rank) for name, rank in STATUS_ORDER.items()), else_=9)
+    query = (
+        select(
+            E.id,
+            E.code,
+            E.title,
+            E.auditee,
+            E.status,
+            E.planned_end,
+            counts.c.total,
+            counts.c.open,
+            counts.c.closed,
+            counts.c.overdue,
+        )
+        .join(counts, true())
+        .where(E.tenant_id == tenant_id)
+        .order_by(status_rank, E.planned_end.asc().nulls_last(), E.code)
+    )
+    if user_id is not None:
+        query = query.where(or_(E.lead_auditor_id == user_id, member))
+    return [
+        EngagementProgress(
+            id=r.id,
+            code=r.code,
+            title=r.title,
+            auditee=r.auditee,
+            status=EngagementStatus(r.status),
+            planned_end=r.planned_end,
+            total=r.total,
+            open=r.open,
+            closed=r.closed,
+            overdue=r.overdue,
+        )
+        for r in session.execute(query).all()
+    ]
+
+
+def draft_of(engagement: Engagement) -> EngagementDraft:
+    return EngagementDraft(
+        code=engagement.code,
+        title=engagement.title,
+        auditee=engagement.auditee,
+        status=engagement.status,
+        lead_auditor_id=engagement.lead_auditor_id,
+        period_start=engagement.period_start,
+        period_end=engagement.period_end,
+        planned_start=engagement.planned_start,
+        planned_end=engagement.planned_end,
+        member_ids=engagement.member_ids,
+    )
+
+
+def as_dict(engagement: Engagement) -> dict[str, Any]:
+    return {
+        "code": engagement.code,
+        "title": engagement.title,
+        "auditee": engagement.auditee,
+        "status": engagement.status.value,
+        "lead": engagement.lead_auditor_name,
+        "total": engagement.total,
+        "open": engagement.open,
+        "closed": engagement.closed,
+        "overdue": engagement.overdue,
+    }

@@ -1,0 +1,278 @@
+"""Repeat lineage: set and clear ``repeat_of``, and read ancestors, descendants and trees.
+
+Each read is one recursive query. The database's lineage guard (migration 0002)
+refuses self-links, cycles and links to later findings whatever the client sends;
+this module checks the same rules first to give a precise message.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from auditdesk.data.errors import translated_errors
+from auditdesk.data.observations import O, get_observation
+from auditdesk.db.engine import actor as set_actor
+from auditdesk.domain.enums import ObservationStatus, Severity
+from auditdesk.domain.errors import LineageError, NotFoundError
+from auditdesk.domain.records import Actor, LineageNode, LineageRoot, Observation
+
+_NODE_COLUMNS = """
+    o.id, o.ref, o.title, o.severity, o.status, o.identified_on, o.engagement_id,
+    e.code AS engagement_code, o.repeat_of_id
+"""
+
+
+def _node(row, depth: int, children: tuple[LineageNode, ...] = ()) -> LineageNode:
+    return LineageNode(
+        id=row.id,
+        ref=row.ref,
+        title=row.title,
+        severity=Severity(row.severity),
+        status=ObservationStatus(row.status),
+        identified_on=row.identified_on,
+        engagement_id=row.engagement_id,
+        engagement_code=row.engagement_code,
+        repeat_of_id=row.repeat_of_id,
+        depth=depth,
+        children=children,
+    )
+
+
+def ancestors(session: Session, tenant_id: int, observation_id: int) -> list[LineageNode]:
+    """The chain above an observation, from its direct original up to the root."""
+    rows = session.execute(
+        text(
+            f"""
+            WITH RECURSIVE up(id, repeat_of_id, step) AS (
+                SELECT id, repeat_of_id, 0 FROM observation
+                 WHERE tenant_id = :tenant AND id = :id
+              UNION ALL
+                SELECT o.id, o.repeat_of_id, up.step + 1 FROM observation o
+                  JOIN up ON o.tenant_id = :tenant AND o.id = up.repeat_of_id
+            )
+            SELECT {_NODE_COLUMNS}, up.step FROM up
+              JOIN observation o ON o.tenant_id = :tenant AND o.id = up.id
+              LEFT JOIN audit_engagement e
+                ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+             WHERE up.step > 0 ORDER BY up.step
+            """
+        ),
+        {"tenant": tenant_id, "id": observation_id},
+    ).all()
+    total = len(rows)
+    return [_node(r, total - r.step) for r in rows]
+
+
+def descendants(session: Session, tenant_id: int, observation_id: int) -> list[LineageNode]:
+    """Everything that repeats an observation, directly or through other repeats
+    (depth relative to the given observation, breadth-first)."""
+    rows = session.execute(
+        text(
+            f"""
+            WITH RECURSIVE down(id, step) AS (
+                SELECT id, 0 FROM observation WHERE tenant_id = :tenant AND id = :id
+              UNION ALL
+                SELECT o.id, down.step + 1 FROM observation o
+                  JOIN down ON o.tenant_id = :tenant AND o.repeat_of_id = down.id
+            )
+            SELECT {_NODE_COLUMNS}, down.step FROM down
+              JOIN observation o ON o.tenant_id = :tenant AND o.id = down.id
+              LEFT JOIN audit_engagement e
+                ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+             WHERE down.step > 0 ORDER BY down.step, o.identified_on, o.id
+            """
+        ),
+        {"tenant": tenant_id, "id": observation_id},
+    ).all()
+    return [_node(r, r.step) for r in rows]
+
+
+def tree(session: Session, tenant_id: int, observation_id: int) -> LineageNode:
+    """The whole tree containing an observation, from its root, in one recursive query."""
+    rows = session.execute(
+        text(
+            f"""
+            WITH RECURSIVE up(id, repeat_of_id) AS (
+                SELECT id, repeat_of_id FROM observation WHERE tenant_id = :tenant AND id = :id
+              UNION ALL
+                SELECT o.id, o.repeat_of_id FROM observation o
+                  JOIN up ON o.tenant_id = :tenant AND o.id = up.repeat_of_id
+            ),
+            root AS (SELECT id FROM up WHERE repeat_of_id IS NULL),
+            down(id, depth) AS (
+                SELECT id, 0 FROM root
+              UNION ALL
+                SELECT o.id, down.depth + 1 FROM observation o
+                  JOIN down ON o.tenant_id = :tenant AND o.repeat_of_id = down.id
+            )
+            SELECT {_NODE_COLUMNS}, down.depth FROM down
+              JOIN observation o ON o.tenant_id = :tenant AND o.id = down.id
+              LEFT JOIN audit_engagement e
+                ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+             ORDER BY down.depth, o.identified_on, o.id
+            """
+        ),
+        {"tenant": tenant_id, "id": observation_id},
+    ).all()
+    if not rows:
+        raise NotFoundError(f"Observation {observation_id} does not exist in this tenant.")
+    return _assemble(rows)
+
+
+def _assemble(rows) -> LineageNode:
+    children: dict[int | None, list] = {}
+    for row in rows:
+        children.setdefault(row.repeat_of_id, []).append(row)
+    root_row = rows[0]
+
+    # Built bottom-up without recursion so that a chain thousands deep cannot overflow.
+    built: dict[int, LineageNode] = {}
+    for row in sorted(rows, key=lambda r: r.depth, reverse=True):
+        kids = tuple(built.pop(child.id) for child in children.get(row.id, []))
+        built[row.id] = _node(row, row.depth, kids)
+    return built[root_row.id]
+
+
+def roots(
+    session: Session, tenant_id: int, *, limit: int = 100, offset: int = 0, min_size: int = 2
+) -> list[LineageRoot]:
+    """Originals that have repeats, largest tree first."""
+    rows = session.execute(
+        text(
+            """
+            WITH RECURSIVE down(root_id, id, depth) AS (
+                SELECT o.id, o.id, 0 FROM observation o
+                 WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NULL
+                   AND EXISTS (SELECT 1 FROM observation c
+                                WHERE c.tenant_id = o.tenant_id AND c.repeat_of_id = o.id)
+              UNION ALL
+                SELECT down.root_id, o.id, down.depth + 1 FROM observation o
+                  JOIN down ON o.tenant_id = :tenant AND o.repeat_of_id = down.id
+            ),
+            sized AS (
+                SELECT root_id, count(*) AS size, max(depth) AS max_depth
+                  FROM down GROUP BY root_id HAVING count(*) >= :min_size
+            )
+            SELECT o.id, o.ref, o.title, o.severity, o.status, s.size, s.max_depth
+              FROM sized s JOIN observation o ON o.tenant_id = :tenant AND o.id = s.root_id
+             ORDER BY s.size DESC, s.max_depth DESC, o.ref
+             LIMIT :limit OFFSET :offset
+            """
+        ),
+        {"tenant": tenant_id, "limit": limit, "offset": offset, "min_size": min_size},
+    ).all()
+    return [
+        LineageRoot(
+            id=r.id,
+            ref=r.ref,
+            title=r.title,
+            severity=Severity(r.severity),
+            status=ObservationStatus(r.status),
+            tree_size=r.size,
+            max_depth=r.max_depth,
+        )
+        for r in rows
+    ]
+
+
+def check_link(session: Session, tenant_id: int, later_id: int, earlier_id: int) -> None:
+    """Raise ``LineageError`` explaining why ``later`` may not repeat ``earlier``."""
+    later = session.execute(
+        select(O.id, O.ref, O.identified_on).where(O.tenant_id == tenant_id, O.id == later_id)
+    ).first()
+    if later is None:
+        raise NotFoundError(f"Observation {later_id} does not exist in this tenant.")
+    earlier = session.execute(
+        select(O.id, O.ref, O.identified_on).where(O.tenant_id == tenant_id, O.id == earlier_id)
+    ).first()
+    if earlier is None:
+        other_tenant = session.scalar(select(O.ref).where(O.id == earlier_id))
+        if other_tenant is not None:
+            raise LineageError(
+                f"{later.ref} cannot repeat a finding of another organisation."
+            )
+        raise NotFoundError(f"Observation {earlier_id} does not exist in this tenant.")
+    if later.id == earlier.id:
+        raise LineageError(f"{later.ref} cannot be a repeat of itself.")
+    if earlier.identified_on > later.identified_on:
+        raise LineageError(
+            f"{later.ref} (identified {later.identified_on:%Y-%m-%d}) cannot repeat "
+            f"{earlier.ref}, which was identified later ({earlier.identified_on:%Y-%m-%d})."
+        )
+    if any(node.id == later.id for node in ancestors(session, tenant_id, earlier.id)):
+        raise LineageError(
+            f"{later.ref} cannot repeat {earlier.ref}: {earlier.ref} already descends from "
+            f"{later.ref}, so the link would make a cycle."
+        )
+
+
+def set_repeat_of(
+    session: Session, actor: Actor, later_id: int, earlier_id: int | None
+) -> Observation:
+    """Link ``later`` as a repeat of ``earlier`` (or clear the link with ``None``)."""
+    if earlier_id is not None:
+        check_link(session, actor.tenant_id, later_id, earlier_id)
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        updated = session.execute(
+            text(
+                "UPDATE observation SET repeat_of_id = :earlier "
+                "WHERE tenant_id = :tenant AND id = :later RETURNING id"
+            ),
+            {"earlier": earlier_id, "tenant": actor.tenant_id, "later": later_id},
+        ).first()
+    if updated is None:
+        raise NotFoundError(f"Observation {later_id} does not exist in this tenant.")
+    return get_observation(session, actor.tenant_id, later_id)
+
+
+def candidates(
+    session: Session,
+    tenant_id: int,
+    later_id: int,
+    search: str = "",
+    limit: int = 50,
+) -> list[dict]:
+    """Earlier findings the given one may repeat: same auditee first, then the newest."""
+    from auditdesk.data.expressions import like_pattern
+
+    rows = session.execute(
+        text(
+            """
+            WITH RECURSIVE later AS (
+                SELECT o.id, o.identified_on, e.auditee FROM observation o
+                  LEFT JOIN audit_engagement e
+                    ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+                 WHERE o.tenant_id = :tenant AND o.id = :later
+            ),
+            below(id) AS (
+                SELECT id FROM later
+              UNION ALL
+                SELECT o.id FROM observation o
+                  JOIN below ON o.tenant_id = :tenant AND o.repeat_of_id = below.id
+            )
+            SELECT o.id, o.ref, o.title, o.severity, o.status, o.identified_on,
+                   e.code AS engagement_code, e.auditee,
+                   (e.auditee IS NOT DISTINCT FROM later.auditee) AS same_auditee
+              FROM observation o CROSS JOIN later
+              LEFT JOIN audit_engagement e
+                ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+             WHERE o.tenant_id = :tenant
+               AND o.identified_on <= later.identified_on
+               AND o.id NOT IN (SELECT id FROM below)
+               AND (NOT :searching OR (o.ref || ' ' || o.title || ' ' || o.condition)
+                    ILIKE :pattern)
+             ORDER BY same_auditee DESC, o.identified_on DESC, o.id DESC
+             LIMIT :limit
+            """
+        ),
+        {
+            "tenant": tenant_id,
+            "later": later_id,
+            "searching": bool(search.strip()),
+            "pattern": like_pattern(search),
+            "limit": limit,
+        },
+    ).mappings()
+    return [dict(r) for r in rows]

@@ -1,0 +1,504 @@
+"""Observations (findings): paged list queries, get, create, update, delete, status changes.
+
+List queries filter and sort in the database and page either by OFFSET or by a
+keyset cursor (the sort value and id of the last row seen), so that a tenant with
+a million observations is served one page at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from auditdesk.data.errors import translated_errors
+from auditdesk.data.expressions import (
+    OBSERVATION_SEARCH,
+    RESOLVED_STATUSES,
+    SEVERITY_RANK,
+    STATUS_RANK,
+    is_open,
+    like_pattern,
+)
+from auditdesk.db.engine import actor as set_actor
+from auditdesk.db.models import AuditLogRow, EngagementRow, ObservationRowModel, UserRow
+from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
+from auditdesk.domain.enums import ObservationStatus, Severity
+from auditdesk.domain.errors import ConflictError, NotFoundError
+from auditdesk.domain.queries import ObservationFilter, ObservationSort
+from auditdesk.domain.records import Actor, Observation, ObservationRow
+from auditdesk.domain.transitions import check_transition
+
+O = ObservationRowModel
+Owner = aliased(UserRow, name="owner")
+Earlier = aliased(ObservationRowModel, name="earlier")
+Eng = aliased(EngagementRow, name="engagement")
+
+REF_PREFIX = "OBS-"
+
+
+def format_ref(number: int) -> str:
+    return f"{REF_PREFIX}{number:06d}"
+
+
+def sort_expression(sort: ObservationSort) -> ColumnElement[Any]:
+    return {
+        ObservationSort.REF: O.ref,
+        ObservationSort.TITLE: O.title,
+        ObservationSort.ENGAGEMENT: Eng.code,
+        ObservationSort.SEVERITY: SEVERITY_RANK,
+        ObservationSort.STATUS: STATUS_RANK,
+        ObservationSort.OWNER: Owner.display_name,
+        ObservationSort.IDENTIFIED: O.identified_on,
+        ObservationSort.DUE: O.due_date,
+        ObservationSort.REPEAT_OF: Earlier.ref,
+        ObservationSort.RECURRENCE: _recurrence_expression(),
+    }[ObservationSort(sort)]
+
+
+def _recurrence_expression() -> ColumnElement[int]:
+    # Depth from the root, per row: a correlated recursive walk up the chain.
+    return text(
+        """(WITH RECURSIVE up(id, repeat_of_id, depth) AS (
+                SELECT observation.id, observation.repeat_of_id, 0
+              UNION ALL
+                SELECT o.id, o.repeat_of_id, up.depth + 1 FROM observation o
+                  JOIN up ON o.tenant_id = observation.tenant_id AND o.id = up.repeat_of_id
+            ) SELECT max(depth) FROM up)"""
+    )  # type: ignore[return-value]
+
+
+def sort_value(row: ObservationRow, sort: ObservationSort) -> Any:
+    """The value a row has in the given sort order (for a keyset cursor)."""
+    return {
+        ObservationSort.REF: row.ref,
+        ObservationSort.TITLE: row.title,
+        ObservationSort.ENGAGEMENT: row.engagement_code,
+        ObservationSort.SEVERITY: row.severity.rank,
+        ObservationSort.STATUS: list(ObservationStatus).index(row.status),
+        ObservationSort.OWNER: row.owner_name,
+        ObservationSort.IDENTIFIED: row.identified_on,
+        ObservationSort.DUE: row.due_date,
+        ObservationSort.REPEAT_OF: row.repeat_of_ref,
+        ObservationSort.RECURRENCE: row.recurrence,
+    }[ObservationSort(sort)]
+
+
+def _filtered(tenant_id: int, flt: ObservationFilter, base=None):
+    query = base if base is not None else select(O.id)
+    query = query.where(O.tenant_id == tenant_id)
+    today = flt.today or date.today()
+    if flt.engagement_id is not None:
+        query = query.where(O.engagement_id == flt.engagement_id)
+    if flt.severities:
+        query = query.where(O.severity.in_([Severity(s).value for s in flt.severities]))
+    if flt.statuses:
+        query = query.where(O.status.in_([ObservationStatus(s).value for s in flt.statuses]))
+    if flt.owner_id is not None:
+        query = query.where(O.owner_id == flt.owner_id)
+    if flt.overdue_only:
+        query = query.where(is_open(), O.due_date < today)
+    if flt.repeats_only:
+        query = query.where(O.repeat_of_id.is_not(None))
+    if flt.text and flt.text.strip():
+        query = query.where(OBSERVATION_SEARCH.ilike(like_pattern(flt.text)))
+    return query
+
+
+def _row_columns():
+    return (
+        O.id,
+        O.ref,
+        O.title,
+        O.engagement_id,
+        Eng.code.label("engagement_code"),
+        O.severity,
+        O.status,
+        O.owner_id,
+        Owner.display_name.label("owner_name"),
+        O.identified_on,
+        O.due_date,
+        O.repeat_of_id,
+        Earlier.ref.label("repeat_of_ref"),
+    )
+
+
+def _joined(query):
+    return (
+        query.outerjoin(Eng, and_(Eng.tenant_id == O.tenant_id, Eng.id == O.engagement_id))
+        .outerjoin(Owner, and_(Owner.tenant_id == O.tenant_id, Owner.id == O.owner_id))
+        .outerjoin(Earlier, and_(Earlier.tenant_id == O.tenant_id, Earlier.id == O.repeat_of_id))
+    )
+
+
+def _keyset_condition(expression, value, row_id: int, descending: bool):
+    """Rows strictly after (value, id) in the order ``expression ASC|DESC NULLS LAST|FIRST, id``."""
+    if descending:
+        # DESC sorts NULLs first: after a NULL come the remaining NULLs, then every value.
+        if value is None:
+            return or_(and_(expression.is_(None), O.id < row_id), expression.is_not(None))
+        return tuple_(expression, O.id) < tuple_(value, row_id)
+    if value is None:
+        return and_(expression.is_(None), O.id > row_id)
+    return or_(tuple_(expression, O.id) > tuple_(value, row_id), expression.is_(None))
+
+
+def list_observations(
+    session: Session,
+    tenant_id: int,
+    flt: ObservationFilter = ObservationFilter(),
+    sort: ObservationSort = ObservationSort.REF,
+    descending: bool = False,
+    *,
+    offset: int = 0,
+    limit: int = 200,
+    after: tuple[Any, int] | None = None,
+) -> list[ObservationRow]:
+    """One page of rows in the given order; ``after=(sort_value, id)`` continues a keyset walk."""
+    expression = sort_expression(sort)
+    query = _joined(_filtered(tenant_id, flt, select(*_row_columns())))
+    if after is not None:
+        query = query.where(_keyset_condition(expression, after[0], after[1], descending))
+    order = (expression.desc(), O.id.desc()) if descending else (expression.asc(), O.id.asc())
+    query = query.order_by(*order).offset(offset).limit(limit)
+    rows = session.execute(query).all()
+    depths = recurrence_counts(session, tenant_id, [r.id for r in rows if r.repeat_of_id])
+    today = flt.today or date.today()
+    return [_to_row(r, depths.get(r.id, 0), today) for r in rows]
+
+
+def count_observations(
+    session: Session, tenant_id: int, flt: ObservationFilter = ObservationFilter()
+) -> int:
+    query = _filtered(tenant_id, flt, select(func.count()).select_from(O))
+    return int(session.execute(query).scalar_one())
+
+
+def position_of(
+    session: Session,
+    tenant_id: int,
+    observation_id: int,
+    flt: ObservationFilter,
+    sort: ObservationSort,
+    descending: bool = False,
+) -> int | None:
+    """Zero-based row number of an observation in a filtered, sorted list (None if absent)."""
+    expression = sort_expression(sort)
+    target = _joined(
+        _filtered(tenant_id, flt, select(expression.label("v"), O.id))
+    ).where(O.id == observation_id)
+    found = session.execute(target).first()
+    if found is None:
+        return None
+    query = _joined(_filtered(tenant_id, flt, select(func.count())))
+    query = query.select_from(O).where(
+        _keyset_condition(expression, found.v, found.id, not descending)
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def recurrence_counts(session: Session, tenant_id: int, ids: Sequence[int]) -> dict[int, int]:
+    """Depth from the root (0 for an original) of each given observation, in one query."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        text(
+            """
+            WITH RECURSIVE up(start_id, id, repeat_of_id, depth) AS (
+                SELECT o.id, o.id, o.repeat_of_id, 0 FROM observation o
+                 WHERE o.tenant_id = :tenant AND o.id = ANY(:ids)
+              UNION ALL
+                SELECT up.start_id, o.id, o.repeat_of_id, up.depth + 1 FROM observation o
+                  JOIN up ON o.tenant_id = :tenant AND o.id = up.repeat_of_id
+            )
+            SELECT start_id, max(depth) FROM up GROUP BY start_id
+            """
+        ),
+        {"tenant": tenant_id, "ids": list(ids)},
+    ).all()
+    return {start: depth for start, depth in rows}
+
+
+def _to_row(r, recurrence: int, today: date) -> ObservationRow:
+    status = ObservationStatus(r.status)
+    overdue = (
+        status not in (ObservationStatus.DRAFT,)
+        and not status.is_resolved
+        and r.due_date is not None
+        and r.due_date < today
+    )
+    return ObservationRow(
+        id=r.id,
+        ref=r.ref,
+        title=r.title,
+        engagement_id=r.engagement_id,
+        engagement_code=r.engagement_code,
+        severity=Severity(r.severity),
+        status=status,
+        owner_id=r.owner_id,
+        owner_name=r.owner_name,
+        identified_on=r.identified_on,
+        due_date=r.due_date,
+        repeat_of_id=r.repeat_of_id,
+        repeat_of_ref=r.repeat_of_ref,
+        recurrence=recurrence,
+        overdue=overdue,
+    )
+
+
+def get_observation(session: Session, tenant_id: int, observation_id: int) -> Observation:
+    query = _joined(select(O, Eng.code, Owner.display_name, Earlier.ref)).where(
+        O.tenant_id == tenant_id, O.id == observation_id
+    )
+    found = session.execute(query).first()
+    if found is None:
+        raise NotFoundError(f"Observation {observation_id} does not exist (it may have been deleted).")
+    row, engagement_code, owner_name, earlier_ref = found
+    return _to_observation(row, engagement_code, owner_name, earlier_ref)
+
+
+def get_by_ref(session: Session, tenant_id: int, ref: str) -> Observation:
+    ref = ref.strip().upper()
+    found = session.scalar(select(O.id).where(O.tenant_id == tenant_id, O.ref == ref))
+    if found is None:
+        raise NotFoundError(f"No observation {ref} in this tenant.")
+    return get_observation(session, tenant_id, found)
+
+
+def _to_observation(row: O, engagement_code, owner_name, earlier_ref) -> Observation:
+    return Observation(
+        tenant_id=row.tenant_id,
+        id=row.id,
+        ref=row.ref,
+        title=row.title,
+        criteria=row.criteria,
+        condition=row.condition,
+        cause=row.cause,
+        effect=row.effect,
+        recommendation=row.recommendation,
+        management_response=row.management_response,
+        severity=Severity(row.severity),
+        status=ObservationStatus(row.status),
+        owner_id=row.owner_id,
+        owner_name=owner_name,
+        identified_on=row.identified_on,
+        due_date=row.due_date,
+        original_due_date=row.original_due_date,
+        closed_at=row.closed_at,
+        engagement_id=row.engagement_id,
+        engagement_code=engagement_code,
+        repeat_of_id=row.repeat_of_id,
+        repeat_of_ref=earlier_ref,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def draft_of(observation: Observation) -> ObservationDraft:
+    """An editable copy of a stored observation."""
+    return ObservationDraft(
+        title=observation.title,
+        severity=observation.severity,
+        identified_on=observation.identified_on,
+        engagement_id=observation.engagement_id,
+        status=observation.status,
+        owner_id=observation.owner_id,
+        due_date=observation.due_date,
+        original_due_date=observation.original_due_date,
+        repeat_of_id=observation.repeat_of_id,
+        **{name: getattr(observation, name) for name in LONG_TEXT_FIELDS},
+    )
+
+
+def next_ref(session: Session, tenant_id: int) -> str:
+    number = session.execute(
+        text(
+            """
+            INSERT INTO tenant_counter (tenant_id, name, last_value)
+            VALUES (:tenant, 'observation', 1)
+            ON CONFLICT (tenant_id, name)
+            DO UPDATE SET last_value = tenant_counter.last_value + 1
+            RETURNING last_value
+            """
+        ),
+        {"tenant": tenant_id},
+    ).scalar_one()
+    return format_ref(number)
+
+
+def _closed_at_for(status: ObservationStatus, previous: datetime | None) -> datetime | None:
+    if status.is_resolved:
+        return previous or datetime.now(UTC)
+    return None
+
+
+def create_observation(
+    session: Session, actor: Actor, draft: ObservationDraft, today: date | None = None
+) -> Observation:
+    """Validate, assign the next ref, and insert. Returns the stored observation."""
+    draft = draft.validated(today)
+    status = ObservationStatus(draft.status)
+    if status is ObservationStatus.RISK_ACCEPTED:
+        check_transition(ObservationStatus.OPEN, status, actor.role)
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        row = O(
+            tenant_id=actor.tenant_id,
+            ref=next_ref(session, actor.tenant_id),
+            title=draft.title,
+            severity=Severity(draft.severity).value,
+            status=status.value,
+            owner_id=draft.owner_id,
+            identified_on=draft.identified_on,
+            due_date=draft.due_date,
+            original_due_date=draft.original_due_date,
+            closed_at=_closed_at_for(status, None),
+            engagement_id=draft.engagement_id,
+            repeat_of_id=draft.repeat_of_id,
+            **{name: getattr(draft, name) for name in LONG_TEXT_FIELDS},
+        )
+        session.add(row)
+        session.flush()
+    return get_observation(session, actor.tenant_id, row.id)
+
+
+def last_change(session: Session, tenant_id: int, table: str, row_id: int):
+    """(who, when) of the latest audit entry for a row."""
+    found = session.execute(
+        select(
+            func.coalesce(UserRow.display_name, AuditLogRow.db_login), AuditLogRow.changed_at
+        )
+        .outerjoin(
+            UserRow,
+            and_(UserRow.tenant_id == AuditLogRow.tenant_id, UserRow.id == AuditLogRow.app_user_id),
+        )
+        .where(
+            AuditLogRow.tenant_id == tenant_id,
+            AuditLogRow.table_name == table,
+            AuditLogRow.row_id == row_id,
+        )
+        .order_by(AuditLogRow.changed_at.desc(), AuditLogRow.id.desc())
+        .limit(1)
+    ).first()
+    return (found[0], found[1]) if found else (None, None)
+
+
+def _locked(session: Session, tenant_id: int, observation_id: int) -> O:
+    row = session.scalar(
+        select(O).where(O.tenant_id == tenant_id, O.id == observation_id).with_for_update()
+    )
+    if row is None:
+        raise NotFoundError(
+            f"Observation {observation_id} does not exist (it may have been deleted)."
+        )
+    return row
+
+
+def _check_version(session: Session, row: O, expected_version: int | None) -> None:
+    if expected_version is not None and row.version != expected_version:
+        who, when = last_change(session, row.tenant_id, "observation", row.id)
+        raise ConflictError(f"Observation {row.ref}", who, when, row.version)
+
+
+def update_observation(
+    session: Session,
+    actor: Actor,
+    observation_id: int,
+    draft: ObservationDraft,
+    expected_version: int | None,
+    today: date | None = None,
+) -> Observation:
+    """Save every field of ``draft``. ``expected_version=None`` overwrites deliberately.
+
+    A stale ``expected_version`` raises ``ConflictError`` naming who saved last and when.
+    """
+    row = _locked(session, actor.tenant_id, observation_id)
+    _check_version(session, row, expected_version)
+    draft = replace(draft, original_due_date=draft.original_due_date or row.original_due_date)
+    draft = draft.validated(today or max(date.today(), row.identified_on))
+    new_status = ObservationStatus(draft.status)
+    check_transition(ObservationStatus(row.status), new_status, actor.role)
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        row.title = draft.title
+        row.severity = Severity(draft.severity).value
+        for name in LONG_TEXT_FIELDS:
+            setattr(row, name, getattr(draft, name))
+        row.owner_id = draft.owner_id
+        row.identified_on = draft.identified_on
+        row.due_date = draft.due_date
+        row.original_due_date = draft.original_due_date
+        row.engagement_id = draft.engagement_id
+        row.repeat_of_id = draft.repeat_of_id
+        if new_status.value != row.status:
+            row.closed_at = _closed_at_for(new_status, None)
+            row.status = new_status.value
+        session.flush()
+    session.expire(row)
+    return get_observation(session, actor.tenant_id, observation_id)
+
+
+def change_status(
+    session: Session,
+    actor: Actor,
+    observation_id: int,
+    status: ObservationStatus | str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Observation:
+    """Move to ``status`` if the rules allow; closing sets ``closed_at``, reopening clears it."""
+    status = ObservationStatus(status)
+    row = _locked(session, actor.tenant_id, observation_id)
+    _check_version(session, row, expected_version)
+    check_transition(ObservationStatus(row.status), status, actor.role)
+    if status.value == row.status:
+        return get_observation(session, actor.tenant_id, observation_id)
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        row.status = status.value
+        row.closed_at = (at or datetime.now(UTC)) if status.is_resolved else None
+        session.flush()
+    session.expire(row)
+    return get_observation(session, actor.tenant_id, observation_id)
+
+
+@dataclass(frozen=True)
+class DeletedObservation:
+    id: int
+    ref: str
+    detached_repeats: tuple[str, ...]
+
+
+def repeats_of(session: Session, tenant_id: int, observation_id: int) -> list[str]:
+    """Refs of the observations that directly repeat this one."""
+    return list(
+        session.scalars(
+            select(O.ref)
+            .where(O.tenant_id == tenant_id, O.repeat_of_id == observation_id)
+            .order_by(O.ref)
+        )
+    )
+
+
+def delete_observation(
+    session: Session, actor: Actor, observation_id: int, expected_version: int | None = None
+) -> DeletedObservation:
+    """Delete one observation; its repeats are kept and lose their link (ON DELETE SET NULL)."""
+    row = _locked(session, actor.tenant_id, observation_id)
+    _check_version(session, row, expected_version)
+    detached = tuple(repeats_of(session, actor.tenant_id, observation_id))
+    set_actor(session, actor.user_id)
+    ref = row.ref
+    with translated_errors():
+        session.delete(row)
+        session.flush()
+    return DeletedObservation(observation_id, ref, detached)
+
+
+def resolved_statuses() -> tuple[str, ...]:
+    return RESOLVED_STATUSES
