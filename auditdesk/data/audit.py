@@ -48,7 +48,7 @@ def _entry(row: A, user_name: str | None) -> AuditEntry:
     if action is AuditAction.UPDATE:
         summary = f"{label}: " + ", ".join(c.field for c in changes)
     else:
-        summary = f"{label} {action.value}d"
+        summary = f"{label} {'created' if action is AuditAction.INSERT else 'deleted'}"
     return AuditEntry(
         id=row.id,
         table_name=row.table_name,

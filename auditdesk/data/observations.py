@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
@@ -62,14 +62,15 @@ def sort_expression(sort: ObservationSort) -> ColumnElement[Any]:
 
 def _recurrence_expression() -> ColumnElement[int]:
     # Depth from the root, per row: a correlated recursive walk up the chain.
-    return text(
+    return literal_column(
         """(WITH RECURSIVE up(id, repeat_of_id, depth) AS (
                 SELECT observation.id, observation.repeat_of_id, 0
               UNION ALL
                 SELECT o.id, o.repeat_of_id, up.depth + 1 FROM observation o
                   JOIN up ON o.tenant_id = observation.tenant_id AND o.id = up.repeat_of_id
-            ) SELECT max(depth) FROM up)"""
-    )  # type: ignore[return-value]
+            ) SELECT max(depth) FROM up)""",
+        Integer,
+    )
 
 
 def sort_value(row: ObservationRow, sort: ObservationSort) -> Any:

@@ -1,0 +1,212 @@
+"""The dashboard metrics of DESIGN.md "Metrics", defined once.
+
+Every figure is a *counter* over the state of an observation: a condition on the
+state that does not depend on the day (``condition``), and the days on which the
+state counts — from the latest of some dates (``counts_from``: D >= each) until the
+earliest of others (``counts_until``: D < each; NULL means "no end"). All counters
+share the base rule: not ``draft`` and identified on or before D.
+
+From this one table this module writes the two SQL forms used by the pipeline:
+
+* ``point_sql``: the figures as of one date D, one aggregate query with a FILTER
+  per counter (capture, and the "bare aggregate" of the benchmark);
+* ``span_events_sql``: the same rules as day ranges ``[start, end)``, turned into
+  +1/-1 events whose running sum gives every day of a range in one pass (backfill).
+
+State columns (of a current row or of a row image from the audit trail):
+``tenant_id, status, severity, identified_on, due_date, closed_on, repeat_of_id``,
+where ``closed_on`` is the UTC date of ``closed_at`` (the resolution timestamp,
+set exactly when the status is ``closed`` or ``risk_accepted``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from auditdesk.domain.trends import Metrics
+
+METRICS_VERSION = 1
+
+RESOLVED = "('closed', 'risk_accepted')"
+BASE_CONDITION = "status <> 'draft'"
+BASE_FROM = "identified_on"
+# A finding stops being open on the day it was closed or risk-accepted.
+OPEN_UNTIL = f"CASE WHEN status IN {RESOLVED} THEN closed_on END"
+
+
+def utc_day(timestamp_sql: str) -> str:
+    """The UTC calendar date of a timestamptz expression, whatever the session time zone."""
+    return f"(({timestamp_sql}) AT TIME ZONE 'UTC')::date"
+
+
+@dataclass(frozen=True)
+class Counter:
+    name: str
+    condition: str  # on top of BASE_CONDITION
+    counts_from: tuple[str, ...] = ()  # on top of BASE_FROM; never NULL when condition holds
+    counts_until: tuple[str, ...] = ()  # NULL = no end
+
+
+SEVERITIES = ("critical", "high", "medium", "low")
+
+COUNTERS: tuple[Counter, ...] = (
+    Counter("total", "true"),
+    *(
+        Counter(f"open_{severity}", f"severity = '{severity}'", (), (OPEN_UNTIL,))
+        for severity in SEVERITIES
+    ),
+    Counter("overdue", "due_date IS NOT NULL", ("due_date + 1",), (OPEN_UNTIL,)),
+    Counter("closed_total", "status = 'closed'", ("closed_on",)),
+    Counter("repeat_open", "repeat_of_id IS NOT NULL", (), (OPEN_UNTIL,)),
+    # compliance = compliant_count / due_count, NULL when due_count = 0
+    Counter("due_count", "due_date IS NOT NULL", ("due_date",)),
+    Counter(
+        "compliant_count",
+        "due_date IS NOT NULL AND status = 'closed' AND closed_on <= due_date",
+        ("due_date",),
+    ),
+)
+COUNTER_NAMES = tuple(c.name for c in COUNTERS)
+
+# Columns of dashboard_snapshot, in order, as SQL over the counters.
+SNAPSHOT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("total", "{total}"),
+    ("open_total", "{open_critical} + {open_high} + {open_medium} + {open_low}"),
+    ("open_critical", "{open_critical}"),
+    ("open_high", "{open_high}"),
+    ("open_medium", "{open_medium}"),
+    ("open_low", "{open_low}"),
+    ("overdue", "{overdue}"),
+    ("closed_total", "{closed_total}"),
+    ("repeat_open", "{repeat_open}"),
+    (
+        "compliance_rate",
+        "round(({compliant_count})::numeric / nullif({due_count}, 0), 6)::numeric(7, 6)",
+    ),
+)
+METRIC_COLUMNS = tuple(name for name, _ in SNAPSHOT_COLUMNS)
+
+
+def snapshot_values_sql(counter_sql: dict[str, str]) -> list[str]:
+    """SQL for each dashboard_snapshot metric column, given SQL for each counter."""
+    wrapped = {name: f"({sql})" for name, sql in counter_sql.items()}
+    return [template.format(**wrapped) for _, template in SNAPSHOT_COLUMNS]
+
+
+def current_state_sql(where: str) -> str:
+    """State columns of the current observation rows matching ``where``."""
+    return (
+        "SELECT tenant_id, id, status, severity, identified_on, due_date, "
+        f"{utc_day('closed_at')} AS closed_on, repeat_of_id FROM observation WHERE {where}"
+    )
+
+
+def image_state_columns(image: str) -> str:
+    """State columns read from a jsonb row image of the audit trail."""
+    return (
+        f"{image} ->> 'status' AS status, {image} ->> 'severity' AS severity, "
+        f"({image} ->> 'identified_on')::date AS identified_on, "
+        f"({image} ->> 'due_date')::date AS due_date, "
+        f"{utc_day(f'({image} ->> {chr(39)}closed_at{chr(39)})::timestamptz')} AS closed_on, "
+        f"({image} ->> 'repeat_of_id')::bigint AS repeat_of_id"
+    )
+
+
+def point_sql(state_source: str, day: str = ":day") -> str:
+    """One aggregate query: every counter as of ``day`` over the rows of ``state_source``."""
+    filters = []
+    for counter in COUNTERS:
+        parts = [counter.condition]
+        parts += [f"{day} >= {bound}" for bound in counter.counts_from]
+        parts += [f"{day} < coalesce({bound}, 'infinity'::date)" for bound in counter.counts_until]
+        filters.append(f"count(*) FILTER (WHERE {' AND '.join(parts)}) AS {counter.name}")
+    return (
+        f"SELECT {', '.join(filters)} FROM ({state_source}) AS s "
+        f"WHERE {BASE_CONDITION} AND {day} >= {BASE_FROM}"
+    )
+
+
+def span_groups() -> list[tuple[tuple[str, ...], tuple[str, ...], list[Counter]]]:
+    """Counters grouped by identical day bounds: one span per group and state."""
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Counter]] = {}
+    for counter in COUNTERS:
+        groups.setdefault((counter.counts_from, counter.counts_until), []).append(counter)
+    return [(lower, upper, members) for (lower, upper), members in groups.items()]
+
+
+def span_events_sql(states: str, start: str = ":start", end: str = ":end") -> str:
+    """Per tenant and day, the change of every counter, for days ``start``..``end``.
+
+    ``states`` yields state columns plus ``valid_from`` / ``valid_until``: the state
+    holds at the end of days D with valid_from <= D < valid_until (NULL = unbounded).
+    A state counts for a counter on the days of the intersection of its validity with
+    the counter's rule; that span adds 1 on its first day and removes it on the day
+    after its last. Spans that began before ``start`` are moved to ``start``.
+    """
+    rows = []
+    for lower, upper, members in span_groups():
+        lowers = ("valid_from", BASE_FROM, *lower, start)
+        uppers = ("valid_until", *upper)
+        required = " AND ".join(f"({bound}) IS NOT NULL" for bound in (BASE_FROM, *lower))
+        span_start = f"CASE WHEN {required} THEN greatest({', '.join(lowers)}) END"
+        span_end = f"least({', '.join(uppers)})"
+        values = [
+            f"({c.condition})::int" if c in members else "0" for c in COUNTERS
+        ]
+        rows.append(f"({span_start}, {span_end}, {', '.join(values)})")
+    names = ", ".join(COUNTER_NAMES)
+    sums = ", ".join(f"sum(ev.sign * sp.{n})::int AS {n}" for n in COUNTER_NAMES)
+    any_counted = " + ".join(f"sp.{n}" for n in COUNTER_NAMES)
+    return f"""
+        SELECT st.tenant_id, ev.day, {sums}
+          FROM ({states}) AS st
+          CROSS JOIN LATERAL (VALUES {', '.join(rows)}) AS sp(s, e, {names})
+          CROSS JOIN LATERAL (VALUES (sp.s, 1), (sp.e, -1)) AS ev(day, sign)
+         WHERE st.{BASE_CONDITION}
+           AND sp.s IS NOT NULL AND (sp.e IS NULL OR sp.s < sp.e)
+           AND ev.day <= {end}
+           AND {any_counted} > 0
+         GROUP BY st.tenant_id, ev.day
+    """
+
+
+def metrics_from_counters(counts: dict[str, Any]) -> Metrics:
+    """Python twin of SNAPSHOT_COLUMNS, for figures read back as counters."""
+    severities = [int(counts[f"open_{s}"]) for s in SEVERITIES]
+    due = int(counts["due_count"])
+    rate = None
+    if due:
+        rate = float(
+            (Decimal(int(counts["compliant_count"])) / Decimal(due)).quantize(Decimal("0.000001"))
+        )
+    return Metrics(
+        total=int(counts["total"]),
+        open_total=sum(severities),
+        open_critical=severities[0],
+        open_high=severities[1],
+        open_medium=severities[2],
+        open_low=severities[3],
+        overdue=int(counts["overdue"]),
+        closed_total=int(counts["closed_total"]),
+        repeat_open=int(counts["repeat_open"]),
+        compliance_rate=rate,
+    )
+
+
+def metrics_from_row(row: Any) -> Metrics:
+    """Metrics from a row holding the dashboard_snapshot metric columns."""
+    rate = row.compliance_rate
+    return Metrics(
+        total=row.total,
+        open_total=row.open_total,
+        open_critical=row.open_critical,
+        open_high=row.open_high,
+        open_medium=row.open_medium,
+        open_low=row.open_low,
+        overdue=row.overdue,
+        closed_total=row.closed_total,
+        repeat_open=row.repeat_open,
+        compliance_rate=None if rate is None else float(rate),
+    )

@@ -1,0 +1,152 @@
+"""Records of the dashboard pipeline: metric figures, trend points, backfill results.
+
+Plain frozen dataclasses (no SQLAlchemy, no Qt) returned by ``auditdesk.data.snapshots``
+and ``auditdesk.services.snapshots``; the snapshot row itself is
+``auditdesk.domain.records.Snapshot``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+class Granularity(StrEnum):
+    """Trend bucket size; a bucket shows the last snapshot taken in it."""
+
+    DAY = "day"
+    WEEK = "week"  # ISO weeks, starting on Monday
+    MONTH = "month"
+
+
+class TrendKind(StrEnum):
+    SEVERITY = "severity"
+    COMPLIANCE = "compliance"
+    OVERDUE = "overdue"
+    REPEATS = "repeats"
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """The figures of DESIGN.md "Metrics" for one tenant as of the end of one date."""
+
+    total: int
+    open_total: int
+    open_critical: int
+    open_high: int
+    open_medium: int
+    open_low: int
+    overdue: int
+    closed_total: int
+    repeat_open: int
+    compliance_rate: float | None  # 0..1, None when nothing is due yet
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "open_total": self.open_total,
+            "open_critical": self.open_critical,
+            "open_high": self.open_high,
+            "open_medium": self.open_medium,
+            "open_low": self.open_low,
+            "overdue": self.overdue,
+            "closed_total": self.closed_total,
+            "repeat_open": self.repeat_open,
+            "compliance_rate": self.compliance_rate,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DatedMetrics:
+    """Metrics of one tenant as of one date (a computed, not necessarily stored, day)."""
+
+    tenant_id: int
+    snapshot_date: date
+    metrics: Metrics
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityPoint:
+    date: date
+    bucket: date
+    critical: int
+    high: int
+    medium: int
+    low: int
+    open_total: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "critical": self.critical,
+            "high": self.high,
+            "medium": self.medium,
+            "low": self.low,
+            "open_total": self.open_total,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CompliancePoint:
+    date: date
+    bucket: date
+    compliance_rate: float | None  # None is a gap in the chart, not zero
+
+    def as_json(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "compliance_rate": self.compliance_rate}
+
+
+@dataclass(frozen=True, slots=True)
+class OverduePoint:
+    date: date
+    bucket: date
+    overdue: int
+    open_total: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "overdue": self.overdue, "open_total": self.open_total}
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatPoint:
+    date: date
+    bucket: date
+    repeat_open: int
+    open_total: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "repeat_open": self.repeat_open,
+            "open_total": self.open_total,
+        }
+
+
+TrendPoint = SeverityPoint | CompliancePoint | OverduePoint | RepeatPoint
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillResult:
+    """What a backfill wrote: rows inserted or rebuilt, and captured days it left alone."""
+
+    start: date
+    end: date
+    tenant_ids: tuple[int, ...]
+    written: int
+    kept_captured: int
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "tenants": len(self.tenant_ids),
+            "days": self.days,
+            "written": self.written,
+            "kept_captured": self.kept_captured,
+        }

@@ -1,0 +1,50 @@
+"""Small builders for test data through the real data layer."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from itertools import count
+
+from auditdesk.data import engagements, observations, tenants
+from auditdesk.domain.drafts import EngagementDraft, ObservationDraft
+from auditdesk.domain.enums import Role
+from auditdesk.domain.records import Actor, Tenant, User
+
+_numbers = count(1)
+
+
+def tenant(session, slug: str | None = None) -> Tenant:
+    n = next(_numbers)
+    return tenants.create_tenant(session, slug or f"t{n}", f"Tenant {n}")
+
+
+def user(session, tenant_id: int, role: Role = Role.AUDITOR, name: str | None = None) -> User:
+    n = next(_numbers)
+    return tenants.create_user(
+        session, tenant_id, f"user{n}@example.org", name or f"User {n}", role
+    )
+
+
+def actor(t: Tenant, u: User | None = None) -> Actor:
+    if u is None:
+        return Actor(tenant_id=t.id)
+    return Actor(t.id, u.id, u.role, u.display_name)
+
+
+def engagement(session, who: Actor, **fields):
+    n = next(_numbers)
+    values = {"code": f"ENG-2026-{n:03d}", "title": f"Engagement {n}", "auditee": "Treasury"}
+    values.update(fields)
+    return engagements.create_engagement(session, who, EngagementDraft(**values))
+
+
+def observation(session, who: Actor, **fields):
+    n = next(_numbers)
+    values = {
+        "title": f"Finding {n}",
+        "severity": "medium",
+        "identified_on": date.today() - timedelta(days=30),
+        "condition": f"Condition text {n}",
+    }
+    values.update(fields)
+    return observations.create_observation(session, who, ObservationDraft(**values))
