@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "auditdesk.cli.observation_commands",
     "auditdesk.cli.snapshot_commands",
     "auditdesk.cli.report_commands",
+    "auditdesk.cli.selfcheck_commands",
     "auditdesk.cli.gui_commands",
 )
 

@@ -22,7 +22,6 @@ set exactly when the status is ``closed`` or ``risk_accepted``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from auditdesk.domain.trends import Metrics
@@ -170,29 +169,6 @@ def span_events_sql(states: str, start: str = ":start", end: str = ":end") -> st
            AND {any_counted} > 0
          GROUP BY st.tenant_id, ev.day
     """
-
-
-def metrics_from_counters(counts: dict[str, Any]) -> Metrics:
-    """Python twin of SNAPSHOT_COLUMNS, for figures read back as counters."""
-    severities = [int(counts[f"open_{s}"]) for s in SEVERITIES]
-    due = int(counts["due_count"])
-    rate = None
-    if due:
-        rate = float(
-            (Decimal(int(counts["compliant_count"])) / Decimal(due)).quantize(Decimal("0.000001"))
-        )
-    return Metrics(
-        total=int(counts["total"]),
-        open_total=sum(severities),
-        open_critical=severities[0],
-        open_high=severities[1],
-        open_medium=severities[2],
-        open_low=severities[3],
-        overdue=int(counts["overdue"]),
-        closed_total=int(counts["closed_total"]),
-        repeat_open=int(counts["repeat_open"]),
-        compliance_rate=rate,
-    )
 
 
 def metrics_from_row(row: Any) -> Metrics:

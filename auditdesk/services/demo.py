@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, text
+from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.db.models import (
@@ -724,7 +724,7 @@ def _insert_observations(
         text("SELECT pg_get_serial_sequence('observation', 'id')")
     ).scalar_one()
     base = connection.execute(
-        text("SELECT greatest(nextval(:seq) - 1, (SELECT coalesce(max(id), 0) FROM observation))"),
+        text("SELECT greatest(nextval(CAST(:seq AS regclass)) - 1, (SELECT coalesce(max(id), 0) FROM observation))"),
         {"seq": sequence},
     ).scalar_one()
     bulk = count > BULK_THRESHOLD
@@ -749,15 +749,12 @@ def _insert_observations(
         "recommendations": list(RECOMMENDATION_TEMPLATES),
         "responses": list(RESPONSE_TEMPLATES),
     }
-    statement = text(_INSERT_SQL).bindparams(
-        *(bindparam(name) for name in params)
-    )
-    inserted = connection.execute(statement, params).rowcount
+    inserted = connection.execute(text(_INSERT_SQL), params).rowcount
     if bulk:
         connection.execute(text("ALTER TABLE observation ENABLE TRIGGER USER"))
     if inserted != count:
         raise AuditDeskError(f"Demo data: expected {count} observations, inserted {inserted}.")
-    connection.execute(text("SELECT setval(:seq, :last)"), {"seq": sequence, "last": base + count})
+    connection.execute(text("SELECT setval(CAST(:seq AS regclass), :last)"), {"seq": sequence, "last": base + count})
     connection.execute(
         insert(TenantCounterRow).values(tenant_id=tenant_id, name="observation", last_value=count)
     )

@@ -16,6 +16,9 @@ class AppContext(QObject):
     # table name ("observation", "audit_engagement", "dashboard_snapshot", ...), ids (tuple)
     data_changed = Signal(str, object)
     status_message = Signal(str)
+    # Ask the main window to show a view: ("observations", {"engagement_id": 7}),
+    # ("lineage", {"observation_id": 42}), ("editor", {"observation_id": 42}), ...
+    navigate = Signal(str, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
