@@ -636,17 +636,17 @@ FROM (
                                    AS is_draft,
                                max(e.start_day + floor(m.r_day * (e.window_end - e.start_day + 1))::int)
                                    OVER (PARTITION BY m.family ORDER BY m.k) AS identified_on,
-                               CAST(:owners AS bigint[])[1 + floor(m.r_owner * :n_owners)::int]
+                               (CAST(:owners AS bigint[]))[1 + floor(m.r_owner * :n_owners)::int]
                                    AS owner_id,
-                               CAST(:auditee_names AS text[])[m.auditee] AS auditee_name,
-                               CAST(:systems AS text[])[m.auditee] AS system,
-                               CAST(:processes AS text[])[(m.auditee - 1) * 3 + m.process_ix]
+                               (CAST(:auditee_names AS text[]))[m.auditee] AS auditee_name,
+                               (CAST(:systems AS text[]))[m.auditee] AS system,
+                               (CAST(:processes AS text[]))[(m.auditee - 1) * 3 + m.process_ix]
                                    AS process
                         FROM demo_member AS m
                         JOIN demo_engagement AS e
                           ON e.auditee = m.auditee
                          AND e.seq = least(m.root_seq + m.k - 1,
-                                           CAST(:started AS int[])[m.auditee])
+                                           (CAST(:started AS int[]))[m.auditee])
                     ) AS a
                 ) AS b
             ) AS c
