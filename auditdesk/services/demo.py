@@ -48,6 +48,9 @@ from auditdesk.db.models import (
 )
 from auditdesk.domain.errors import AuditDeskError, ValidationError
 
+MAX_ENGAGEMENTS = 8_000
+"""Engagements grow with ``--observations`` (one per 100 findings) up to this many."""
+
 BULK_THRESHOLD = 50_000
 """Above this many observations for one tenant, observation triggers are paused."""
 
@@ -323,7 +326,7 @@ def _load(
         TENANTS
     ):
         count = observations if (index == 0 and observations is not None) else default_obs
-        engagements = max(default_eng, count // 80)
+        engagements = min(max(default_eng, count // 100), MAX_ENGAGEMENTS)
         rng = random.Random(f"auditdesk-demo:{seed}:{slug}")
         report(f"{name}: users and {engagements:,} engagements")
         tenant_id = connection.execute(
@@ -423,23 +426,33 @@ def _insert_engagements(
     """Engagements per auditee, spaced without overlap from three years ago to a few
     months ahead; statuses follow the dates."""
     weights = [a.weight + rng.random() for a in auditees]
-    counts = [max(1, round(total * w / sum(weights))) for w in weights]
-    while sum(counts) > total and max(counts) > 1:
+    counts = [max(2, round(total * w / sum(weights))) for w in weights]
+    while sum(counts) > total and max(counts) > 2:
         counts[counts.index(max(counts))] -= 1
     while sum(counts) < total:
         counts[rng.randrange(len(counts))] += 1
     span_start = today - timedelta(days=3 * 365)
-    span_days = 3 * 365 + 150
+    span_days = 3 * 365 + 180
+    # A few auditees are in fieldwork today: their cycle is phased to start just before.
+    in_fieldwork = set(rng.sample(range(len(auditees)), max(2, len(auditees) // 6)))
     leads = [u.id for u in users if u.role in ("auditor", "manager")]
     auditors = [u.id for u in users if u.role == "auditor"]
     drafts = []
     for a_index, (auditee, count) in enumerate(zip(auditees, counts, strict=True), start=1):
         slot = span_days / count
-        for seq in range(1, count + 1):
-            offset = (seq - 1) * slot + rng.random() * slot * 0.25
-            start = span_start + timedelta(days=int(offset))
-            duration = max(0, int(min(slot * 0.6, rng.randint(20, 60))))
+        if a_index - 1 in in_fieldwork:
+            phase = ((today - span_start).days - rng.randint(5, 25)) % slot
+        else:
+            phase = rng.random() * slot
+        starts = [
+            span_start + timedelta(days=int(phase + i * slot + rng.random() * slot * 0.1))
+            for i in range(count)
+        ]
+        for seq, start in enumerate(starts, start=1):
+            duration = int(min(slot * 0.6, rng.randint(30, 70)))
             end = start + timedelta(days=duration)
+            if seq < count:
+                end = min(end, starts[seq])  # engagements of one auditee never overlap
             process = rng.choice(auditee.processes)
             focus = rng.choice(ENGAGEMENT_FOCUS)
             period_end = start - timedelta(days=1)
@@ -634,8 +647,13 @@ FROM (
                                     ELSE 'low' END AS severity,
                                e.status IN ('fieldwork', 'reporting') AND m.r_draft < 0.4
                                    AS is_draft,
-                               max(e.start_day + floor(m.r_day * (e.window_end - e.start_day + 1))::int)
-                                   OVER (PARTITION BY m.family ORDER BY m.k) AS identified_on,
+                               -- strictly after the finding it repeats, where the
+                               -- engagement's window leaves room
+                               least(e.window_end,
+                                     max(e.start_day - m.k
+                                         + floor(m.r_day * (e.window_end - e.start_day + 1))::int)
+                                         OVER (PARTITION BY m.family ORDER BY m.k) + m.k)
+                                   AS identified_on,
                                (CAST(:owners AS bigint[]))[1 + floor(m.r_owner * :n_owners)::int]
                                    AS owner_id,
                                (CAST(:auditee_names AS text[]))[m.auditee] AS auditee_name,
