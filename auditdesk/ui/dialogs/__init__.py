@@ -1,0 +1,1 @@
+"""Dialogs: connection, engagement editor."""

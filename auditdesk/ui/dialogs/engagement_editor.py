@@ -1,0 +1,276 @@
+"""Create or edit an engagement; the domain's validation messages appear beside the fields.
+
+The draft is validated locally first (pure domain rules, no database); the save runs
+through the worker, where the database may still refuse (a duplicate code), and that
+refusal is shown beside its field too. A save that loses a race offers Reload or
+Overwrite explicitly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from auditdesk.domain.drafts import EngagementDraft
+from auditdesk.domain.enums import EngagementStatus
+from auditdesk.domain.errors import ConflictError, ValidationError
+from auditdesk.domain.records import Engagement
+from auditdesk.ui.context import AppContext
+from auditdesk.ui.widgets import describe_error
+
+_NO_DATE = QDate(1900, 1, 1)
+
+FIELD_LABELS = {
+    "code": "Code",
+    "title": "Title",
+    "auditee": "Auditee",
+    "status": "Status",
+    "lead_auditor_id": "Lead auditor",
+    "period_start": "Period start",
+    "period_end": "Period end",
+    "planned_start": "Planned start",
+    "planned_end": "Planned end",
+}
+
+
+class OptionalDateEdit(QDateEdit):
+    """A date edit whose lowest value means "no date" (shown as a dash)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("yyyy-MM-dd")
+        self.setMinimumDate(_NO_DATE)
+        self.setSpecialValueText("—")
+        self.setDate(_NO_DATE)
+
+    def value(self) -> date | None:
+        current = self.date()
+        return None if current == _NO_DATE else current.toPython()
+
+    def set_value(self, value: date | None) -> None:
+        self.setDate(QDate(value) if value else _NO_DATE)
+
+
+class EngagementEditor(QDialog):
+    saved = Signal(object)  # Engagement
+
+    def __init__(self, context: AppContext, engagement: Engagement | None = None, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.engagement = engagement
+        self.setWindowTitle(f"Edit engagement {engagement.code}" if engagement else "New engagement")
+        self.setMinimumWidth(520)
+
+        self.code = QLineEdit(self)
+        self.code.setPlaceholderText("ENG-2026-014")
+        self.title_edit = QLineEdit(self)
+        self.auditee = QComboBox(self)
+        self.auditee.setEditable(True)
+        self.auditee.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.status = QComboBox(self)
+        for status in EngagementStatus:
+            self.status.addItem(status.label, status)
+        self.lead = QComboBox(self)
+        self.lead.addItem("— none —", None)
+        self.period_start = OptionalDateEdit(self)
+        self.period_end = OptionalDateEdit(self)
+        self.planned_start = OptionalDateEdit(self)
+        self.planned_end = OptionalDateEdit(self)
+        self.inputs: dict[str, QWidget] = {
+            "code": self.code,
+            "title": self.title_edit,
+            "auditee": self.auditee,
+            "status": self.status,
+            "lead_auditor_id": self.lead,
+            "period_start": self.period_start,
+            "period_end": self.period_end,
+            "planned_start": self.planned_start,
+            "planned_end": self.planned_end,
+        }
+        self.errors: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        for name, widget in self.inputs.items():
+            holder = QWidget(self)
+            column = QVBoxLayout(holder)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(widget)
+            error = QLabel("", holder)
+            error.setObjectName("fieldError")
+            error.setWordWrap(True)
+            error.hide()
+            column.addWidget(error)
+            self.errors[name] = error
+            form.addRow(FIELD_LABELS[name] + ":", holder)
+
+        self.general_error = QLabel("", self)
+        self.general_error.setObjectName("fieldError")
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.buttons)
+
+        if engagement is not None:
+            self._fill(engagement)
+        self._load_choices()
+
+    # -- loading ---------------------------------------------------------------------------
+    def _fill(self, engagement: Engagement) -> None:
+        self.code.setText(engagement.code)
+        self.title_edit.setText(engagement.title)
+        self.auditee.setEditText(engagement.auditee)
+        self.status.setCurrentIndex(self.status.findData(engagement.status))
+        self.period_start.set_value(engagement.period_start)
+        self.period_end.set_value(engagement.period_end)
+        self.planned_start.set_value(engagement.planned_start)
+        self.planned_end.set_value(engagement.planned_end)
+
+    def _load_choices(self) -> None:
+        tenant_id = self.context.tenant_id
+
+        def job(session):
+            from auditdesk.data.engagements import list_auditees
+            from auditdesk.data.tenants import list_users
+
+            return list_auditees(session, tenant_id), list_users(session, tenant_id)
+
+        self.context.worker.submit(job, self._choices_loaded)
+
+    def _choices_loaded(self, result) -> None:
+        auditees, users = result
+        text = self.auditee.currentText()
+        self.auditee.clear()
+        self.auditee.addItems(auditees)
+        self.auditee.setEditText(text)
+        wanted = self.engagement.lead_auditor_id if self.engagement else None
+        for user in users:
+            self.lead.addItem(f"{user.display_name} ({user.role.value})", user.id)
+        if wanted is not None:
+            index = self.lead.findData(wanted)
+            if index < 0:
+                self.lead.addItem(self.engagement.lead_auditor_name or f"User {wanted}", wanted)
+                index = self.lead.count() - 1
+            self.lead.setCurrentIndex(index)
+        self.choices_loaded = True
+
+    # -- saving ----------------------------------------------------------------------------
+    def draft(self) -> EngagementDraft:
+        return EngagementDraft(
+            code=self.code.text(),
+            title=self.title_edit.text(),
+            auditee=self.auditee.currentText(),
+            status=self.status.currentData(),
+            lead_auditor_id=self.lead.currentData(),
+            period_start=self.period_start.value(),
+            period_end=self.period_end.value(),
+            planned_start=self.planned_start.value(),
+            planned_end=self.planned_end.value(),
+            member_ids=self.engagement.member_ids if self.engagement else (),
+        )
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        other = []
+        for name, label in self.errors.items():
+            message = problems.get(name)
+            label.setText(f"{FIELD_LABELS[name]} {message}" if message else "")
+            label.setVisible(bool(message))
+            widget = self.inputs[name]
+            widget.setProperty("invalid", bool(message))
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+        for name, message in problems.items():
+            if name not in self.errors:
+                other.append(f"{name.replace('_', ' ').capitalize()} {message}")
+        self.general_error.setText("\n".join(other))
+        self.general_error.setVisible(bool(other))
+        first = next((self.inputs[n] for n in self.inputs if n in problems), None)
+        if first is not None:
+            first.setFocus()
+
+    def save(self, overwrite: bool = False) -> None:
+        try:
+            draft = self.draft().validated()
+        except ValidationError as error:
+            self.show_problems(error.problems)
+            return
+        self.show_problems({})
+        actor = self.context.actor
+        existing = self.engagement
+        expected = None if (overwrite or existing is None) else existing.version
+
+        def job(session):
+            from auditdesk.data.engagements import create_engagement, update_engagement
+
+            if existing is None:
+                return create_engagement(session, actor, draft)
+            return update_engagement(session, actor, existing.id, draft, expected)
+
+        self.buttons.setEnabled(False)
+        self.context.worker.submit(job, self._save_done, self._save_failed)
+
+    def _save_done(self, engagement: Engagement) -> None:
+        self.buttons.setEnabled(True)
+        self.engagement = engagement
+        self.saved.emit(engagement)
+        self.accept()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(error, ValidationError):
+            self.show_problems(error.problems)
+        elif isinstance(error, ConflictError):
+            self._conflict(error)
+        else:
+            self.general_error.setText(describe_error(error))
+            self.general_error.show()
+
+    def _conflict(self, error: ConflictError) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Someone else saved first", str(error),
+                          QMessageBox.StandardButton.Cancel, self)
+        overwrite = box.addButton("Overwrite with my version", QMessageBox.ButtonRole.DestructiveRole)
+        reload_ = box.addButton("Reload theirs", QMessageBox.ButtonRole.ResetRole)
+        box.exec()
+        if box.clickedButton() is overwrite:
+            self.save(overwrite=True)
+        elif box.clickedButton() is reload_ and self.engagement is not None:
+            tenant_id, engagement_id = self.context.tenant_id, self.engagement.id
+
+            def job(session):
+                from auditdesk.data.engagements import get_engagement
+
+                return get_engagement(session, tenant_id, engagement_id)
+
+            def reloaded(engagement: Engagement) -> None:
+                self.engagement = engagement
+                self._fill(engagement)
+
+            self.context.worker.submit(job, reloaded)
+
+
+def focus_field(dialog: EngagementEditor, name: str) -> QWidget:
+    """The input of a field (for tests and keyboard helpers)."""
+    widget = dialog.inputs[name]
+    widget.setFocus(Qt.FocusReason.OtherFocusReason)
+    return widget

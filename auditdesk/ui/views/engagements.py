@@ -1,0 +1,326 @@
+"""The engagements table: filters and sorting run in the database, create / edit / delete.
+
+Keyboard: Enter opens the engagement's observations, Del deletes, Ctrl+N creates,
+F2 edits.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QStackedLayout,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from auditdesk.domain.enums import EngagementStatus
+from auditdesk.domain.queries import EngagementFilter, EngagementSort
+from auditdesk.domain.records import Engagement
+from auditdesk.ui.context import AppContext
+from auditdesk.ui.models.engagements import EngagementTableModel, ProgressRole
+from auditdesk.ui.views._common import configure_table, restore_header, save_header, title_label
+from auditdesk.ui.widgets import EmptyState, ProgressDelegate, debounced, describe_error
+
+PAGE_LIMIT = 1000
+
+
+class EngagementsView(QWidget):
+    title = "Engagements"
+
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.model = EngagementTableModel(self)
+        self.total_count = 0
+        self._select_after_load: int | None = None
+
+        self.heading = title_label(self.title, self)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Filter by code, title, auditee or lead…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(280)
+        self.status_filter = QComboBox(self)
+        self.status_filter.addItem("All statuses", None)
+        for status in EngagementStatus:
+            self.status_filter.addItem(status.label, status)
+        self.count_label = QLabel("", self)
+        self.count_label.setObjectName("muted")
+        self.new_button = QPushButton("New…", self)
+        self.new_button.setToolTip("New engagement (Ctrl+N)")
+        self.edit_button = QPushButton("Edit…", self)
+        self.edit_button.setToolTip("Edit the selected engagement (F2)")
+        self.delete_button = QPushButton("Delete", self)
+        self.delete_button.setToolTip("Delete the selected engagement (Del); its observations are kept")
+
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        configure_table(self.table)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(
+            EngagementTableModel.CODE, Qt.SortOrder.AscendingOrder
+        )
+        self.table.setItemDelegateForColumn(
+            EngagementTableModel.PROGRESS, ProgressDelegate(ProgressRole, self.table)
+        )
+        for column, width in enumerate((120, 290, 160, 130, 90, 190, 150, 55, 55, 70)):
+            self.table.setColumnWidth(column, width)
+        self.empty = EmptyState("Loading…", self)
+
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addStretch(1)
+        top.addWidget(self.new_button)
+        top.addWidget(self.edit_button)
+        top.addWidget(self.delete_button)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 2)
+        filters.addWidget(self.status_filter)
+        filters.addStretch(1)
+        filters.addWidget(self.count_label)
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addLayout(self.stack, 1)
+
+        self._text_timer = debounced(self, 250, self.reload)
+        self.search.textChanged.connect(lambda _text: self._text_timer.start())
+        self.search.returnPressed.connect(self._filter_now)
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.reload())
+        self.model.sort_requested.connect(lambda _key, _desc: self.reload())
+        self.table.doubleClicked.connect(self.open_index)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.new_button.clicked.connect(self.new_engagement)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+
+        self._shortcut(QKeySequence(Qt.Key.Key_Return), lambda: self.open_index(self.table.currentIndex()), self.table)
+        self._shortcut(QKeySequence(Qt.Key.Key_Enter), lambda: self.open_index(self.table.currentIndex()), self.table)
+        self._shortcut(QKeySequence(Qt.Key.Key_Delete), self.delete_selected, self.table)
+        self._shortcut(QKeySequence(Qt.Key.Key_F2), self.edit_selected, self.table)
+        self._shortcut(QKeySequence.StandardKey.New, self.new_engagement, self, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        context.tenant_changed.connect(lambda _t: self.reload())
+        context.data_changed.connect(self._on_data_changed)
+        self._update_buttons()
+
+    def _shortcut(self, sequence, slot, widget, context=Qt.ShortcutContext.WidgetShortcut) -> None:
+        shortcut = QShortcut(sequence, widget)
+        shortcut.setContext(context)
+        shortcut.activated.connect(slot)
+
+    # -- contract --------------------------------------------------------------------------
+    def current_filter(self) -> EngagementFilter:
+        status = self.status_filter.currentData()
+        return EngagementFilter(
+            statuses=(status,) if status is not None else (),
+            text=self.search.text().strip(),
+        )
+
+    def reload(self) -> None:
+        self._text_timer.stop()
+        context = self.context
+        if context.database is None or context.tenant is None:
+            self.model.set_rows([])
+            self._show_empty("No tenant selected.")
+            return
+        tenant_id = context.tenant_id
+        flt = self.current_filter()
+        sort, descending = self.model.sort_key, self.model.descending
+
+        def job(session):
+            from auditdesk.data.engagements import count_engagements, list_engagements
+
+            rows = list_engagements(session, tenant_id, flt, sort, descending, limit=PAGE_LIMIT)
+            total = len(rows) if len(rows) < PAGE_LIMIT else count_engagements(session, tenant_id, flt)
+            return rows, total
+
+        context.worker.submit(job, self._loaded_rows, self._failed, key=f"engagements:{id(self)}")
+
+    def has_data(self) -> bool:
+        return self.model.rowCount() > 0
+
+    def navigate(self, payload: dict) -> None:
+        engagement_id = (payload or {}).get("engagement_id")
+        if engagement_id is not None and not self.select_engagement(engagement_id):
+            self._select_after_load = engagement_id
+
+    def save_state(self, settings: QSettings) -> None:
+        save_header(settings, "header", self.table.horizontalHeader())
+        settings.setValue("status", self.status_filter.currentIndex())
+
+    def restore_state(self, settings: QSettings) -> None:
+        header = self.table.horizontalHeader()
+        if restore_header(settings, "header", header):
+            key = EngagementTableModel.SORT_KEYS.get(header.sortIndicatorSection(), EngagementSort.CODE)
+            self.model.sort_key = key
+            self.model.descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        try:
+            index = int(settings.value("status", 0) or 0)
+        except (TypeError, ValueError):
+            index = 0
+        if 0 <= index < self.status_filter.count():
+            self.status_filter.blockSignals(True)
+            self.status_filter.setCurrentIndex(index)
+            self.status_filter.blockSignals(False)
+
+    # -- selection -------------------------------------------------------------------------
+    def selected(self) -> Engagement | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            return None
+        return self.model.record(index.row())
+
+    def select_engagement(self, engagement_id: int) -> bool:
+        row = self.model.row_of(engagement_id)
+        if row < 0:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            record = self.model.record(index.row())
+            self.context.navigate.emit("observations", {"engagement_id": record.id})
+
+    # -- actions ---------------------------------------------------------------------------
+    def new_engagement(self) -> None:
+        self._edit(None)
+
+    def edit_selected(self) -> None:
+        record = self.selected()
+        if record is not None:
+            self._edit(record)
+
+    def _edit(self, record: Engagement | None):
+        from auditdesk.ui.dialogs.engagement_editor import EngagementEditor
+
+        if self.context.database is None or self.context.tenant is None:
+            return None
+        dialog = EngagementEditor(self.context, record, self)
+        dialog.saved.connect(self._saved)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.editor = dialog
+        return dialog
+
+    def _saved(self, engagement: Engagement) -> None:
+        self._select_after_load = engagement.id
+        self.context.announce_change("audit_engagement", (engagement.id,))
+        self.context.status_message.emit(f"Saved engagement {engagement.code}.")
+
+    def delete_selected(self) -> None:
+        record = self.selected()
+        if record is None:
+            return
+        tenant_id = self.context.tenant_id
+
+        def count(session):
+            from auditdesk.data.observations import count_observations
+            from auditdesk.domain.queries import ObservationFilter
+
+            return count_observations(session, tenant_id, ObservationFilter(engagement_id=record.id))
+
+        self.context.worker.submit(count, lambda n: self._confirm_delete(record, n))
+
+    @staticmethod
+    def delete_message(record: Engagement, observations: int) -> str:
+        if observations == 0:
+            kept = "It has no observations."
+        elif observations == 1:
+            kept = "Its 1 observation is kept; it will no longer belong to an engagement."
+        else:
+            kept = (
+                f"Its {observations} observations are kept; they will no longer belong "
+                "to an engagement."
+            )
+        return f"Delete engagement {record.code} “{record.title}”?\n\n{kept}"
+
+    def _confirm_delete(self, record: Engagement, observations: int) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete engagement",
+            self.delete_message(record, observations),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setObjectName("confirmDelete")
+        self.confirmation = box
+
+        def finished(_result: int) -> None:
+            if box.clickedButton() is delete:
+                self._delete(record)
+
+        box.finished.connect(finished)
+        box.open()
+
+    def _delete(self, record: Engagement) -> None:
+        actor = self.context.actor
+
+        def job(session):
+            from auditdesk.data.engagements import delete_engagement
+
+            return delete_engagement(session, actor, record.id)
+
+        def done(result) -> None:
+            self.context.announce_change("audit_engagement", (result.id,))
+            self.context.status_message.emit(
+                f"Deleted engagement {result.code}; {result.kept_observations} observation(s) kept."
+            )
+
+        self.context.worker.submit(job, done)
+
+    # -- internals -------------------------------------------------------------------------
+    def _filter_now(self) -> None:
+        self.reload()
+
+    def _loaded_rows(self, result) -> None:
+        rows, total = result
+        self.total_count = total
+        self.model.set_rows(rows)
+        shown = len(rows)
+        self.count_label.setText(
+            f"{shown} engagement{'s' if shown != 1 else ''}"
+            if shown == total
+            else f"Showing {shown} of {total} engagements"
+        )
+        if rows:
+            self.stack.setCurrentWidget(self.table)
+        elif self.search.text().strip() or self.status_filter.currentData() is not None:
+            self._show_empty("No engagement matches the filter.")
+        else:
+            self._show_empty("No engagements yet. Press Ctrl+N to create the first one.")
+        if self._select_after_load is not None and self.select_engagement(self._select_after_load):
+            self._select_after_load = None
+        self._update_buttons()
+
+    def _failed(self, error: BaseException) -> None:
+        if self.model.rowCount() == 0:
+            self._show_empty(f"Could not load engagements.\n{describe_error(error)}")
+
+    def _show_empty(self, text: str) -> None:
+        self.empty.setText(text)
+        self.stack.setCurrentWidget(self.empty)
+
+    def _update_buttons(self) -> None:
+        has_selection = self.selected() is not None
+        self.edit_button.setEnabled(has_selection)
+        self.delete_button.setEnabled(has_selection)
+
+    def _on_data_changed(self, table: str, _ids) -> None:
+        if table in ("audit_engagement", "observation", "engagement_member"):
+            self.reload()

@@ -1,0 +1,130 @@
+"""My engagements: the signed-in user's engagements (every engagement for the workspace
+owner) with progress, ordered by status then planned end."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QTableView, QVBoxLayout, QWidget
+
+from auditdesk.ui.context import AppContext
+from auditdesk.ui.models.engagements import IdRole, MyEngagementsModel, ProgressRole
+from auditdesk.ui.views._common import configure_table, restore_header, save_header, title_label
+from auditdesk.ui.widgets import EmptyState, ProgressDelegate
+
+
+class MyEngagementsView(QWidget):
+    title = "My engagements"
+
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.model = MyEngagementsModel(self)
+        self._loaded = False
+
+        self.heading = title_label(self.title, self)
+        self.subtitle = QLabel("", self)
+        self.subtitle.setObjectName("muted")
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        configure_table(self.table)
+        self.table.setItemDelegateForColumn(
+            MyEngagementsModel.PROGRESS, ProgressDelegate(ProgressRole, self.table)
+        )
+        self._set_default_widths()
+        self.empty = EmptyState("", self)
+
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addStretch(1)
+        top.addWidget(self.subtitle)
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.addLayout(top)
+        layout.addLayout(self.stack, 1)
+
+        self.table.doubleClicked.connect(self._open)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shortcut = QShortcut(QKeySequence(key), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(lambda: self._open(self.table.currentIndex()))
+        context.tenant_changed.connect(lambda _t: self.reload())
+        context.data_changed.connect(self._on_data_changed)
+        self._show_empty("Loading…")
+
+    def _set_default_widths(self) -> None:
+        widths = (120, 300, 170, 90, 100, 170, 60, 70)
+        for column, width in enumerate(widths):
+            self.table.setColumnWidth(column, width)
+
+    # -- contract --------------------------------------------------------------------------
+    def reload(self) -> None:
+        context = self.context
+        if context.database is None or context.tenant is None:
+            self.model.set_rows([])
+            self._show_empty("No tenant selected.")
+            return
+        tenant_id = context.tenant_id
+        user_id = context.user.id if context.user is not None else None
+        self.subtitle.setText(
+            f"Engagements {context.user.display_name} leads or works on"
+            if context.user is not None
+            else "All engagements of the tenant (workspace owner)"
+        )
+
+        def job(session):
+            from auditdesk.data.engagements import my_engagements
+
+            return my_engagements(session, tenant_id, user_id)
+
+        context.worker.submit(job, self._loaded_rows, self._failed, key=f"my_engagements:{id(self)}")
+
+    def has_data(self) -> bool:
+        return self.model.rowCount() > 0
+
+    def navigate(self, payload: dict) -> None:
+        engagement_id = (payload or {}).get("engagement_id")
+        if engagement_id is None:
+            return
+        for row in range(self.model.rowCount()):
+            if self.model.record(row).id == engagement_id:
+                self.table.selectRow(row)
+                break
+
+    def save_state(self, settings: QSettings) -> None:
+        save_header(settings, "header", self.table.horizontalHeader())
+
+    def restore_state(self, settings: QSettings) -> None:
+        restore_header(settings, "header", self.table.horizontalHeader())
+
+    # -- internals -------------------------------------------------------------------------
+    def _loaded_rows(self, rows) -> None:
+        self._loaded = True
+        self.model.set_rows(rows)
+        if rows:
+            self.stack.setCurrentWidget(self.table)
+        elif self.context.user is not None:
+            self._show_empty("You neither lead nor work on any engagement in this tenant.")
+        else:
+            self._show_empty("No engagements yet. Create one in the Engagements view (Ctrl+N).")
+
+    def _failed(self, error: BaseException) -> None:
+        from auditdesk.ui.widgets import describe_error
+
+        if self.model.rowCount() == 0:
+            self._show_empty(f"Could not load engagements.\n{describe_error(error)}")
+
+    def _show_empty(self, text: str) -> None:
+        self.empty.setText(text)
+        self.stack.setCurrentWidget(self.empty)
+
+    def _open(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.context.navigate.emit("observations", {"engagement_id": index.data(IdRole)})
+
+    def _on_data_changed(self, table: str, _ids) -> None:
+        if table in ("audit_engagement", "observation", "engagement_member"):
+            self.reload()
