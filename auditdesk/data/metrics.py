@@ -104,11 +104,12 @@ def current_state_sql(where: str) -> str:
 
 def image_state_columns(image: str) -> str:
     """State columns read from a jsonb row image of the audit trail."""
+    closed_at = f"({image} ->> 'closed_at')::timestamptz"
     return (
         f"{image} ->> 'status' AS status, {image} ->> 'severity' AS severity, "
         f"({image} ->> 'identified_on')::date AS identified_on, "
         f"({image} ->> 'due_date')::date AS due_date, "
-        f"{utc_day(f'({image} ->> {chr(39)}closed_at{chr(39)})::timestamptz')} AS closed_on, "
+        f"{utc_day(closed_at)} AS closed_on, "
         f"({image} ->> 'repeat_of_id')::bigint AS repeat_of_id"
     )
 
@@ -163,7 +164,7 @@ def span_events_sql(states: str, start: str = ":start", end: str = ":end") -> st
           FROM ({states}) AS st
           CROSS JOIN LATERAL (VALUES {', '.join(rows)}) AS sp(s, e, {names})
           CROSS JOIN LATERAL (VALUES (sp.s, 1), (sp.e, -1)) AS ev(day, sign)
-         WHERE st.{BASE_CONDITION}
+         WHERE {BASE_CONDITION.replace("status", "st.status")}
            AND sp.s IS NOT NULL AND (sp.e IS NULL OR sp.s < sp.e)
            AND ev.day <= {end}
            AND {any_counted} > 0

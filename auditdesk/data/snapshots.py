@@ -1,0 +1,444 @@
+"""Dashboard snapshots: compute, store, list and chart the metrics of ``data.metrics``.
+
+Owns every query on ``dashboard_snapshot`` and the reconstruction of past
+observation states from the audit trail. Functions take the caller's Session and
+never commit.
+
+* ``compute_metrics`` / ``capture_snapshot``: figures as of one date from the
+  current rows, one aggregate query; stored with an upsert on
+  ``(tenant_id, snapshot_date)`` so that capturing twice, or from two clients at
+  once, leaves one row.
+* ``compute_range`` / ``backfill_range``: figures for every day of a range, as of
+  each day, from the rows' states recorded in ``audit_log``; set-based (a sweep of
+  +1/-1 events, not a query per day).
+* ``list_snapshots``, ``trend``: stored rows, and the last snapshot of each day,
+  week or month of a range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from auditdesk.data.metrics import (
+    COUNTER_NAMES,
+    METRIC_COLUMNS,
+    METRICS_VERSION,
+    current_state_sql,
+    image_state_columns,
+    metrics_from_row,
+    point_sql,
+    snapshot_values_sql,
+    span_events_sql,
+    utc_day,
+)
+from auditdesk.domain.enums import SnapshotSource
+from auditdesk.domain.errors import ValidationError
+from auditdesk.domain.records import Snapshot
+from auditdesk.domain.trends import (
+    CompliancePoint,
+    DatedMetrics,
+    Granularity,
+    Metrics,
+    OverduePoint,
+    RepeatPoint,
+    SeverityPoint,
+    TrendKind,
+    TrendPoint,
+)
+
+_SNAPSHOT_SELECT = (
+    "tenant_id, snapshot_date, captured_at, source, metrics_version, "
+    + ", ".join(METRIC_COLUMNS)
+)
+
+
+def _snapshot(row) -> Snapshot:
+    m = metrics_from_row(row)
+    return Snapshot(
+        tenant_id=row.tenant_id,
+        snapshot_date=row.snapshot_date,
+        captured_at=row.captured_at,
+        source=SnapshotSource(row.source),
+        metrics_version=row.metrics_version,
+        total=m.total,
+        open_total=m.open_total,
+        open_critical=m.open_critical,
+        open_high=m.open_high,
+        open_medium=m.open_medium,
+        open_low=m.open_low,
+        overdue=m.overdue,
+        closed_total=m.closed_total,
+        repeat_open=m.repeat_open,
+        compliance_rate=m.compliance_rate,
+    )
+
+
+def metrics_of(snapshot: Snapshot) -> Metrics:
+    """The figures of a stored snapshot."""
+    return metrics_from_row(snapshot)
+
+
+def today(session: Session) -> date:
+    """The current date in UTC, as the database sees it (the day of ``closed_at`` dates)."""
+    return session.execute(text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
+
+
+# --- one date, from the current rows -------------------------------------------------
+
+def metrics_query_sql() -> str:
+    """The aggregate query: metrics of tenant ``:tenant_id`` as of ``:day``."""
+    counters = point_sql(current_state_sql("tenant_id = :tenant_id"), ":day")
+    columns = snapshot_values_sql({name: f"c.{name}" for name in COUNTER_NAMES})
+    listed = ", ".join(f"{sql} AS {name}" for sql, name in zip(columns, METRIC_COLUMNS, strict=True))
+    return f"SELECT {listed} FROM ({counters}) AS c"
+
+
+def compute_metrics(session: Session, tenant_id: int, day: date) -> Metrics:
+    """Metrics of a tenant as of the end of ``day``, from the observations as they are now."""
+    row = session.execute(
+        text(metrics_query_sql()), {"tenant_id": tenant_id, "day": day}
+    ).one()
+    return metrics_from_row(row)
+
+
+_UPSERT_ASSIGN = ", ".join(
+    f"{column} = excluded.{column}"
+    for column in ("captured_at", "source", "metrics_version", *METRIC_COLUMNS)
+)
+
+
+def capture_snapshot(session: Session, tenant_id: int, day: date) -> Snapshot:
+    """Compute and store the tenant's snapshot for ``day`` (source ``captured``).
+
+    Capturing a day again replaces that day's figures; concurrent captures of the
+    same day leave one row (``INSERT ... ON CONFLICT DO UPDATE``).
+    """
+    # The aggregate runs as a plain SELECT so that the planner may run it in parallel.
+    m = compute_metrics(session, tenant_id, day)
+    params = {"tenant_id": tenant_id, "day": day, "version": METRICS_VERSION, **m.as_json()}
+    row = session.execute(
+        text(
+            f"""
+            INSERT INTO dashboard_snapshot
+                   (tenant_id, snapshot_date, captured_at, source, metrics_version,
+                    {", ".join(METRIC_COLUMNS)})
+            VALUES (:tenant_id, :day, clock_timestamp(), 'captured', :version,
+                    {", ".join(f":{c}" for c in METRIC_COLUMNS)})
+            ON CONFLICT (tenant_id, snapshot_date) DO UPDATE SET {_UPSERT_ASSIGN}
+            RETURNING {_SNAPSHOT_SELECT}
+            """
+        ),
+        params,
+    ).one()
+    return _snapshot(row)
+
+
+# --- every day of a range, from the audit trail ----------------------------------------
+
+def history_states_sql() -> str:
+    """States of the tenants' observations (``:tenant_ids``) with the days each held.
+
+    The state at the end of day D is the row image left by the observation's last
+    audit record changed on or before D. Before its first record: the image that
+    record started from (the inserted row, or the old values of an update when the
+    insert was not recorded). After its last record: the current row; a deleted
+    observation keeps its states up to the day of its deletion. Observations without
+    any audit record hold their current state on every day.
+    """
+    changed_on = utc_day("changed_at")
+    return f"""
+        WITH trail AS (
+            SELECT tenant_id, row_id AS id, action, old_values, new_values,
+                   {changed_on} AS day,
+                   lead({changed_on}) OVER w AS next_day,
+                   row_number() OVER w AS n
+              FROM audit_log
+             WHERE table_name = 'observation' AND tenant_id = ANY(:tenant_ids)
+            WINDOW w AS (PARTITION BY tenant_id, row_id ORDER BY changed_at, id)
+        ),
+        current_rows AS NOT MATERIALIZED (
+            {current_state_sql("tenant_id = ANY(:tenant_ids)")}
+        ),
+        images AS (
+            SELECT tenant_id, id, NULL::date AS valid_from, day AS valid_until,
+                   CASE WHEN action = 'insert' THEN new_values ELSE old_values END AS image
+              FROM trail WHERE n = 1
+            UNION ALL
+            SELECT tenant_id, id, day, next_day, new_values
+              FROM trail WHERE next_day IS NOT NULL AND action <> 'delete'
+            UNION ALL
+            SELECT t.tenant_id, t.id, t.day, NULL, t.new_values
+              FROM trail t
+             WHERE t.next_day IS NULL AND t.action <> 'delete'
+               AND NOT EXISTS (SELECT 1 FROM observation o
+                                WHERE o.tenant_id = t.tenant_id AND o.id = t.id)
+        )
+        SELECT tenant_id, valid_from, valid_until, {image_state_columns("image")}
+          FROM images WHERE image IS NOT NULL
+        UNION ALL
+        SELECT r.tenant_id, t.day AS valid_from, NULL::date AS valid_until,
+               r.status, r.severity, r.identified_on, r.due_date, r.closed_on, r.repeat_of_id
+          FROM current_rows r
+          LEFT JOIN trail t ON t.tenant_id = r.tenant_id AND t.id = r.id AND t.next_day IS NULL
+    """
+
+
+def _range_sql() -> str:
+    """Metrics per tenant of ``:tenant_ids`` and day of ``:start``..``:end``."""
+    events = span_events_sql(history_states_sql(), ":start", ":end")
+    running = ", ".join(
+        f"sum(coalesce(e.{n}, 0)) OVER w AS {n}" for n in COUNTER_NAMES
+    )
+    columns = snapshot_values_sql({n: f"r.{n}::int" for n in COUNTER_NAMES})
+    listed = ", ".join(f"{sql} AS {name}" for sql, name in zip(columns, METRIC_COLUMNS, strict=True))
+    return f"""
+        WITH events AS ({events}),
+        grid AS (
+            SELECT t.tenant_id, d::date AS day
+              FROM unnest(CAST(:tenant_ids AS bigint[])) AS t(tenant_id)
+              CROSS JOIN generate_series(CAST(:start AS date), CAST(:end AS date),
+                                         interval '1 day') AS d
+        ),
+        running AS (
+            SELECT g.tenant_id, g.day, {running}
+              FROM grid g LEFT JOIN events e ON e.tenant_id = g.tenant_id AND e.day = g.day
+            WINDOW w AS (PARTITION BY g.tenant_id ORDER BY g.day)
+        )
+        SELECT r.tenant_id, r.day, {listed} FROM running r
+    """
+
+
+def _check_range(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationError({"to": f"{end.isoformat()} is before {start.isoformat()}"})
+
+
+def _range_params(tenant_ids: Sequence[int], start: date, end: date) -> dict:
+    return {"tenant_ids": list(tenant_ids), "start": start, "end": end}
+
+
+def compute_range(
+    session: Session, tenant_ids: Sequence[int], start: date, end: date
+) -> list[DatedMetrics]:
+    """Metrics as of each day from ``start`` to ``end`` rebuilt from the audit trail,
+    without storing them; ordered by tenant and day."""
+    _check_range(start, end)
+    if not tenant_ids:
+        return []
+    rows = session.execute(
+        text(_range_sql() + " ORDER BY r.tenant_id, r.day"),
+        _range_params(tenant_ids, start, end),
+    )
+    return [DatedMetrics(row.tenant_id, row.day, metrics_from_row(row)) for row in rows]
+
+
+def backfill_range(
+    session: Session,
+    tenant_ids: Sequence[int],
+    start: date,
+    end: date,
+    *,
+    overwrite: bool = False,
+) -> int:
+    """Store the rebuilt metrics of every day of the range with source ``backfilled``.
+
+    Rows already backfilled are rebuilt; captured rows are kept unless ``overwrite``.
+    Returns the number of rows inserted or rebuilt.
+    """
+    _check_range(start, end)
+    if not tenant_ids:
+        return 0
+    columns = ", ".join(METRIC_COLUMNS)
+    statement = text(
+        f"""
+        INSERT INTO dashboard_snapshot
+               (tenant_id, snapshot_date, captured_at, source, metrics_version, {columns})
+        SELECT tenant_id, day, clock_timestamp(), 'backfilled', :version, {columns}
+          FROM ({_range_sql()}) AS rebuilt
+        ON CONFLICT (tenant_id, snapshot_date) DO UPDATE SET {_UPSERT_ASSIGN}
+         WHERE dashboard_snapshot.source = 'backfilled' OR :overwrite
+        RETURNING 1
+        """
+    )
+    result = session.execute(
+        statement,
+        {**_range_params(tenant_ids, start, end), "version": METRICS_VERSION, "overwrite": overwrite},
+    )
+    return len(result.fetchall())
+
+
+# --- stored snapshots ------------------------------------------------------------------
+
+def get_snapshot(session: Session, tenant_id: int, day: date) -> Snapshot | None:
+    row = session.execute(
+        text(
+            f"SELECT {_SNAPSHOT_SELECT} FROM dashboard_snapshot "
+            "WHERE tenant_id = :tenant_id AND snapshot_date = :day"
+        ),
+        {"tenant_id": tenant_id, "day": day},
+    ).one_or_none()
+    return None if row is None else _snapshot(row)
+
+
+def list_snapshots(
+    session: Session,
+    tenant_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    source: SnapshotSource | None = None,
+) -> list[Snapshot]:
+    """Stored snapshots of a tenant, oldest first, optionally within ``start``..``end``."""
+    rows = session.execute(
+        text(
+            f"SELECT {_SNAPSHOT_SELECT} FROM dashboard_snapshot "
+            "WHERE tenant_id = :tenant_id "
+            "AND (CAST(:start AS date) IS NULL OR snapshot_date >= :start) "
+            "AND (CAST(:end AS date) IS NULL OR snapshot_date <= :end) "
+            "AND (CAST(:source AS text) IS NULL OR source = :source) "
+            "ORDER BY snapshot_date"
+        ),
+        {
+            "tenant_id": tenant_id,
+            "start": start,
+            "end": end,
+            "source": None if source is None else SnapshotSource(source).value,
+        },
+    )
+    return [_snapshot(row) for row in rows]
+
+
+def snapshot_bounds(session: Session, tenant_id: int) -> tuple[date, date] | None:
+    """First and last snapshot dates of a tenant, or None when it has none."""
+    row = session.execute(
+        text(
+            "SELECT min(snapshot_date) AS first, max(snapshot_date) AS last "
+            "FROM dashboard_snapshot WHERE tenant_id = :tenant_id"
+        ),
+        {"tenant_id": tenant_id},
+    ).one()
+    return None if row.first is None else (row.first, row.last)
+
+
+# --- trends ----------------------------------------------------------------------------
+
+def bucketed_snapshots(
+    session: Session,
+    tenant_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    granularity: Granularity | str = Granularity.DAY,
+) -> list[tuple[date, Snapshot]]:
+    """(bucket start, last snapshot in that bucket) for each day, week or month, in order."""
+    try:
+        unit = Granularity(granularity)
+    except ValueError:
+        raise ValidationError(
+            {"granularity": f"'{granularity}' is not one of day, week, month"}
+        ) from None
+    if start is not None and end is not None:
+        _check_range(start, end)
+    rows = session.execute(
+        text(
+            f"""
+            SELECT DISTINCT ON (bucket) bucket, {_SNAPSHOT_SELECT}
+              FROM (SELECT date_trunc(:unit, snapshot_date::timestamp)::date AS bucket, *
+                      FROM dashboard_snapshot
+                     WHERE tenant_id = :tenant_id
+                       AND (CAST(:start AS date) IS NULL OR snapshot_date >= :start)
+                       AND (CAST(:end AS date) IS NULL OR snapshot_date <= :end)) AS s
+             ORDER BY bucket, snapshot_date DESC
+            """
+        ),
+        {"tenant_id": tenant_id, "start": start, "end": end, "unit": unit.value},
+    )
+    return [(row.bucket, _snapshot(row)) for row in rows]
+
+
+def severity_trend(
+    session: Session,
+    tenant_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    granularity: Granularity | str = Granularity.DAY,
+) -> list[SeverityPoint]:
+    """Open findings by severity per bucket."""
+    return [
+        SeverityPoint(
+            s.snapshot_date, bucket, s.open_critical, s.open_high, s.open_medium, s.open_low,
+            s.open_total,
+        )
+        for bucket, s in bucketed_snapshots(session, tenant_id, start, end, granularity)
+    ]
+
+
+def compliance_trend(
+    session: Session,
+    tenant_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    granularity: Granularity | str = Granularity.DAY,
+) -> list[CompliancePoint]:
+    """Compliance rate (0..1) per bucket; None where nothing was due (a gap, not zero)."""
+    return [
+        CompliancePoint(s.snapshot_date, bucket, s.compliance_rate)
+        for bucket, s in bucketed_snapshots(session, tenant_id, start, end, granularity)
+    ]
+
+
+def overdue_trend(
+    session: Session,
+    tenant_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    granularity: Granularity | str = Granularity.DAY,
+) -> list[OverduePoint]:
+    """Overdue open findings per bucket (with the open total, for a rate)."""
+    return [
+        OverduePoint(s.snapshot_date, bucket, s.overdue, s.open_total)
+        for bucket, s in bucketed_snapshots(session, tenant_id, start, end, granularity)
+    ]
+
+
+def repeat_trend(
+    session: Session,
+    tenant_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    granularity: Granularity | str = Granularity.DAY,
+) -> list[RepeatPoint]:
+    """Open repeat findings per bucket (with the open total, for a repeat rate)."""
+    return [
+        RepeatPoint(s.snapshot_date, bucket, s.repeat_open, s.open_total)
+        for bucket, s in bucketed_snapshots(session, tenant_id, start, end, granularity)
+    ]
+
+
+_TRENDS = {
+    TrendKind.SEVERITY: severity_trend,
+    TrendKind.COMPLIANCE: compliance_trend,
+    TrendKind.OVERDUE: overdue_trend,
+    TrendKind.REPEATS: repeat_trend,
+}
+
+
+def trend(
+    session: Session,
+    tenant_id: int,
+    kind: TrendKind | str,
+    start: date | None = None,
+    end: date | None = None,
+    granularity: Granularity | str = Granularity.DAY,
+) -> list[TrendPoint]:
+    """One of the four trend series by name."""
+    try:
+        function = _TRENDS[TrendKind(kind)]
+    except ValueError:
+        raise ValidationError(
+            {"trend": f"'{kind}' is not one of severity, compliance, overdue, repeats"}
+        ) from None
+    return function(session, tenant_id, start, end, granularity)

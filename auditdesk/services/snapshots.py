@@ -1,0 +1,89 @@
+"""Snapshot use cases: capture now, backfill past days, capture today when it is missing.
+
+Used by the ``auditdesk snapshot`` commands, a scheduled job, and the desktop
+client (menu actions and the once-a-day automatic capture). Each function works
+in the caller's session (one transaction per user action) and never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from auditdesk.data import snapshots as data
+from auditdesk.domain.enums import SnapshotSource
+from auditdesk.domain.errors import ValidationError
+from auditdesk.domain.records import Snapshot
+from auditdesk.domain.trends import BackfillResult, DatedMetrics
+
+
+def tenant_ids(session: Session, tenant_id: int | None = None) -> list[int]:
+    """The given tenant, or every tenant when None."""
+    if tenant_id is not None:
+        return [tenant_id]
+    return list(session.execute(text("SELECT id FROM tenant ORDER BY id")).scalars())
+
+
+def capture(
+    session: Session, *, tenant_id: int | None = None, day: date | None = None
+) -> list[Snapshot]:
+    """Capture the snapshot of ``day`` (today, UTC, by default) for one or all tenants.
+
+    Capturing a day that already has a row replaces its figures (and marks it
+    captured); a date in the future is refused, its figures are not known yet.
+    """
+    current = data.today(session)
+    day = current if day is None else day
+    if day > current:
+        raise ValidationError({"date": f"{day.isoformat()} is in the future"})
+    return [data.capture_snapshot(session, tid, day) for tid in tenant_ids(session, tenant_id)]
+
+
+def backfill(
+    session: Session,
+    start: date,
+    end: date | None = None,
+    *,
+    tenant_id: int | None = None,
+    overwrite: bool = False,
+) -> BackfillResult:
+    """Rebuild and store the metrics as of each day from ``start`` to ``end`` (today by
+    default) from the audit trail, with source ``backfilled``.
+
+    Days that were captured are kept unless ``overwrite``; days backfilled before
+    are rebuilt. On a captured day with no change after the capture, the rebuilt
+    figures equal the captured ones.
+    """
+    current = data.today(session)
+    end = current if end is None else end
+    if end > current:
+        raise ValidationError({"to": f"{end.isoformat()} is in the future"})
+    if start > end:
+        raise ValidationError({"from": f"{start.isoformat()} is after {end.isoformat()}"})
+    ids = tenant_ids(session, tenant_id)
+    written = data.backfill_range(session, ids, start, end, overwrite=overwrite)
+    days = (end - start).days + 1
+    return BackfillResult(start, end, tuple(ids), written, days * len(ids) - written)
+
+
+def rebuild(
+    session: Session, start: date, end: date, *, tenant_id: int | None = None
+) -> list[DatedMetrics]:
+    """What ``backfill`` would store, without storing it."""
+    return data.compute_range(session, tenant_ids(session, tenant_id), start, end)
+
+
+def capture_today_if_missing(
+    session: Session, *, tenant_id: int | None = None
+) -> list[Snapshot]:
+    """For the app's daily automatic capture: capture today for each tenant (or the
+    given one) that has no captured snapshot today yet; returns what was captured."""
+    current = data.today(session)
+    captured = []
+    for tid in tenant_ids(session, tenant_id):
+        existing = data.get_snapshot(session, tid, current)
+        if existing is None or existing.source is not SnapshotSource.CAPTURED:
+            captured.append(data.capture_snapshot(session, tid, current))
+    return captured
