@@ -171,54 +171,143 @@ TENANTS = (
 
 # Placeholders in the templates: %1$s process, %2$s system, %3$s auditee,
 # %4$s a sample size, %5$s exceptions found in it, %6$s a number of days.
-TITLE_TEMPLATES = (
-    "User access to %2$s not reviewed periodically",
-    "Segregation of duties conflict in %1$s",
-    "Approval of %1$s not evidenced",
-    "Review of %1$s not documented",
-    "Procedure for %1$s outdated",
-    "Exceptions in %1$s not followed up",
-    "Privileged accounts in %2$s not monitored",
-    "Completeness of %2$s reports not validated",
-    "Manual workaround in %1$s without reconciliation",
-    "Late completion of %1$s",
-    "Leavers retain access to %2$s",
-    "Changes to %2$s configuration not approved",
-    "Approval thresholds for %1$s not enforced in %2$s",
-    "Master data changes in %2$s not independently reviewed",
-    "Key performance indicators for %1$s inaccurate",
-    "Third-party obligations for %1$s not monitored",
-    "Duplicate entries not detected in %1$s",
-    "Records of %1$s not retained as required",
-    "Risk assessment for %1$s not refreshed",
-    "Generic accounts used in %2$s",
+# Each theme: titles, then two criteria, two conditions and two recommendations that
+# fit every title of the theme (cause, effect and response are shared by all).
+THEMES: tuple[tuple[tuple[str, ...], tuple[str, str], tuple[str, str], tuple[str, str]], ...] = (
+    (  # access
+        (
+            "User access to %2$s not reviewed periodically",
+            "Privileged accounts in %2$s not monitored",
+            "Leavers retain access to %2$s",
+            "Generic accounts used in %2$s",
+        ),
+        (
+            "Group control standard GC-%4$s states that access to %2$s is granted on a "
+            "need-to-know basis and recertified every quarter by the data owner.",
+            "The access management policy requires named accounts only, removal of access "
+            "within one business day of leaving, and logging of privileged activity.",
+        ),
+        (
+            "Of %4$s user accounts in %2$s, %5$s belonged to people who had left or changed "
+            "role and still had access at the time of testing.",
+            "No access recertification of %2$s was performed in the last %6$s weeks; %5$s of "
+            "%4$s privileged or shared accounts had no named owner.",
+        ),
+        (
+            "Perform a quarterly access recertification of %2$s and remove leavers within one "
+            "business day.",
+            "Replace shared accounts in %2$s with named accounts and review privileged "
+            "activity logs monthly.",
+        ),
+    ),
+    (  # approval and segregation of duties
+        (
+            "Segregation of duties conflict in %1$s",
+            "Approval of %1$s not evidenced",
+            "Approval thresholds for %1$s not enforced in %2$s",
+            "Master data changes in %2$s not independently reviewed",
+            "Changes to %2$s configuration not approved",
+        ),
+        (
+            "The delegation of authority matrix requires approval of %1$s within the limits "
+            "set for each role, enforced by the workflow in %2$s.",
+            "The %3$s policy requires that %1$s is reviewed and approved by a person other "
+            "than the preparer, with evidence retained for seven years.",
+        ),
+        (
+            "The same user can create and approve transactions in %2$s for %1$s; %5$s such "
+            "cases occurred in a sample of %4$s.",
+            "We selected %4$s items of %1$s from the audit period and found %5$s without "
+            "evidence of independent approval.",
+        ),
+        (
+            "Configure %2$s to enforce the approval workflow and remove conflicting access "
+            "combinations.",
+            "Assign a named approver for %1$s and retain evidence of approval for every item.",
+        ),
+    ),
+    (  # documentation and governance
+        (
+            "Review of %1$s not documented",
+            "Procedure for %1$s outdated",
+            "Records of %1$s not retained as required",
+            "Risk assessment for %1$s not refreshed",
+        ),
+        (
+            "Procedures for %1$s must be documented, approved by management and reviewed at "
+            "least annually for changes in process or systems.",
+            "The records retention schedule requires evidence supporting %1$s to be kept for "
+            "seven years and to be retrievable within %6$s days.",
+        ),
+        (
+            "The procedure document for %1$s was last updated more than three years ago and "
+            "does not reflect the current use of %2$s.",
+            "For %5$s of %4$s items of %1$s sampled, the supporting documents could not be "
+            "provided or showed no sign of review.",
+        ),
+        (
+            "Update the procedure for %1$s, train the staff involved and have management "
+            "confirm its operation each quarter.",
+            "Define where evidence of %1$s is filed and check its completeness at each "
+            "month-end.",
+        ),
+    ),
+    (  # exceptions and monitoring
+        (
+            "Exceptions in %1$s not followed up",
+            "Late completion of %1$s",
+            "Duplicate entries not detected in %1$s",
+            "Third-party obligations for %1$s not monitored",
+        ),
+        (
+            "Management committed in the %3$s control framework that exceptions identified "
+            "in %1$s are investigated and resolved within %6$s days.",
+            "The %3$s operating calendar requires %1$s to be completed and monitored against "
+            "agreed deadlines, with escalation of any breach.",
+        ),
+        (
+            "%5$s of %4$s exceptions raised in %1$s during the period were still unresolved "
+            "after %6$s days, with no documented follow-up.",
+            "In %5$s of %4$s cases tested, %1$s was completed late or not at all, and no "
+            "escalation was recorded.",
+        ),
+        (
+            "Introduce a monthly exception report for %1$s with follow-up tracked to closure "
+            "within %6$s days.",
+            "Set up automated monitoring of %1$s in %2$s with alerts to the process owner.",
+        ),
+    ),
+    (  # reporting and data quality
+        (
+            "Completeness of %2$s reports not validated",
+            "Manual workaround in %1$s without reconciliation",
+            "Key performance indicators for %1$s inaccurate",
+        ),
+        (
+            "Reports used for decisions on %1$s must be complete and accurate, with the "
+            "logic of each key report from %2$s validated after every change.",
+            "The %3$s reporting standard requires manual adjustments to system data to be "
+            "reconciled, reviewed and approved.",
+        ),
+        (
+            "Reports from %2$s used for %1$s are exported to spreadsheets and adjusted "
+            "manually without a reconciliation back to the system; %5$s of %4$s reports "
+            "differed.",
+            "We recalculated %4$s indicators for %1$s and found %5$s that did not agree with "
+            "the figures reported to management.",
+        ),
+        (
+            "Validate the report logic in %2$s and reconcile manual adjustments to the "
+            "system each month.",
+            "Automate the calculation of the %1$s indicators and document their definitions.",
+        ),
+    ),
 )
-CRITERIA_TEMPLATES = (
-    "The %3$s policy requires that %1$s is reviewed and approved by an authorised person "
-    "other than the preparer, with evidence retained for seven years.",
-    "Group control standard GC-%4$s states that access to %2$s is granted on a need-to-know "
-    "basis and recertified every quarter by the data owner.",
-    "The delegation of authority matrix requires approval of %1$s within the limits set for "
-    "each role, enforced by the workflow in %2$s.",
-    "Procedures for %1$s must be documented, approved by management and reviewed at least "
-    "annually for changes in process or systems.",
-    "Management committed in the %3$s control framework that exceptions identified in "
-    "%1$s are investigated and resolved within %6$s days.",
-)
-CONDITION_TEMPLATES = (
-    "We selected %4$s items of %1$s from the audit period and found %5$s without evidence of "
-    "review or approval.",
-    "Of %4$s user accounts in %2$s, %5$s belonged to people who had left or changed role and "
-    "still had access at the time of testing.",
-    "The procedure document for %1$s was last updated more than three years ago and does not "
-    "reflect the current use of %2$s.",
-    "%5$s of %4$s exceptions raised in %1$s during the period were still unresolved after "
-    "%6$s days, with no documented follow-up.",
-    "The same user can create and approve transactions in %2$s for %1$s; %5$s such cases "
-    "occurred in a sample of %4$s.",
-    "Reports from %2$s used for %1$s are exported to spreadsheets and adjusted manually "
-    "without a reconciliation back to the system; %5$s of %4$s reports differed.",
-)
+TITLE_TEMPLATES = tuple(title for theme in THEMES for title in theme[0])
+TITLE_THEMES = tuple(n for n, theme in enumerate(THEMES, start=1) for _ in theme[0])
+CRITERIA_TEMPLATES = tuple(item for theme in THEMES for item in theme[1])
+CONDITION_TEMPLATES = tuple(item for theme in THEMES for item in theme[2])
+RECOMMENDATION_TEMPLATES = tuple(item for theme in THEMES for item in theme[3])
 CAUSE_TEMPLATES = (
     "The control owner for %1$s changed during the year and responsibilities were not "
     "formally handed over.",
@@ -238,18 +327,6 @@ EFFECT_TEMPLATES = (
     "damage.",
     "Decisions may be based on incomplete or inaccurate information about %1$s.",
     "Weaknesses in %1$s may recur and grow as transaction volumes increase.",
-)
-RECOMMENDATION_TEMPLATES = (
-    "Assign a named control owner for %1$s, document the review and retain evidence of "
-    "approval for every item.",
-    "Configure %2$s to enforce the approval workflow and remove conflicting access "
-    "combinations.",
-    "Update the procedure for %1$s, train the staff involved and have management confirm "
-    "its operation each quarter.",
-    "Introduce a monthly exception report for %1$s with follow-up tracked to closure within "
-    "%6$s days.",
-    "Perform a quarterly access recertification of %2$s and remove leavers within one "
-    "business day.",
 )
 RESPONSE_TEMPLATES = (
     "Agreed. The %3$s team will implement the recommendation and report progress monthly to "
@@ -546,11 +623,11 @@ SELECT m.family, m.k, m.auditee, m.root_seq, m.title_ix, m.process_ix,
        random() AS r_day, random() AS r_sev, random() AS r_draft, random() AS r_ext,
        random() AS r_ext_days, random() AS r_res, random() AS r_res_frac,
        random() AS r_state, random() AS r_hour, random() AS r_owner,
-       1 + floor(random() * 5)::int AS criteria_ix,
-       1 + floor(random() * 6)::int AS condition_ix,
+       1 + floor(random() * 2)::int AS criteria_ix,
+       1 + floor(random() * 2)::int AS condition_ix,
        1 + floor(random() * 5)::int AS cause_ix,
        1 + floor(random() * 5)::int AS effect_ix,
-       1 + floor(random() * 5)::int AS recommendation_ix,
+       1 + floor(random() * 2)::int AS recommendation_ix,
        1 + floor(random() * 4)::int AS response_ix,
        25 + floor(random() * 40)::int AS sample_size,
        1 + floor(random() * 9)::int AS exceptions,
@@ -587,11 +664,11 @@ INSERT INTO observation (
 SELECT :tenant, :base + n,
        'OBS-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END,
        format(titles[title_ix], process, system, auditee_name),
-       format(criteria[criteria_ix], process, system, auditee_name, sample_size, exceptions, days),
-       format(conditions[condition_ix], process, system, auditee_name, sample_size, exceptions, days),
+       format(criteria[2 * theme - 2 + criteria_ix], process, system, auditee_name, sample_size, exceptions, days),
+       format(conditions[2 * theme - 2 + condition_ix], process, system, auditee_name, sample_size, exceptions, days),
        format(causes[cause_ix], process, system, auditee_name),
        format(effects[effect_ix], process, system, auditee_name),
-       format(recommendations[recommendation_ix], process, system, auditee_name,
+       format(recommendations[2 * theme - 2 + recommendation_ix], process, system, auditee_name,
               sample_size, exceptions, days),
        CASE WHEN status = 'draft' THEN ''
             ELSE format(responses[response_ix], process, system, auditee_name) END,
@@ -641,6 +718,7 @@ FROM (
                                m.sample_size, m.exceptions, m.days,
                                m.r_ext, m.r_ext_days, m.r_res, m.r_res_frac, m.r_state, m.r_hour,
                                e.id AS engagement_id,
+                               (CAST(:title_themes AS int[]))[m.title_ix] AS theme,
                                CASE WHEN m.r_sev < 0.05 THEN 'critical'
                                     WHEN m.r_sev < 0.25 THEN 'high'
                                     WHEN m.r_sev < 0.75 THEN 'medium'
@@ -760,6 +838,7 @@ def _insert_observations(
         "systems": [a.system for a in auditees],
         "processes": [p for a in auditees for p in a.processes],
         "titles": list(TITLE_TEMPLATES),
+        "title_themes": list(TITLE_THEMES),
         "criteria": list(CRITERIA_TEMPLATES),
         "conditions": list(CONDITION_TEMPLATES),
         "causes": list(CAUSE_TEMPLATES),
