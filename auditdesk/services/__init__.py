@@ -1,0 +1,1 @@
+"""Use cases over the data layer: snapshot capture, lineage, reports, demo data."""
