@@ -166,9 +166,11 @@ def trend_command(ctx) -> int:
         headers = list(rows[0])
         cells = [[_cell(row[h]) for h in headers] for row in rows]
         widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
-        text = "\n".join(lines)
+        lines = [headers, *cells]
+        text = "\n".join(
+            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+            for line in lines
+        )
     ctx.emit(rows, text)
     return 0
 
