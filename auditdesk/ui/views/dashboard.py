@@ -34,7 +34,6 @@ class DashboardView(QWidget):
         layout.addWidget(self.note)
         layout.addStretch(2)
         self.capture_button.clicked.connect(self.capture)
-        context.tenant_changed.connect(lambda _t: self.reload())
         context.data_changed.connect(
             lambda table, _ids: self.reload() if table == "dashboard_snapshot" else None
         )
@@ -45,20 +44,17 @@ class DashboardView(QWidget):
         tenant_id = self.context.tenant_id
 
         def job(session):
-            from sqlalchemy import text
+            from auditdesk.data.snapshots import snapshot_bounds
 
-            return session.execute(
-                text("SELECT count(*) FROM dashboard_snapshot WHERE tenant_id = :t"), {"t": tenant_id}
-            ).scalar_one()
+            return snapshot_bounds(session, tenant_id)
 
         self.context.worker.submit(job, self._counted, key=f"dashboard:{id(self)}")
 
-    def _counted(self, count: int) -> None:
-        self._snapshots = int(count)
+    def _counted(self, bounds) -> None:
+        self._snapshots = 0 if bounds is None else (bounds[1] - bounds[0]).days + 1
         if self._snapshots:
             self.empty.setText(
-                f"{self._snapshots} snapshot{'s' if self._snapshots != 1 else ''} captured. "
-                "Trend charts arrive with the dashboard."
+                "Snapshots captured. Trend charts arrive with the dashboard."
             )
         else:
             self.empty.setText("No snapshots yet — Capture snapshot now")

@@ -111,7 +111,6 @@ class EngagementsView(QWidget):
         self._shortcut(QKeySequence(Qt.Key.Key_F2), self.edit_selected, self.table)
         self._shortcut(QKeySequence.StandardKey.New, self.new_engagement, self, Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
-        context.tenant_changed.connect(lambda _t: self.reload())
         context.data_changed.connect(self._on_data_changed)
         self._update_buttons()
 

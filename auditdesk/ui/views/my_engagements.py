@@ -51,7 +51,6 @@ class MyEngagementsView(QWidget):
             shortcut = QShortcut(QKeySequence(key), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(lambda: self._open(self.table.currentIndex()))
-        context.tenant_changed.connect(lambda _t: self.reload())
         context.data_changed.connect(self._on_data_changed)
         self._show_empty("Loading…")
 

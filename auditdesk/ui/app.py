@@ -1,0 +1,83 @@
+"""Start the desktop client: the QApplication, its look, the main window, and the
+database opened off the GUI thread; the database is closed (the embedded server left)
+when the window closes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from auditdesk import __version__
+from auditdesk.config import resolve_source
+from auditdesk.paths import resource
+
+APP_NAME = "AuditDesk"
+ORG_NAME = "AuditDesk"
+ORG_DOMAIN = "auditdesk.example.org"
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once), with name, organisation, icon and style sheet."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setOrganizationDomain(ORG_DOMAIN)
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
+    apply_style(app)
+    return app
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for name in ("auditdesk.svg", "auditdesk.png"):
+        path = resource(name)
+        if path.is_file():
+            icon.addFile(str(path))
+    return icon
+
+
+def apply_style(app: QApplication) -> None:
+    from auditdesk.ui.theme import style_sheet
+
+    app.setStyle("Fusion")
+    app.setStyleSheet(style_sheet())
+
+
+def build_window(args: argparse.Namespace, *, settings: QSettings | None = None,
+                 demo_policy: str = "ask"):
+    """The context and main window for ``args``; the database starts opening at once."""
+    from auditdesk.ui.context import AppContext
+    from auditdesk.ui.main_window import MainWindow
+
+    source = resolve_source(getattr(args, "database_url", None), getattr(args, "workspace", None))
+    context = AppContext()
+    window = MainWindow(
+        context,
+        settings,
+        demo_policy=demo_policy,
+        preferred_tenant=getattr(args, "tenant", None),
+        embedded_workspace=Path(args.workspace).expanduser() if getattr(args, "workspace", None) else None,
+    )
+    window.open_source(source)
+    return context, window
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the main window and run the event loop; returns the exit code."""
+    app = application()
+    context, window = build_window(args)
+    window.show()
+    try:
+        code = app.exec()
+    finally:
+        window.close_database()
+    return int(code)
