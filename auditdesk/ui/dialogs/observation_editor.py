@@ -1,0 +1,633 @@
+"""The observation editor: every field, validation beside each field, safe saving.
+
+* Only the status transitions ``transitions.allowed_targets`` permits for the user's role.
+* The domain's ``ValidationError.problems`` are shown under the fields they concern.
+* Saving uses optimistic locking: when someone else saved first, the dialog shows
+  both versions field by field and the user chooses *Reload theirs* or *Overwrite
+  with mine* (saved with ``expected_version=None``). Nothing typed is lost on an
+  error: the dialog stays open with the message.
+* Modes: edit an existing observation, create a new one, or record a recurrence
+  (a new observation linked as a repeat of an earlier one, its text copied for editing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from auditdesk.data import engagements as eng_data
+from auditdesk.data import observations as obs_data
+from auditdesk.data import tenants
+from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
+from auditdesk.domain.enums import ObservationStatus, Severity
+from auditdesk.domain.errors import AuditDeskError, ConflictError, ValidationError
+from auditdesk.domain.records import Observation
+from auditdesk.domain.transitions import allowed_targets
+from auditdesk.ui import theme
+from auditdesk.ui.context import AppContext
+from auditdesk.ui.dialogs.repeat_picker import CLEAR, RepeatPicker
+
+NO_DATE = QDate(1900, 1, 1)
+
+FIELD_LABELS: dict[str, str] = {
+    "title": "Title",
+    "engagement_id": "Engagement",
+    "severity": "Severity",
+    "status": "Status",
+    "owner_id": "Owner",
+    "identified_on": "Identified on",
+    "due_date": "Due date",
+    "original_due_date": "Original due date",
+    "repeat_of_id": "Repeat of",
+    "criteria": "Criteria",
+    "condition": "Condition",
+    "cause": "Cause",
+    "effect": "Effect",
+    "recommendation": "Recommendation",
+    "management_response": "Management response",
+}
+
+
+def _to_qdate(value: date | None) -> QDate:
+    return QDate(value.year, value.month, value.day) if value else NO_DATE
+
+
+def _from_qdate(value: QDate) -> date | None:
+    if not value.isValid() or value == NO_DATE:
+        return None
+    return date(value.year(), value.month(), value.day())
+
+
+def _load_job(tenant_id: int, observation_id: int | None, template_id: int | None):
+    def job(session):
+        observation = (
+            obs_data.get_observation(session, tenant_id, observation_id)
+            if observation_id is not None
+            else None
+        )
+        template = (
+            obs_data.get_observation(session, tenant_id, template_id)
+            if template_id is not None
+            else None
+        )
+        engagements = [
+            (e.id, f"{e.code} — {e.title}")
+            for e in eng_data.list_engagements(session, tenant_id, limit=2000)
+        ]
+        users = [(u.id, u.display_name) for u in tenants.list_users(session, tenant_id)]
+        return observation, template, engagements, users
+
+    return job
+
+
+class DateField(QDateEdit):
+    """A date editor that can also be empty (shown as "—") when ``optional``."""
+
+    def __init__(self, optional: bool, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("yyyy-MM-dd")
+        self.setMinimumDate(NO_DATE)
+        self.setMaximumDate(QDate(2999, 12, 31))
+        self._optional = optional
+        if optional:
+            self.setSpecialValueText("—")
+        self.setDate(NO_DATE if optional else QDate.currentDate())
+
+    def value(self) -> date | None:
+        return _from_qdate(self.date())
+
+    def set_value(self, value: date | None) -> None:
+        self.setDate(_to_qdate(value) if value or self._optional else QDate.currentDate())
+
+
+class ObservationEditor(QDialog):
+    """Edit, create, or record a recurrence of an observation."""
+
+    loaded = Signal()
+    saved = Signal(object)  # Observation
+    conflict_shown = Signal()
+    problems_shown = Signal(dict)
+
+    def __init__(
+        self,
+        context: AppContext,
+        observation_id: int | None = None,
+        *,
+        recurrence_of: int | None = None,
+        engagement_id: int | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self._context = context
+        self.observation_id = observation_id
+        self._recurrence_of = recurrence_of
+        self._preset_engagement = engagement_id
+        self.observation: Observation | None = None
+        self.version: int | None = None
+        self.theirs: Observation | None = None
+        self.is_loaded = False
+        self._repeat_of: tuple[int, str] | None = None
+        self._saving = False
+        self.setObjectName("observationEditor")
+        self.setWindowTitle(self._base_title())
+        self.resize(1040, 720)
+        self._build()
+        self._set_enabled(False)
+        context.worker.submit(
+            _load_job(context.tenant_id, observation_id, recurrence_of),
+            self._loaded,
+            self._load_failed,
+        )
+
+    def _base_title(self) -> str:
+        if self.observation_id is not None:
+            return "Edit observation"
+        return "Record recurrence" if self._recurrence_of is not None else "New observation"
+
+    # -- construction --------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.heading = QLabel(self._base_title())
+        self.heading.setObjectName("editorHeading")
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.subheading = QLabel("Loading…")
+        self.subheading.setStyleSheet(f"color:{theme.MUTED_TEXT};")
+
+        self.banner = QLabel()
+        self.banner.setObjectName("editorBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setStyleSheet(
+            f"background:{theme.ERROR_BG}; color:{theme.ERROR_FG}; padding:8px; border-radius:3px;"
+        )
+        self.banner.hide()
+        self.conflict = self._build_conflict_panel()
+
+        self.widgets: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.title_edit = QLineEdit()
+        self.title_edit.setMaxLength(400)
+        self.engagement_combo = QComboBox()
+        self.engagement_combo.setMinimumContentsLength(24)
+        self.severity_combo = QComboBox()
+        for severity in Severity:
+            self.severity_combo.addItem(severity.label, severity)
+        self.status_combo = QComboBox()
+        self.owner_combo = QComboBox()
+        self.identified_edit = DateField(optional=False)
+        self.due_edit = DateField(optional=True)
+        self.original_due_edit = DateField(optional=True)
+        self.repeat_label = QLabel("—")
+        self.repeat_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.repeat_button = QPushButton("Repeat of…")
+        self.repeat_button.clicked.connect(self.pick_repeat)
+        repeat_box = QWidget()
+        repeat_row = QHBoxLayout(repeat_box)
+        repeat_row.setContentsMargins(0, 0, 0, 0)
+        repeat_row.addWidget(self.repeat_label, 1)
+        repeat_row.addWidget(self.repeat_button)
+
+        left = QFormLayout()
+        left.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for name, widget in (
+            ("title", self.title_edit),
+            ("engagement_id", self.engagement_combo),
+            ("severity", self.severity_combo),
+            ("status", self.status_combo),
+            ("owner_id", self.owner_combo),
+            ("identified_on", self.identified_edit),
+            ("due_date", self.due_edit),
+            ("original_due_date", self.original_due_edit),
+            ("repeat_of_id", repeat_box),
+        ):
+            left.addRow(FIELD_LABELS[name] + ":", self._with_error(name, widget))
+
+        right = QFormLayout()
+        right.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.text_edits: dict[str, QPlainTextEdit] = {}
+        for name in LONG_TEXT_FIELDS:
+            edit = QPlainTextEdit()
+            edit.setTabChangesFocus(True)
+            edit.setMinimumHeight(64)
+            self.text_edits[name] = edit
+            right.addRow(FIELD_LABELS[name] + ":", self._with_error(name, edit))
+
+        columns = QGridLayout()
+        columns.addLayout(left, 0, 0)
+        columns.addLayout(right, 0, 1)
+        columns.setColumnStretch(0, 4)
+        columns.setColumnStretch(1, 5)
+        columns.setHorizontalSpacing(24)
+        body = QWidget()
+        body.setLayout(columns)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+
+        self.save_button = QPushButton("Save")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.subheading)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.conflict)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+
+    def _with_error(self, name: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        error = QLabel()
+        error.setObjectName(f"error_{name}")
+        error.setWordWrap(True)
+        error.setStyleSheet(f"color:{theme.ERROR_FG}; font-size: 11px;")
+        error.hide()
+        column.addWidget(error)
+        self.widgets[name] = widget
+        self.errors[name] = error
+        return box
+
+    def _build_conflict_panel(self) -> QFrame:
+        panel = QFrame()
+        panel.setObjectName("conflictPanel")
+        panel.setStyleSheet(
+            f"#conflictPanel {{ background:{theme.WARNING_BG}; border:1px solid #e0b464;"
+            " border-radius:4px; }"
+        )
+        layout = QVBoxLayout(panel)
+        self.conflict_message = QLabel()
+        self.conflict_message.setWordWrap(True)
+        self.conflict_message.setStyleSheet(f"color:{theme.WARNING_FG}; font-weight:bold;")
+        self.conflict_table = QTableWidget(0, 3)
+        self.conflict_table.setHorizontalHeaderLabels(["Field", "Yours (not saved)", "Theirs (saved)"])
+        self.conflict_table.verticalHeader().hide()
+        self.conflict_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.conflict_table.setWordWrap(True)
+        header = self.conflict_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.conflict_table.setMaximumHeight(200)
+        self.reload_button = QPushButton("Reload theirs (discard mine)")
+        self.overwrite_button = QPushButton("Overwrite with mine")
+        self.reload_button.clicked.connect(self.reload_theirs)
+        self.overwrite_button.clicked.connect(self.overwrite)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.reload_button)
+        row.addWidget(self.overwrite_button)
+        layout.addWidget(self.conflict_message)
+        layout.addWidget(self.conflict_table)
+        layout.addLayout(row)
+        panel.hide()
+        return panel
+
+    # -- loading -------------------------------------------------------------------------------
+    def _loaded(self, result) -> None:
+        observation, template, engagements, users = result
+        self.engagement_combo.clear()
+        self.engagement_combo.addItem("(no engagement)", None)
+        for engagement_id, label in engagements:
+            self.engagement_combo.addItem(label, engagement_id)
+        self.owner_combo.clear()
+        self.owner_combo.addItem("(unassigned)", None)
+        for user_id, name in users:
+            self.owner_combo.addItem(name, user_id)
+        if observation is not None:
+            self._fill(observation)
+        elif template is not None:
+            self._fill_recurrence(template)
+        else:
+            self._fill_new()
+        self.is_loaded = True
+        self._set_enabled(True)
+        self.title_edit.setFocus()
+        self.loaded.emit()
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.subheading.setText("Could not load.")
+        self.show_banner(error)
+
+    def _set_combo(self, combo: QComboBox, value: Any) -> None:
+        index = combo.findData(value)
+        if index < 0 and value is not None:
+            combo.addItem(str(value), value)
+            index = combo.count() - 1
+        combo.setCurrentIndex(max(index, 0))
+
+    def _set_statuses(self, current: ObservationStatus | None) -> None:
+        self.status_combo.clear()
+        if current is None:
+            options = [ObservationStatus.DRAFT, ObservationStatus.OPEN]
+        else:
+            role = self._context.user.role if self._context.user else None
+            options = [current, *allowed_targets(current, role)]
+        for status in options:
+            self.status_combo.addItem(status.label, status)
+
+    def _fill(self, observation: Observation) -> None:
+        self.observation = observation
+        self.version = observation.version
+        self.heading.setText(f"{observation.ref} — {observation.title}")
+        self.subheading.setText(
+            f"Version {observation.version} · last saved {observation.updated_at:%Y-%m-%d %H:%M}"
+        )
+        self.setWindowTitle(f"Edit {observation.ref}")
+        self._set_statuses(observation.status)
+        self.set_draft(obs_data.draft_of(observation), observation.repeat_of_ref)
+
+    def _fill_new(self) -> None:
+        self._set_statuses(None)
+        self.subheading.setText("A new finding gets the next reference number when saved.")
+        self.set_draft(
+            ObservationDraft(
+                title="",
+                severity=Severity.MEDIUM,
+                identified_on=date.today(),
+                engagement_id=self._preset_engagement,
+                status=ObservationStatus.OPEN,
+            ),
+            None,
+        )
+
+    def _fill_recurrence(self, template: Observation) -> None:
+        self._set_statuses(None)
+        self.heading.setText(f"Record recurrence of {template.ref}")
+        self.subheading.setText(
+            f"A new finding linked as a repeat of {template.ref}; its text is copied for editing. "
+            "Choose the engagement where it was found again."
+        )
+        draft = replace(
+            obs_data.draft_of(template),
+            engagement_id=self._preset_engagement,
+            status=ObservationStatus.OPEN,
+            identified_on=date.today(),
+            due_date=None,
+            original_due_date=None,
+            management_response="",
+            repeat_of_id=template.id,
+        )
+        self.set_draft(draft, template.ref)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for widget in (*self.widgets.values(), self.save_button):
+            widget.setEnabled(enabled)
+
+    # -- the form as a draft ---------------------------------------------------------------------
+    def set_draft(self, draft: ObservationDraft, repeat_ref: str | None) -> None:
+        self.title_edit.setText(draft.title)
+        self._set_combo(self.engagement_combo, draft.engagement_id)
+        self._set_combo(self.severity_combo, Severity(draft.severity))
+        self._set_combo(self.status_combo, ObservationStatus(draft.status))
+        self._set_combo(self.owner_combo, draft.owner_id)
+        self.identified_edit.set_value(draft.identified_on)
+        self.due_edit.set_value(draft.due_date)
+        self.original_due_edit.set_value(draft.original_due_date)
+        for name, edit in self.text_edits.items():
+            edit.setPlainText(getattr(draft, name) or "")
+        self._repeat_of = (draft.repeat_of_id, repeat_ref or "") if draft.repeat_of_id else None
+        self._show_repeat()
+        self.clear_problems()
+
+    def _show_repeat(self) -> None:
+        self.repeat_label.setText(self._repeat_of[1] if self._repeat_of else "— (not a repeat)")
+
+    def draft(self) -> ObservationDraft:
+        """What the form holds now."""
+        return ObservationDraft(
+            title=self.title_edit.text(),
+            severity=self.severity_combo.currentData() or Severity.MEDIUM,
+            identified_on=self.identified_edit.value(),
+            engagement_id=self.engagement_combo.currentData(),
+            status=self.status_combo.currentData() or ObservationStatus.OPEN,
+            owner_id=self.owner_combo.currentData(),
+            due_date=self.due_edit.value(),
+            original_due_date=self.original_due_edit.value(),
+            repeat_of_id=self._repeat_of[0] if self._repeat_of else None,
+            **{name: edit.toPlainText() for name, edit in self.text_edits.items()},
+        )
+
+    # -- validation messages ----------------------------------------------------------------------
+    def clear_problems(self) -> None:
+        for label in self.errors.values():
+            label.hide()
+            label.clear()
+        self.banner.hide()
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        self.clear_problems()
+        unplaced = []
+        for field_name, message in problems.items():
+            label = self.errors.get(field_name)
+            text = f"{FIELD_LABELS.get(field_name, field_name)} {message}"
+            if label is None:
+                unplaced.append(text)
+                continue
+            label.setText(text)
+            label.show()
+        first = next((self.widgets[f] for f in problems if f in self.widgets), None)
+        if first is not None:
+            first.setFocus()
+        if unplaced:
+            self.banner.setText("\n".join(unplaced))
+            self.banner.show()
+        self.problems_shown.emit(dict(problems))
+
+    def show_banner(self, error: BaseException | str) -> None:
+        if isinstance(error, str):
+            text = error
+        elif isinstance(error, AuditDeskError):
+            text = str(error)
+        else:
+            text = f"The database reported an error: {error}"
+        self.banner.setText(text)
+        self.banner.show()
+
+    # -- repeat picker ---------------------------------------------------------------------------
+    def pick_repeat(self) -> RepeatPicker:
+        picker = RepeatPicker(
+            self._context,
+            self.observation_id,
+            self.identified_edit.value(),
+            later_ref=self.observation.ref if self.observation else "",
+            parent=self,
+        )
+        picker.accepted.connect(lambda: self._picked(picker.chosen))
+        picker.open()
+        self.picker = picker
+        return picker
+
+    def _picked(self, chosen) -> None:
+        if chosen is CLEAR:
+            self._repeat_of = None
+        elif isinstance(chosen, dict):
+            self._repeat_of = (chosen["id"], chosen["ref"])
+        self._show_repeat()
+
+    # -- saving ----------------------------------------------------------------------------------
+    def save(self, *, expected_version: int | None | str = "current") -> None:
+        if not self.is_loaded or self._saving:
+            return
+        draft = self.draft()
+        try:
+            draft.validated()
+        except ValidationError as error:
+            self.show_problems(error.problems)
+            return
+        self.clear_problems()
+        version = self.version if expected_version == "current" else expected_version
+        actor = self._context.actor
+        observation_id = self.observation_id
+        if observation_id is None:
+            def job(session):
+                return obs_data.create_observation(session, actor, draft)
+        else:
+            def job(session):
+                return obs_data.update_observation(session, actor, observation_id, draft, version)
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self._context.worker.submit(job, self._saved, self._save_failed)
+
+    def overwrite(self) -> None:
+        """Save what the form holds over the other person's version, deliberately."""
+        self.save(expected_version=None)
+
+    def _saved(self, observation: Observation) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        self.conflict.hide()
+        self.observation = observation
+        self.observation_id = observation.id
+        self.version = observation.version
+        ids = [observation.id]
+        self._context.announce_change("observation", ids)
+        self.saved.emit(observation)
+        self.accept()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(error, ValidationError):
+            self.show_problems(error.problems)
+        elif isinstance(error, ConflictError) and self.observation_id is not None:
+            self._fetch_theirs(error)
+        else:
+            self.show_banner(error)
+
+    def _fetch_theirs(self, error: ConflictError) -> None:
+        tenant_id, observation_id = self._context.tenant_id, self.observation_id
+        self._context.worker.submit(
+            lambda s: obs_data.get_observation(s, tenant_id, observation_id),
+            lambda theirs: self.show_conflict(error, theirs),
+            self.show_banner,
+        )
+
+    def show_conflict(self, error: ConflictError, theirs: Observation) -> None:
+        """Both versions, field by field; the user reloads or overwrites."""
+        self.theirs = theirs
+        mine = self.draft()
+        stored = obs_data.draft_of(theirs)
+        rows = []
+        for name in FIELD_LABELS:
+            yours, their = getattr(mine, name), getattr(stored, name)
+            if name == "original_due_date" and yours is None:
+                continue  # left empty: the stored value is kept
+            if _norm(yours) != _norm(their):
+                rows.append((name, self._describe(name, yours), self._describe(name, their, theirs)))
+        self.conflict_message.setText(
+            f"{error} Version {theirs.version} is saved now. "
+            + (
+                f"{len(rows)} field(s) differ:"
+                if rows
+                else "Your values are the same as theirs."
+            )
+        )
+        self.conflict_table.setRowCount(len(rows))
+        for i, (name, yours, their) in enumerate(rows):
+            for j, value in enumerate((FIELD_LABELS[name], yours, their)):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                if j:
+                    item.setBackground(QColor("#fff8e1") if j == 1 else QColor("#e8f5e9"))
+                self.conflict_table.setItem(i, j, item)
+        self.conflict_table.resizeRowsToContents()
+        self.conflict.show()
+        self.conflict_shown.emit()
+
+    def conflict_rows(self) -> list[tuple[str, str, str]]:
+        table = self.conflict_table
+        return [
+            tuple(table.item(i, j).text() for j in range(3))  # type: ignore[misc]
+            for i in range(table.rowCount())
+        ]
+
+    def _describe(self, name: str, value: Any, theirs: Observation | None = None) -> str:
+        if value is None or value == "":
+            return "—"
+        if name == "engagement_id":
+            index = self.engagement_combo.findData(value)
+            return self.engagement_combo.itemText(index) if index >= 0 else str(value)
+        if name == "owner_id":
+            index = self.owner_combo.findData(value)
+            return self.owner_combo.itemText(index) if index >= 0 else str(value)
+        if name == "repeat_of_id":
+            if theirs is not None:
+                return theirs.repeat_of_ref or str(value)
+            return self._repeat_of[1] if self._repeat_of else str(value)
+        if name in ("severity", "status"):
+            return value.label if hasattr(value, "label") else str(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+    def reload_theirs(self) -> None:
+        """Replace the form with the saved version (what you typed is discarded on purpose)."""
+        if self.theirs is None:
+            return
+        self._fill(self.theirs)
+        self.conflict.hide()
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
+    return value

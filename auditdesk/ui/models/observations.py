@@ -1,0 +1,486 @@
+"""The observations table model: lazy, paged, and bounded in memory.
+
+The model never holds the whole result. It knows the row count (``count_observations``,
+fetched in the background) and keeps a small LRU of 200-row pages. ``data()`` for a
+row that is not cached returns a placeholder and asks the worker for its page; when
+the page arrives the rows are announced with ``dataChanged``.
+
+Each page is fetched the cheapest way available:
+
+* the first page: ``OFFSET 0``;
+* next to a cached page: a keyset walk from that page's edge row (``after=``),
+  in the reversed order when the neighbour lies below;
+* near the end: the reversed sort order (``descending`` flipped) with a small
+  offset, reversed in Python, so "jump to the last row" never runs a huge OFFSET;
+* anywhere else: the smallest offset counted from the nearest known point.
+
+Sorting and filtering run in the database. A new query keeps showing the old rows
+until its first page arrives, then swaps in one model reset; a re-sort keeps the
+row count (it cannot change), a new filter counts again.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from auditdesk.data import observations as obs_data
+from auditdesk.domain.queries import ObservationFilter, ObservationSort
+from auditdesk.domain.records import ObservationRow
+from auditdesk.ui.context import AppContext
+from auditdesk.ui.theme import OVERDUE, STATUS_COLORS, severity_color
+
+PAGE_SIZE = 200
+MAX_PAGES = 8  # rows held at most: PAGE_SIZE * MAX_PAGES
+MAX_IN_FLIGHT = 2
+MAX_WANTED = 4  # newest page requests kept while scrolling fast; older ones are dropped
+PLACEHOLDER = "…"
+
+RowRole = Qt.ItemDataRole.UserRole + 1  # the ObservationRow (or None while loading)
+IdRole = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    sort: ObservationSort
+    width: int
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("ref", "Ref", ObservationSort.REF, 96),
+    Column("title", "Title", ObservationSort.TITLE, 320),
+    Column("engagement", "Engagement", ObservationSort.ENGAGEMENT, 120),
+    Column("severity", "Severity", ObservationSort.SEVERITY, 80),
+    Column("status", "Status", ObservationSort.STATUS, 130),
+    Column("owner", "Owner", ObservationSort.OWNER, 140),
+    Column("due", "Due date", ObservationSort.DUE, 96),
+    Column("repeat_of", "Repeat of", ObservationSort.REPEAT_OF, 96),
+    Column("recurrence", "Recurrence", ObservationSort.RECURRENCE, 84),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the table shows: filter and order."""
+
+    flt: ObservationFilter = ObservationFilter()
+    sort: ObservationSort = ObservationSort.REF
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """How one page is fetched (exposed for tests and the benchmark)."""
+
+    descending: bool
+    offset: int
+    limit: int
+    after: tuple[Any, int] | None
+    reverse: bool
+
+    def run(self, session, tenant_id: int, query: Query) -> list[ObservationRow]:
+        rows = obs_data.list_observations(
+            session,
+            tenant_id,
+            query.flt,
+            query.sort,
+            self.descending,
+            offset=self.offset,
+            limit=self.limit,
+            after=self.after,
+        )
+        if self.reverse:
+            rows.reverse()
+        return rows
+
+
+def display_value(row: ObservationRow, key: str) -> str:
+    """The text a column shows for a row."""
+    if key == "ref":
+        return row.ref
+    if key == "title":
+        return row.title
+    if key == "engagement":
+        return row.engagement_code or "—"
+    if key == "severity":
+        return row.severity.label
+    if key == "status":
+        return row.status.label
+    if key == "owner":
+        return row.owner_name or "—"
+    if key == "due":
+        return row.due_date.isoformat() if row.due_date else "—"
+    if key == "repeat_of":
+        return row.repeat_of_ref or ""
+    if key == "recurrence":
+        return str(row.recurrence) if row.recurrence else ""
+    raise KeyError(key)
+
+
+class ObservationTableModel(QAbstractTableModel):
+    """Lazy, paged model of one tenant's observations."""
+
+    #: emitted when the first page of a new query is shown (rows visible)
+    first_page_loaded = Signal()
+    #: emitted when the total row count of the current query is known
+    count_known = Signal(int)
+    #: every page that arrived (page number), for tests and the benchmark
+    page_loaded = Signal(int)
+    loading_changed = Signal(bool)
+    failed = Signal(object)
+
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self._context = context
+        self._query = Query()
+        self._generation = 0  # bumped when the shown query changes
+        self._pending_generation = 0  # the query being prepared (its first page is on the way)
+        self._pending_query: Query | None = None
+        self._pending_count: int | None = None
+        self._rows_shown = 0  # rowCount()
+        self._count: int | None = None
+        self._pages: OrderedDict[int, list[ObservationRow]] = OrderedDict()
+        self._wanted: list[int] = []  # newest last
+        self._in_flight: set[int] = set()
+        self._stale: set[int] = set()  # pages to refresh when next asked for
+        self._today = date.today()
+        self.fetch_count = 0  # pages fetched since construction (tests)
+        self.page_plans: list[tuple[int, PagePlan]] = []  # last plans (tests, bounded)
+
+    # -- public API ---------------------------------------------------------------------------
+    @property
+    def query(self) -> Query:
+        return self._pending_query or self._query
+
+    @property
+    def total(self) -> int | None:
+        return self._count
+
+    @property
+    def cached_pages(self) -> list[int]:
+        return list(self._pages)
+
+    def cached_row_count(self) -> int:
+        return sum(len(page) for page in self._pages.values())
+
+    def is_loading(self) -> bool:
+        return self._pending_query is not None
+
+    def set_filter(self, flt: ObservationFilter) -> None:
+        self.load(replace(self.query, flt=flt))
+
+    def set_order(self, sort: ObservationSort, descending: bool) -> None:
+        self.load(replace(self.query, sort=ObservationSort(sort), descending=descending))
+
+    def reload(self) -> None:
+        self.load(self.query, force=True)
+
+    def load(self, query: Query, *, force: bool = False) -> None:
+        """Show ``query``: the current rows stay until its first page arrives."""
+        if self._context.tenant is None or self._context.database is None:
+            return
+        same_filter = query.flt == self._query.flt and self._count is not None and not force
+        self._pending_generation += 1
+        generation = self._pending_generation
+        self._pending_query = query
+        self._pending_count = self._count if same_filter else None
+        tenant_id = self._context.tenant_id
+        plan = PagePlan(query.descending, 0, PAGE_SIZE, None, False)
+        self.loading_changed.emit(True)
+        self._context.worker.submit(
+            lambda s: plan.run(s, tenant_id, query),
+            lambda rows: self._first_page_arrived(generation, rows),
+            lambda error: self._failed(generation, error),
+            key=f"obs-first-{id(self)}",
+        )
+        if not same_filter:
+            self._context.worker.submit(
+                lambda s: obs_data.count_observations(s, tenant_id, query.flt),
+                lambda n: self._count_arrived(generation, n),
+                lambda error: self._failed(generation, error),
+                key=f"obs-count-{id(self)}",
+            )
+
+    def row_at(self, row: int) -> ObservationRow | None:
+        """The cached row, or None (a fetch is requested)."""
+        if row < 0 or row >= self._rows_shown:
+            return None
+        page_no, offset = divmod(row, PAGE_SIZE)
+        page = self._pages.get(page_no)
+        if page is not None:
+            self._pages.move_to_end(page_no)
+            if page_no in self._stale:
+                self._want(page_no)
+            return page[offset] if offset < len(page) else None
+        self._want(page_no)
+        return None
+
+    def row_of_id(self, observation_id: int) -> int | None:
+        for page_no, page in self._pages.items():
+            for i, row in enumerate(page):
+                if row.id == observation_id:
+                    return page_no * PAGE_SIZE + i
+        return None
+
+    def refresh_ids(self, ids) -> None:
+        """Something changed these observations (or inserted/deleted some): refresh what is shown."""
+        ids = set(ids or ())
+        touched = {
+            page_no
+            for page_no, page in self._pages.items()
+            if not ids or any(row.id in ids for row in page)
+        }
+        if self._context.tenant is None or self._context.database is None:
+            return
+        # A write may add or remove rows anywhere: count again; refresh affected pages.
+        generation = self._generation
+        tenant_id = self._context.tenant_id
+        flt = self._query.flt
+        self._context.worker.submit(
+            lambda s: obs_data.count_observations(s, tenant_id, flt),
+            lambda n: self._recount_arrived(generation, n),
+            lambda error: self._failed(generation, error),
+            key=f"obs-recount-{id(self)}",
+        )
+        self._stale |= touched
+        for page_no in touched:
+            self._want(page_no)
+
+    # -- Qt model -------------------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._rows_shown
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section].header
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"Sort by {COLUMNS[section].header.lower()}"
+        elif orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= self._rows_shown:
+            return None
+        column = COLUMNS[index.column()].key if 0 <= index.column() < len(COLUMNS) else None
+        if column is None:
+            return None
+        row = self.row_at(index.row())
+        if row is None:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return PLACEHOLDER
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(QColor("#9aa5b1"))
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display_value(row, column)
+        if role == RowRole:
+            return row
+        if role == IdRole:
+            return row.id
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == "severity":
+                return QBrush(QColor("#ffffff"))
+            if column == "due" and row.overdue:
+                return QBrush(QColor(OVERDUE))
+            if column == "status":
+                return QBrush(QColor(STATUS_COLORS.get(row.status.value, "#333333")))
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if column == "severity":
+                return QBrush(QColor(severity_color(row.severity)))
+            if column == "due" and row.overdue:
+                return QBrush(QColor("#fdecea"))
+            return None
+        if role == Qt.ItemDataRole.FontRole and (
+            (column == "due" and row.overdue) or column in ("ref", "severity")
+        ):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column in ("severity", "recurrence"):
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == "due" and row.overdue:
+                return f"Overdue since {row.due_date:%Y-%m-%d}"
+            if column == "recurrence" and row.recurrence:
+                return f"Repeat number {row.recurrence} of its original finding"
+            if column == "title":
+                return row.title
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(COLUMNS):
+            self.set_order(COLUMNS[column].sort, order == Qt.SortOrder.DescendingOrder)
+
+    # -- paging ---------------------------------------------------------------------------------
+    def plan_page(self, page_no: int) -> PagePlan:
+        """The cheapest way to fetch ``page_no`` given what is cached and known."""
+        query = self._query
+        start = page_no * PAGE_SIZE
+        total = self._count
+        end = start + PAGE_SIZE if total is None else min(start + PAGE_SIZE, total)
+        limit = max(end - start, 1)
+        options: list[tuple[int, PagePlan]] = [
+            (start, PagePlan(query.descending, start, limit, None, False))
+        ]
+        if total is not None:
+            options.append(
+                (total - end, PagePlan(not query.descending, total - end, limit, None, True))
+            )
+        below = [p for p in self._pages if p < page_no and p not in self._stale and self._pages[p]]
+        above = [p for p in self._pages if p > page_no and p not in self._stale and self._pages[p]]
+        if below:
+            q = max(below)
+            edge = self._pages[q][-1]
+            gap = (page_no - q - 1) * PAGE_SIZE + (PAGE_SIZE - len(self._pages[q]))
+            after = (obs_data.sort_value(edge, query.sort), edge.id)
+            options.append((gap, PagePlan(query.descending, gap, limit, after, False)))
+        if above:
+            r = min(above)
+            edge = self._pages[r][0]
+            gap = max((r * PAGE_SIZE) - end, 0)
+            after = (obs_data.sort_value(edge, query.sort), edge.id)
+            options.append((gap, PagePlan(not query.descending, gap, limit, after, True)))
+        return min(options, key=lambda option: option[0])[1]
+
+    def _want(self, page_no: int) -> None:
+        if page_no in self._in_flight:
+            return
+        if page_no in self._wanted:
+            self._wanted.remove(page_no)
+        self._wanted.append(page_no)
+        del self._wanted[:-MAX_WANTED]
+        self._pump()
+
+    def _pump(self) -> None:
+        if self._context.tenant is None or self._context.database is None:
+            return
+        while self._wanted and len(self._in_flight) < MAX_IN_FLIGHT:
+            page_no = self._wanted.pop()  # newest first: what the user looks at now
+            if page_no * PAGE_SIZE >= max(self._rows_shown, 1):
+                continue
+            plan = self.plan_page(page_no)
+            self.page_plans.append((page_no, plan))
+            del self.page_plans[:-50]
+            self._in_flight.add(page_no)
+            generation = self._generation
+            tenant_id = self._context.tenant_id
+            query = self._query
+            self._context.worker.submit(
+                lambda s, plan=plan, t=tenant_id, q=query: plan.run(s, t, q),
+                lambda rows, p=page_no, g=generation: self._page_arrived(g, p, rows),
+                lambda error, p=page_no, g=generation: self._page_failed(g, p, error),
+            )
+
+    def _store(self, page_no: int, rows: list[ObservationRow]) -> None:
+        self._pages[page_no] = rows
+        self._pages.move_to_end(page_no)
+        self._stale.discard(page_no)
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+
+    def _page_arrived(self, generation: int, page_no: int, rows: list[ObservationRow]) -> None:
+        if generation != self._generation:
+            return
+        self._in_flight.discard(page_no)
+        self.fetch_count += 1
+        self._store(page_no, rows)
+        first = page_no * PAGE_SIZE
+        last = min(first + PAGE_SIZE, self._rows_shown) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        self.page_loaded.emit(page_no)
+        self._pump()
+
+    def _page_failed(self, generation: int, page_no: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self._in_flight.discard(page_no)
+            self.failed.emit(error)
+
+    def _first_page_arrived(self, generation: int, rows: list[ObservationRow]) -> None:
+        if generation != self._pending_generation or self._pending_query is None:
+            return
+        self.beginResetModel()
+        self._generation += 1
+        self._query = self._pending_query
+        self._pending_query = None
+        self._count = self._pending_count
+        self._pages.clear()
+        self._wanted.clear()
+        self._in_flight.clear()
+        self._stale.clear()
+        self._store(0, rows)
+        if self._count is not None:
+            self._rows_shown = self._count
+        else:
+            self._rows_shown = len(rows)
+            if len(rows) < PAGE_SIZE:
+                self._count = len(rows)
+        self.fetch_count += 1
+        self.endResetModel()
+        self.loading_changed.emit(False)
+        self.first_page_loaded.emit()
+        if self._count is not None:
+            self.count_known.emit(self._count)
+
+    def _count_arrived(self, generation: int, count: int) -> None:
+        if generation != self._pending_generation:
+            return
+        if self._pending_query is not None:
+            self._pending_count = count  # first page still on the way
+            return
+        self._set_count(count)
+
+    def _recount_arrived(self, generation: int, count: int) -> None:
+        if generation == self._generation and self._pending_query is None:
+            if count != self._count:
+                # Rows moved: every cached page may be shifted; refresh them as they are seen.
+                self._stale |= set(self._pages)
+            self._set_count(count)
+
+    def _set_count(self, count: int) -> None:
+        old = self._rows_shown
+        self._count = count
+        if count > old:
+            self.beginInsertRows(QModelIndex(), old, count - 1)
+            self._rows_shown = count
+            self.endInsertRows()
+        elif count < old:
+            self.beginRemoveRows(QModelIndex(), count, old - 1)
+            self._rows_shown = count
+            for page_no in [p for p in self._pages if p * PAGE_SIZE >= count]:
+                del self._pages[page_no]
+            self.endRemoveRows()
+        self.count_known.emit(count)
+        if self._stale:
+            first, last = 0, self._rows_shown - 1
+            if last >= first:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._pending_generation:
+            self._pending_query = None
+            self.loading_changed.emit(False)
+            self.failed.emit(error)

@@ -1,0 +1,207 @@
+"""The observations table: lazy bounded model, filters, sort, navigation, delete confirmation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import factories
+import obs_helpers
+from obs_helpers import bulk_observations
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from auditdesk.data import observations as obs_data
+from auditdesk.domain.enums import Severity
+from auditdesk.domain.queries import ObservationFilter, ObservationSort
+from auditdesk.ui.models.observations import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    PLACEHOLDER,
+    ObservationTableModel,
+    Query,
+    RowRole,
+)
+from auditdesk.ui.views.observations import ObservationsView
+
+obs_world = obs_helpers.obs_world
+
+
+def _loaded(model: ObservationTableModel, row: int) -> bool:
+    return model.row_at(row) is not None
+
+
+def test_lazy_model_pages_on_demand_and_keeps_a_bounded_cache(qtbot, qtmodeltester, obs_world, database):
+    bulk_observations(database, obs_world.tenant.id, 5000)
+    model = ObservationTableModel(obs_world.context)
+    model.load(Query())
+    qtbot.waitUntil(lambda: model.total == 5000, timeout=10_000)
+    assert model.rowCount() == 5000
+    assert model.cached_pages == [0]
+    assert model.index(0, 0).data() == "OBS-000001"
+
+    # A row far away is not cached: a placeholder now, the real row after its page arrives.
+    index = model.index(2500, 0)
+    assert index.data() == PLACEHOLDER
+    with qtbot.waitSignal(model.dataChanged, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: _loaded(model, 2500), timeout=10_000)
+    assert model.index(2500, 0).data() == "OBS-002501"
+
+    # The last row comes from the reversed order with no offset at all.
+    model.row_at(4999)
+    qtbot.waitUntil(lambda: _loaded(model, 4999), timeout=10_000)
+    assert model.index(4999, 0).data() == "OBS-005000"
+    page_no, plan = model.page_plans[-1]
+    assert page_no == 4999 // PAGE_SIZE
+    assert plan.reverse and plan.offset == 0 and plan.descending
+
+    # The page after a cached one is walked by keyset from its last row.
+    model.row_at(2600)
+    qtbot.waitUntil(lambda: _loaded(model, 2600), timeout=10_000)
+    assert model.page_plans[-1][1].after == ("OBS-002600", model.row_at(2599).id)
+    assert model.index(2600, 0).data() == "OBS-002601"
+
+    # Scroll through everything: memory stays bounded.
+    for row in range(0, 5000, PAGE_SIZE):
+        model.row_at(row)
+        qtbot.waitUntil(lambda row=row: _loaded(model, row), timeout=10_000)
+        assert model.index(row, 0).data() == f"OBS-{row + 1:06d}"
+        assert len(model.cached_pages) <= MAX_PAGES
+        assert model.cached_row_count() <= MAX_PAGES * PAGE_SIZE
+    qtmodeltester.check(model)
+
+
+def test_sort_and_filter_run_in_the_database(qtbot, qtmodeltester, obs_world, database):
+    bulk_observations(database, obs_world.tenant.id, 600)
+    model = ObservationTableModel(obs_world.context)
+    model.load(Query())
+    qtbot.waitUntil(lambda: model.total == 600, timeout=10_000)
+
+    with qtbot.waitSignal(model.first_page_loaded, timeout=10_000):
+        model.sort(0, Qt.SortOrder.DescendingOrder)
+    assert model.index(0, 0).data() == "OBS-000600"
+    assert model.rowCount() == 600  # a re-sort keeps the count
+
+    with qtbot.waitSignal(model.first_page_loaded, timeout=10_000):
+        model.sort(3, Qt.SortOrder.AscendingOrder)  # severity: critical first
+    assert model.index(0, 3).data() == "Critical"
+    assert model.data(model.index(0, 3), Qt.ItemDataRole.BackgroundRole) is not None
+
+    with qtbot.waitSignal(model.count_known, timeout=10_000):
+        model.set_filter(ObservationFilter(severities=(Severity.HIGH,), text="finding 1"))
+    expected = [n for n in range(1, 601) if n % 4 == 1 and "finding 1" in f"bulk finding {n}"]
+    assert model.rowCount() == len(expected)
+    shown = {model.data(model.index(r, 0), RowRole).severity for r in range(model.rowCount())}
+    assert shown == {Severity.HIGH}
+    qtmodeltester.check(model)
+
+
+def _view(qtbot, context) -> ObservationsView:
+    view = ObservationsView(context)
+    qtbot.addWidget(view)
+    view.resize(1300, 700)
+    view.show()
+    view.reload()
+    return view
+
+
+def test_view_filters_sorts_and_shows_overdue(qtbot, obs_world, database):
+    context = obs_world.context
+    with database.sessions() as session, session.begin():
+        actor = factories.actor(obs_world.tenant, obs_world.manager)
+        engagement = factories.engagement(session, actor, code="ENG-2026-900")
+        old = date.today() - timedelta(days=200)
+        late = factories.observation(
+            session, actor, title="Late remediation", identified_on=old, due_date=old + timedelta(days=10),
+            engagement_id=engagement.id, severity="high",
+        )
+        factories.observation(session, actor, title="On time", severity="low")
+        factories.observation(session, actor, title="Elsewhere", severity="critical")
+    view = _view(qtbot, context)
+    qtbot.waitUntil(lambda: view.model.total == 3, timeout=10_000)
+    assert "3 observations" in view.count_label.text()
+
+    view.overdue_only.setChecked(True)
+    qtbot.waitUntil(lambda: view.model.total == 1, timeout=10_000)
+    index = view.model.index(0, 6)
+    assert view.model.index(0, 1).data() == "Late remediation"
+    assert view.model.data(index, Qt.ItemDataRole.ToolTipRole).startswith("Overdue since")
+    view.overdue_only.setChecked(False)
+    qtbot.waitUntil(lambda: view.model.total == 3, timeout=10_000)
+
+    # Free text is debounced and searched in the database.
+    qtbot.keyClicks(view.search, "elsewhere")
+    qtbot.waitUntil(lambda: view.model.total == 1, timeout=10_000)
+    assert view.model.index(0, 1).data() == "Elsewhere"
+    view.search.clear()
+    qtbot.waitUntil(lambda: view.model.total == 3, timeout=10_000)
+
+    # Navigation from the engagements view filters by engagement.
+    view.navigate({"engagement_id": engagement.id})
+    qtbot.waitUntil(lambda: view.model.total == 1, timeout=10_000)
+    assert view.engagement_filter.currentData() == engagement.id
+
+    # Clicking the title header sorts by title.
+    view.clear_filters()
+    qtbot.waitUntil(lambda: view.model.total == 3, timeout=10_000)
+    view.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: view.model.query.sort is ObservationSort.TITLE, timeout=10_000)
+    qtbot.waitUntil(lambda: view.model.index(0, 1).data() == "Elsewhere", timeout=10_000)
+    assert [view.model.index(r, 1).data() for r in range(3)] == [
+        "Elsewhere", "Late remediation", "On time"
+    ]
+
+    # navigate to an observation selects it and shows its history.
+    view.navigate({"observation_id": late.id})
+    qtbot.waitUntil(lambda: view.selected_row() is not None and view.selected_row().id == late.id, timeout=10_000)
+    qtbot.waitUntil(lambda: view.history.tree.topLevelItemCount() == 1, timeout=10_000)
+    assert "insert" in view.history.tree.topLevelItem(0).text(0)
+    assert view.has_data()
+
+
+def test_history_panel_shows_from_and_to(qtbot, obs_world, database):
+    context = obs_world.context
+    actor = factories.actor(obs_world.tenant, obs_world.manager)
+    with database.sessions() as session, session.begin():
+        found = factories.observation(session, actor, title="Before")
+    with database.sessions() as session, session.begin():
+        draft = obs_data.draft_of(found)
+        from dataclasses import replace
+
+        obs_data.update_observation(session, actor, found.id, replace(draft, title="After"), found.version)
+    view = _view(qtbot, context)
+    view.navigate({"observation_id": found.id})
+    qtbot.waitUntil(lambda: view.history.tree.topLevelItemCount() == 2, timeout=10_000)
+    newest = view.history.tree.topLevelItem(0)
+    assert "Maria Manager" in newest.text(0) and "update" in newest.text(0)
+    change = newest.child(0)
+    assert (change.text(0), change.text(1), change.text(2)) == ("Title", "Before", "After")
+
+
+def test_delete_confirmation_lists_repeats_that_are_kept(qtbot, obs_world, database):
+    context = obs_world.context
+    actor = factories.actor(obs_world.tenant, obs_world.manager)
+    day = date.today() - timedelta(days=100)
+    with database.sessions() as session, session.begin():
+        original = factories.observation(session, actor, title="Original", identified_on=day)
+        first = factories.observation(
+            session, actor, title="Again", identified_on=day + timedelta(days=10), repeat_of_id=original.id
+        )
+        second = factories.observation(
+            session, actor, title="And again", identified_on=day + timedelta(days=20), repeat_of_id=original.id
+        )
+    view = _view(qtbot, context)
+    view.navigate({"observation_id": original.id})
+    qtbot.waitUntil(lambda: view.selected_row() is not None and view.selected_row().id == original.id, timeout=10_000)
+    view.delete_action.trigger()
+    qtbot.waitUntil(lambda: view.confirm_box is not None and view.confirm_box.isVisible(), timeout=10_000)
+    text = view.confirm_box.text()
+    assert original.ref in text
+    assert f"{first.ref}, {second.ref}" in text
+    assert "kept and lose their link" in text
+    with qtbot.waitSignal(context.data_changed, timeout=10_000):
+        view.confirm_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: view.model.total == 2, timeout=10_000)
+    with database.sessions() as session:
+        again = obs_data.get_observation(session, obs_world.tenant.id, first.id)
+    assert again.repeat_of_id is None
