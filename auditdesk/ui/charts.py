@@ -1,0 +1,385 @@
+"""Trend charts of the dashboard snapshots, shared by the Dashboard view and the board report.
+
+Three chart kinds, all on a date axis (UTC days):
+
+* ``"severity"``: open findings by severity, one line per severity in the colours of
+  ``theme.SEVERITY_COLORS`` (the same as the tables);
+* ``"compliance"``: compliance rate 0–100 %; a day without a rate (nothing due yet)
+  is NaN and drawn as a gap (``connect="finite"``), never as zero;
+* ``"overdue"``: overdue findings and open repeat findings.
+
+Data enters as a :class:`TrendSeries` (numpy arrays, one per figure) built with
+:func:`to_series` from stored ``Snapshot`` records, ``(bucket, Snapshot)`` pairs of
+``data.snapshots.bucketed_snapshots`` or the trend points of ``domain.trends``.
+A chart creates its curves once; :meth:`TrendChart.set_series` updates them with
+``setData`` (clip to view and peak downsampling keep ten years of days smooth).
+
+For a report, :func:`render_chart_png` draws a chart offscreen (no window is shown;
+a ``QApplication`` is created when there is none) and writes a PNG::
+
+    from auditdesk.ui.charts import render_chart_png
+    render_chart_png("severity", snapshots, "severity.png", size=(1000, 400))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QPixmap
+from PySide6.QtWidgets import QApplication, QWidget
+
+from auditdesk.ui import theme
+
+ChartKind = Literal["severity", "compliance", "overdue"]
+CHART_KINDS: tuple[str, ...] = ("severity", "compliance", "overdue")
+
+#: Chart titles, also used by the report.
+CHART_TITLES: dict[str, str] = {
+    "severity": "Open findings by severity",
+    "compliance": "Compliance rate (closed by the due date)",
+    "overdue": "Overdue and open repeat findings",
+}
+
+REPEAT_COLOR = "#6a1b9a"
+COMPLIANCE_COLOR = theme.ACCENT
+AXIS_TEXT = "#3a4756"
+AXIS_LINE = "#9aa4b0"
+GRID_ALPHA = 0.18
+
+#: (field of TrendSeries, legend label, colour) per chart kind, in drawing order.
+CURVES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "severity": tuple(
+        (name, name.capitalize(), theme.SEVERITY_COLORS[name])
+        for name in ("critical", "high", "medium", "low")
+    ),
+    "compliance": (("compliance", "Compliance %", COMPLIANCE_COLOR),),
+    "overdue": (
+        ("overdue", "Overdue", theme.OVERDUE),
+        ("repeat_open", "Open repeats", REPEAT_COLOR),
+    ),
+}
+
+_FIELDS = (
+    "critical", "high", "medium", "low", "open_total", "overdue", "repeat_open", "compliance",
+)
+_DAY = 86_400.0
+
+
+def day_to_x(day: date) -> float:
+    """Seconds since the epoch of a day's UTC midnight (the x of a point)."""
+    return float((day - date(1970, 1, 1)).days) * _DAY
+
+
+def x_to_day(x: float) -> date:
+    """The day of an x value (rounded to the nearest day)."""
+    return date(1970, 1, 1) + timedelta(days=int(round(x / _DAY)))
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, dtype=float)
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """The figures of the charts, one value per date (float arrays; NaN = no value).
+
+    ``compliance`` is in percent (0–100).
+    """
+
+    dates: tuple[date, ...] = ()
+    x: np.ndarray = field(default_factory=_empty)
+    critical: np.ndarray = field(default_factory=_empty)
+    high: np.ndarray = field(default_factory=_empty)
+    medium: np.ndarray = field(default_factory=_empty)
+    low: np.ndarray = field(default_factory=_empty)
+    open_total: np.ndarray = field(default_factory=_empty)
+    overdue: np.ndarray = field(default_factory=_empty)
+    repeat_open: np.ndarray = field(default_factory=_empty)
+    compliance: np.ndarray = field(default_factory=_empty)
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def values(self, name: str) -> np.ndarray:
+        return getattr(self, name)
+
+    def index_near(self, x: float) -> int | None:
+        """Index of the date nearest to ``x``, or None when there is no point."""
+        if not len(self.dates):
+            return None
+        i = int(np.searchsorted(self.x, x))
+        if i <= 0:
+            return 0
+        if i >= len(self.x):
+            return len(self.x) - 1
+        return i if abs(self.x[i] - x) < abs(x - self.x[i - 1]) else i - 1
+
+
+def _rate_percent(rate: Any) -> float:
+    return math.nan if rate is None else float(rate) * 100.0
+
+
+def _point_values(item: Any) -> tuple[date, dict[str, float]]:
+    """(date, known figures) of one snapshot, (bucket, snapshot) pair or trend point."""
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], date):
+        item = item[1]
+    if hasattr(item, "open_critical"):  # a Snapshot (or anything with its columns)
+        return item.snapshot_date, {
+            "critical": item.open_critical,
+            "high": item.open_high,
+            "medium": item.open_medium,
+            "low": item.open_low,
+            "open_total": item.open_total,
+            "overdue": item.overdue,
+            "repeat_open": item.repeat_open,
+            "compliance": _rate_percent(item.compliance_rate),
+        }
+    if hasattr(item, "critical"):  # SeverityPoint
+        return item.date, {
+            "critical": item.critical, "high": item.high, "medium": item.medium,
+            "low": item.low, "open_total": item.open_total,
+        }
+    if hasattr(item, "compliance_rate"):  # CompliancePoint
+        return item.date, {"compliance": _rate_percent(item.compliance_rate)}
+    if hasattr(item, "overdue"):  # OverduePoint
+        return item.date, {"overdue": item.overdue, "open_total": item.open_total}
+    if hasattr(item, "repeat_open"):  # RepeatPoint
+        return item.date, {"repeat_open": item.repeat_open, "open_total": item.open_total}
+    raise TypeError(f"cannot chart {type(item).__name__}")
+
+
+def to_series(points: TrendSeries | Iterable[Any]) -> TrendSeries:
+    """A TrendSeries from snapshots, (bucket, snapshot) pairs or trend points (of one or
+    several kinds: points of the same date are merged). Figures nobody gave are NaN."""
+    if isinstance(points, TrendSeries):
+        return points
+    merged: dict[date, dict[str, float]] = {}
+    for item in points:
+        day, values = _point_values(item)
+        merged.setdefault(day, {}).update(values)
+    days = sorted(merged)
+    columns = {
+        name: np.array(
+            [merged[d].get(name, math.nan) for d in days], dtype=float
+        ) if days else _empty()
+        for name in _FIELDS
+    }
+    for name, values in columns.items():
+        if name != "compliance" and len(values):
+            # None counts stay gaps as well
+            columns[name] = np.where(np.isfinite(values), values, np.nan)
+    x = np.array([day_to_x(d) for d in days], dtype=float) if days else _empty()
+    return TrendSeries(tuple(days), x, **columns)
+
+
+def title_html(kind: str, *, title: bool = True, legend: bool = True) -> str:
+    """The chart's title line: its name and a legend of coloured keys (rich text)."""
+    parts = []
+    if title:
+        parts.append(f'<span style="color:{AXIS_TEXT}; font-weight:600">{CHART_TITLES[kind]}</span>')
+    if legend:
+        keys = "&nbsp;&nbsp;&nbsp;".join(
+            f'<span style="color:{colour}; font-weight:700">&#9632;</span>'
+            f'<span style="color:{AXIS_TEXT}">&nbsp;{label}</span>'
+            for _name, label, colour in CURVES[kind]
+        )
+        parts.append(keys)
+    return "&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;".join(parts)
+
+
+def _percent_ticks(values: Sequence[float], scale: float, spacing: float) -> list[str]:
+    return [f"{v:.0f} %" for v in values]
+
+
+class DayAxis(pg.DateAxisItem):
+    """A UTC date axis whose labels always say which day, month or year they mean."""
+
+    def __init__(self, orientation: str = "bottom", **kwargs: Any):
+        super().__init__(orientation=orientation, utcOffset=0, **kwargs)
+
+    def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        if spacing >= 300 * _DAY:
+            pattern = "%Y"
+        elif spacing >= 27 * _DAY:
+            pattern = "%b %Y"
+        else:
+            pattern = "%d %b"
+        labels = []
+        for value in values:
+            try:
+                labels.append(datetime.fromtimestamp(value, UTC).strftime(pattern))
+            except (OverflowError, OSError, ValueError):
+                labels.append("")
+        return labels
+
+
+class TrendChart(pg.PlotWidget):
+    """One chart of a kind; curves are created once and updated with ``setData``."""
+
+    def __init__(self, kind: ChartKind | str, parent: QWidget | None = None, *,
+                 title: bool = True, legend: bool = True):
+        if kind not in CURVES:
+            raise ValueError(f"unknown chart kind {kind!r}; one of {', '.join(CHART_KINDS)}")
+        axis = DayAxis()
+        super().__init__(parent, background="w", axisItems={"bottom": axis})
+        self.kind = str(kind)
+        self.series = TrendSeries()
+        self.setObjectName(f"chart_{kind}")
+        self.setMinimumHeight(160)
+        item = self.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.layout.setContentsMargins(2, 2, 16, 2)
+        item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+        item.setMouseEnabled(x=True, y=False)
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="peak")
+        font = QFont()
+        font.setPointSizeF(8.5)
+        for name in ("bottom", "left"):
+            ax = item.getAxis(name)
+            ax.setPen(pg.mkPen(AXIS_LINE))
+            ax.setTextPen(pg.mkPen(AXIS_TEXT))
+            ax.setStyle(tickFont=font, tickTextOffset=4)
+        left = item.getAxis("left")
+        left.setWidth(46)
+        if self.kind == "compliance":
+            left.tickStrings = _percent_ticks  # type: ignore[method-assign]
+        self.show_title = title
+        self.show_legend = legend
+        # The legend is part of the title line so that it never covers a curve.
+        if title or legend:
+            item.setTitle(title_html(self.kind, title=title, legend=legend), size="10pt")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for name, label, colour in CURVES[self.kind]:
+            curve = item.plot(
+                [], [], name=label, pen=pg.mkPen(QColor(colour), width=2),
+                connect="finite" if self.kind == "compliance" else "all",
+                skipFiniteCheck=self.kind != "compliance",
+            )
+            self.curves[name] = curve
+        self._apply_ranges()
+
+    # -- data --------------------------------------------------------------------------------
+    def set_series(self, points: TrendSeries | Iterable[Any]) -> None:
+        """Show these points (replaces what was shown)."""
+        series = to_series(points)
+        self.series = series
+        few = len(series) <= 90
+        for name, curve in self.curves.items():
+            values = series.values(name)
+            colour = curve.opts["pen"].color()
+            if few:
+                curve.setSymbol("o")
+                curve.setSymbolSize(4 if len(series) > 31 else 6)
+                curve.setSymbolBrush(colour)
+                curve.setSymbolPen(colour)
+            else:
+                curve.setSymbol(None)
+            curve.setData(series.x, values, connect="finite" if self.kind == "compliance" else "all")
+        self._apply_ranges()
+
+    def point_count(self, name: str | None = None) -> int:
+        """Points given to a curve (the first curve by default), NaN gaps included."""
+        curve = self.curves[name or next(iter(self.curves))]
+        x, _y = curve.getOriginalDataset()
+        return 0 if x is None else len(x)
+
+    def finite_count(self, name: str | None = None) -> int:
+        """Points of a curve that have a value (NaN gaps excluded)."""
+        curve = self.curves[name or next(iter(self.curves))]
+        _x, y = curve.getOriginalDataset()
+        return 0 if y is None else int(np.isfinite(y).sum())
+
+    def values_at(self, x: float) -> tuple[date, dict[str, float]] | None:
+        """The date nearest to ``x`` and each curve's value there (legend label -> value)."""
+        i = self.series.index_near(x)
+        if i is None:
+            return None
+        labels = {name: label for name, label, _ in CURVES[self.kind]}
+        return self.series.dates[i], {
+            labels[name]: float(self.series.values(name)[i]) for name in self.curves
+        }
+
+    def _apply_ranges(self) -> None:
+        item = self.getPlotItem()
+        series = self.series
+        if len(series):
+            x0, x1 = float(series.x[0]), float(series.x[-1])
+        else:
+            today = datetime.now(UTC).date()
+            x0, x1 = day_to_x(today - timedelta(days=30)), day_to_x(today)
+        if x1 - x0 < _DAY:
+            x0, x1 = x0 - _DAY, x1 + _DAY
+        item.setLimits(minXRange=3 * _DAY)
+        item.setXRange(x0, x1, padding=0.02)
+        if self.kind == "compliance":
+            item.setYRange(-5, 105, padding=0)
+            item.setLimits(yMin=-8, yMax=110)
+            return
+        top = 0.0
+        for name in self.curves:
+            values = series.values(name)
+            if len(values) and np.isfinite(values).any():
+                top = max(top, float(np.nanmax(values)))
+        top = max(top * 1.08, 4.0)
+        item.setYRange(-top * 0.02, top, padding=0)
+
+
+def make_chart(kind: ChartKind | str, parent: QWidget | None = None, **options: Any) -> TrendChart:
+    """A chart of ``kind`` ("severity", "compliance" or "overdue")."""
+    return TrendChart(kind, parent, **options)
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([])
+    return app  # type: ignore[return-value]
+
+
+def grab_chart(chart: TrendChart) -> QPixmap:
+    """A painted image of a chart as it is on screen (or would be, when hidden)."""
+    if not chart.isVisible():
+        chart.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        chart.show()
+    QApplication.processEvents()
+    return chart.grab()
+
+
+def render_chart_png(
+    kind: ChartKind | str,
+    points: TrendSeries | Iterable[Any],
+    path: str | Path,
+    size: tuple[int, int] = (1000, 400),
+    *,
+    title: bool = True,
+) -> Path:
+    """Draw a chart of ``points`` offscreen and save it as a PNG at ``path``.
+
+    Works without a window (a QApplication is created when there is none; run with
+    ``QT_QPA_PLATFORM=offscreen`` on a server). Returns the path written.
+    """
+    _application()
+    chart = TrendChart(kind, title=title)
+    try:
+        chart.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        chart.resize(*size)
+        chart.set_series(points)
+        pixmap = grab_chart(chart)
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not pixmap.save(str(target), "PNG"):
+            raise OSError(f"could not write {target}")
+        return target
+    finally:
+        chart.close()
+        chart.deleteLater()
