@@ -1,0 +1,306 @@
+"""The tenant-wide audit trail: filter by table, user and date range; page through it.
+
+Each row says when, who (the user's name, or the database login), which table and
+row, the action and the fields changed; selecting a row shows each field from → to.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QByteArray, QDate, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from auditdesk.data import audit, tenants
+from auditdesk.domain.errors import AuditDeskError
+from auditdesk.ui import theme
+from auditdesk.ui.context import AppContext
+from auditdesk.ui.models.audit import AuditTableModel
+from auditdesk.ui.widgets import ErrorBanner
+
+PAGE_SIZE = 100
+
+
+def _value(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+class AuditTrailView(QWidget):
+    """Every recorded change of the tenant, newest first, a page at a time."""
+
+    title = "Audit trail"
+    page_shown = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._context = context
+        self.model = AuditTableModel(self)
+        self.offset = 0
+        self.total: int | None = None
+        self._build()
+        context.tenant_changed.connect(lambda _t: self.reload())
+        context.data_changed.connect(lambda _table, _ids: self._refresh_if_first_page())
+
+    def _build(self) -> None:
+        self.banner = ErrorBanner(self)
+        self.banner.retry_requested.connect(self.reload)
+        self.table_filter = QComboBox()
+        self.table_filter.addItem("All tables", None)
+        self.user_filter = QComboBox()
+        self.user_filter.addItem("All users", None)
+        self.use_dates = QCheckBox("From")
+        self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
+        self.date_to = QDateEdit(QDate.currentDate())
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setEnabled(False)
+        self.use_dates.toggled.connect(self.date_from.setEnabled)
+        self.use_dates.toggled.connect(self.date_to.setEnabled)
+        self.previous_button = QPushButton("◀ Previous")
+        self.next_button = QPushButton("Next ▶")
+        self.range_label = QLabel("")
+        self.range_label.setStyleSheet(f"color:{theme.MUTED_TEXT};")
+
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Table:"))
+        filters.addWidget(self.table_filter)
+        filters.addWidget(QLabel("User:"))
+        filters.addWidget(self.user_filter)
+        filters.addWidget(self.use_dates)
+        filters.addWidget(self.date_from)
+        filters.addWidget(QLabel("to"))
+        filters.addWidget(self.date_to)
+        filters.addStretch(1)
+        filters.addWidget(self.range_label)
+        filters.addWidget(self.previous_button)
+        filters.addWidget(self.next_button)
+
+        self.table = QTableView()
+        self.table.setObjectName("auditTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((150, 150, 130, 130, 70)):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self._show_details)
+
+        self.details_heading = QLabel("Select a change to see each field from → to.")
+        self.details_heading.setWordWrap(True)
+        self.details = QTableWidget(0, 3)
+        self.details.setHorizontalHeaderLabels(["Field", "From", "To"])
+        self.details.verticalHeader().hide()
+        self.details.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        details_header = self.details.horizontalHeader()
+        details_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        details_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        details_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(6, 0, 0, 0)
+        side_layout.addWidget(self.details_heading)
+        side_layout.addWidget(self.details, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([820, 460])
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(filters)
+        layout.addWidget(self.splitter, 1)
+
+        for combo in (self.table_filter, self.user_filter):
+            combo.currentIndexChanged.connect(lambda _i: self.first_page())
+        self.use_dates.toggled.connect(lambda _on: self.first_page())
+        self.date_from.dateChanged.connect(lambda _d: self._dates_changed())
+        self.date_to.dateChanged.connect(lambda _d: self._dates_changed())
+        self.previous_button.clicked.connect(self.previous_page)
+        self.next_button.clicked.connect(self.next_page)
+        self._update_buttons()
+
+    # -- contract ------------------------------------------------------------------------------
+    def reload(self) -> None:
+        if self._context.tenant is None or self._context.database is None:
+            return
+        self.banner.hide()
+        self._load_lookups()
+        self._load_page()
+
+    def has_data(self) -> bool:
+        return self.model.rowCount() > 0
+
+    def navigate(self, payload: dict) -> None:
+        if "table" in payload:
+            index = self.table_filter.findData(payload["table"])
+            if index >= 0:
+                self.table_filter.setCurrentIndex(index)
+        self.reload()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("audit/header", self.table.horizontalHeader().saveState())
+        settings.setValue("audit/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        header = settings.value("audit/header")
+        if isinstance(header, QByteArray | bytes):
+            self.table.horizontalHeader().restoreState(header)
+        splitter = settings.value("audit/splitter")
+        if isinstance(splitter, QByteArray | bytes):
+            self.splitter.restoreState(splitter)
+
+    # -- filters and paging ---------------------------------------------------------------------
+    def current_filter(self) -> audit.AuditFilter:
+        user = self.user_filter.currentData()
+        date_from = date_to = None
+        if self.use_dates.isChecked():
+            d1, d2 = self.date_from.date(), self.date_to.date()
+            date_from = date(d1.year(), d1.month(), d1.day())
+            date_to = date(d2.year(), d2.month(), d2.day())
+        return audit.AuditFilter(
+            table_name=self.table_filter.currentData(),
+            app_user_id=int(user[5:]) if user and user.startswith("user:") else None,
+            db_login=user[6:] if user and user.startswith("login:") else None,
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    def _dates_changed(self) -> None:
+        if self.use_dates.isChecked():
+            self.first_page()
+
+    def first_page(self) -> None:
+        self.offset = 0
+        self._load_page()
+
+    def next_page(self) -> None:
+        if self.total is not None and self.offset + PAGE_SIZE < self.total:
+            self.offset += PAGE_SIZE
+            self._load_page()
+
+    def previous_page(self) -> None:
+        if self.offset > 0:
+            self.offset = max(self.offset - PAGE_SIZE, 0)
+            self._load_page()
+
+    def _refresh_if_first_page(self) -> None:
+        if self.offset == 0 and self._context.tenant is not None and self.isVisible():
+            self._load_page()
+
+    def _load_lookups(self) -> None:
+        tenant_id = self._context.tenant_id
+
+        def job(session):
+            return audit.audited_tables(session, tenant_id), tenants.list_users(
+                session, tenant_id, active_only=False
+            )
+
+        self._context.worker.submit(job, self._lookups_arrived, key=f"audit-lookups-{id(self)}")
+
+    def _lookups_arrived(self, result) -> None:
+        tables, users = result
+        for combo, items in (
+            (self.table_filter, [(t, t) for t in tables]),
+            (
+                self.user_filter,
+                [(f"user:{u.id}", u.display_name) for u in users]
+                + [(f"login:{u.db_login}", f"login {u.db_login}") for u in users if u.db_login],
+            ),
+        ):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for value, label in items:
+                combo.addItem(label, value)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.blockSignals(False)
+
+    def _load_page(self) -> None:
+        if self._context.tenant is None:
+            return
+        tenant_id, flt, offset = self._context.tenant_id, self.current_filter(), self.offset
+
+        def job(session):
+            entries = audit.list_entries(session, tenant_id, flt, offset=offset, limit=PAGE_SIZE)
+            return entries, audit.count_entries(session, tenant_id, flt)
+
+        self.range_label.setText("Loading…")
+        self._context.worker.submit(
+            job, self._page_arrived, self._show_error, key=f"audit-page-{id(self)}"
+        )
+
+    def _page_arrived(self, result) -> None:
+        entries, total = result
+        self.total = total
+        if entries == [] and self.offset > 0 and total > 0:
+            self.offset = max(((total - 1) // PAGE_SIZE) * PAGE_SIZE, 0)
+            self._load_page()
+            return
+        self.model.set_entries(entries)
+        if total:
+            self.range_label.setText(
+                f"rows {self.offset + 1:,}–{self.offset + len(entries):,} of {total:,}"
+            )
+        else:
+            self.range_label.setText("no changes recorded")
+        self._update_buttons()
+        if entries:
+            self.table.selectRow(0)
+        else:
+            self._show_details(QModelIndex(), QModelIndex())
+        self.page_shown.emit()
+
+    def _update_buttons(self) -> None:
+        self.previous_button.setEnabled(self.offset > 0)
+        self.next_button.setEnabled(self.total is not None and self.offset + PAGE_SIZE < self.total)
+
+    def _show_error(self, error: BaseException) -> None:
+        text = str(error) if isinstance(error, AuditDeskError) else f"Database error: {error}"
+        self.banner.show_message(text)
+
+    # -- details ---------------------------------------------------------------------------------
+    def _show_details(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = self.model.entry(current.row()) if current.isValid() else None
+        if entry is None:
+            self.details_heading.setText("Select a change to see each field from → to.")
+            self.details.setRowCount(0)
+            return
+        who = entry.user_name or entry.db_login or "unknown"
+        self.details_heading.setText(
+            f"{entry.summary}\n{entry.action.value} by {who} at "
+            f"{entry.changed_at.astimezone():%Y-%m-%d %H:%M:%S}"
+        )
+        self.details.setRowCount(len(entry.changes))
+        for i, change in enumerate(entry.changes):
+            for j, value in enumerate((change.field, _value(change.old), _value(change.new))):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.details.setItem(i, j, item)

@@ -1,0 +1,289 @@
+"""The lineage view: browse repeat trees, largest first, or find any observation.
+
+Left: a search box (ref or title) and, when it is empty, the originals that have
+repeats ordered by tree size (``lineage.roots``). Right: the whole tree of the
+chosen finding (``lineage.tree``), the chosen finding highlighted, expanded to
+and scrolled to. Double-click opens the editor. A manager may clear or change a
+link from the context menu.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QSplitter,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from auditdesk.data import lineage
+from auditdesk.data import observations as obs_data
+from auditdesk.domain.errors import AuditDeskError
+from auditdesk.domain.queries import ObservationFilter
+from auditdesk.domain.records import LineageNode
+from auditdesk.ui import theme
+from auditdesk.ui.context import AppContext
+from auditdesk.ui.dialogs.observation_editor import ObservationEditor
+from auditdesk.ui.dialogs.repeat_picker import RepeatPicker
+from auditdesk.ui.models.lineage import LineageTreeModel
+from auditdesk.ui.widgets import ErrorBanner, debounced
+
+
+class LineageView(QWidget):
+    """Repeat lineage trees for managers."""
+
+    title = "Lineage"
+    tree_shown = Signal(int)  # the highlighted observation id
+    roots_loaded = Signal(int)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._context = context
+        self.model = LineageTreeModel(self)
+        self.current_id: int | None = None
+        self.editor: ObservationEditor | None = None
+        self.picker: RepeatPicker | None = None
+        self._build()
+        context.data_changed.connect(self._data_changed)
+        context.tenant_changed.connect(lambda _t: self._tenant_changed())
+
+    def _build(self) -> None:
+        self.banner = ErrorBanner(self)
+        self.banner.retry_requested.connect(self.reload)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find an observation by ref or title…")
+        self.search.setClearButtonEnabled(True)
+        self.list_heading = QLabel("Largest repeat trees")
+        self.list_heading.setStyleSheet(f"color:{theme.MUTED_TEXT}; font-weight:bold;")
+        self.list = QListWidget()
+        self.list.setObjectName("lineageRoots")
+        self.list.setAlternatingRowColors(True)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 6, 0)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.list_heading)
+        left_layout.addWidget(self.list, 1)
+
+        self.heading = QLabel("Choose a finding on the left to see how it recurs.")
+        self.heading.setWordWrap(True)
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.heading.setFont(font)
+        self.tree = QTreeView()
+        self.tree.setObjectName("lineageTree")
+        self.tree.setModel(self.model)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.doubleClicked.connect(self._open_index)
+        header = self.tree.header()
+        header.setSectionsMovable(True)
+        for column, width in enumerate((190, 300, 120, 96, 80, 130, 90)):
+            self.tree.setColumnWidth(column, width)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(6, 0, 0, 0)
+        right_layout.addWidget(self.heading)
+        right_layout.addWidget(self.tree, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([320, 960])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+
+        self._debounce = debounced(self, 250, self._search)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.list.itemActivated.connect(self._list_chosen)
+        self.list.itemClicked.connect(self._list_chosen)
+
+    # -- contract ------------------------------------------------------------------------------
+    def reload(self) -> None:
+        if self._context.tenant is None or self._context.database is None:
+            return
+        self.banner.hide()
+        self._search()
+        if self.current_id is not None:
+            self.show_tree(self.current_id)
+
+    def has_data(self) -> bool:
+        return self.list.count() > 0 and self.model.node_count() > 0
+
+    def navigate(self, payload: dict) -> None:
+        if payload.get("observation_id") is not None:
+            self.show_tree(int(payload["observation_id"]))
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("lineage/header", self.tree.header().saveState())
+        settings.setValue("lineage/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        header = settings.value("lineage/header")
+        if isinstance(header, QByteArray | bytes):
+            self.tree.header().restoreState(header)
+        splitter = settings.value("lineage/splitter")
+        if isinstance(splitter, QByteArray | bytes):
+            self.splitter.restoreState(splitter)
+
+    def _tenant_changed(self) -> None:
+        self.current_id = None
+        self.model.set_tree(None)
+        self.reload()
+
+    # -- left list -----------------------------------------------------------------------------
+    def _search(self) -> None:
+        tenant_id, text = self._context.tenant_id, self.search.text().strip()
+        if text:
+            def job(session):
+                rows = obs_data.list_observations(
+                    session, tenant_id, ObservationFilter(text=text), limit=100
+                )
+                return [(r.id, f"{r.ref}  {r.title}", r.recurrence) for r in rows]
+            heading = "Matching observations"
+        else:
+            def job(session):
+                return [
+                    (r.id, f"{r.ref}  {r.title}", r.tree_size)
+                    for r in lineage.roots(session, tenant_id, limit=200)
+                ]
+            heading = "Largest repeat trees"
+        self._context.worker.submit(
+            job,
+            lambda rows: self._show_list(heading, rows, bool(text)),
+            self._show_error,
+            key=f"lineage-list-{id(self)}",
+        )
+
+    def _show_list(self, heading: str, rows, searching: bool) -> None:
+        self.list_heading.setText(heading if rows else f"{heading}: none")
+        self.list.clear()
+        for observation_id, label, number in rows:
+            suffix = (f"  · repeat {number}" if number else "") if searching else f"  · {number} findings"
+            item = QListWidgetItem(label + suffix)
+            item.setData(Qt.ItemDataRole.UserRole, observation_id)
+            item.setToolTip(label)
+            self.list.addItem(item)
+        self.roots_loaded.emit(len(rows))
+        if not searching and self.current_id is None and rows:
+            self.show_tree(rows[0][0])
+
+    def _list_chosen(self, item: QListWidgetItem) -> None:
+        self.show_tree(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    # -- the tree ------------------------------------------------------------------------------
+    def show_tree(self, observation_id: int) -> None:
+        self.current_id = observation_id
+        tenant_id = self._context.tenant_id
+        self._context.worker.submit(
+            lambda s: lineage.tree(s, tenant_id, observation_id),
+            lambda root: self._show_tree(observation_id, root),
+            self._show_error,
+            key=f"lineage-tree-{id(self)}",
+        )
+
+    def _show_tree(self, observation_id: int, root: LineageNode) -> None:
+        self.model.set_tree(root, observation_id)
+        chosen = next((n for n in root.walk() if n.id == observation_id), root)
+        size = self.model.node_count()
+        depth = max(n.depth for n in root.walk())
+        self.heading.setText(
+            f"{chosen.ref} — {chosen.title}\n"
+            f"Tree of {root.ref}: {size} finding{'s' if size != 1 else ''}, "
+            f"up to {depth} repeat{'s' if depth != 1 else ''} deep"
+        )
+        index = self.model.index_of(observation_id)
+        parent = index.parent()
+        while parent.isValid():
+            self.tree.expand(parent)
+            parent = parent.parent()
+        self.tree.expandAll() if size <= 200 else self.tree.expand(index)
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.tree_shown.emit(observation_id)
+
+    def _show_error(self, error: BaseException) -> None:
+        text = str(error) if isinstance(error, AuditDeskError) else f"Database error: {error}"
+        self.banner.show_message(text)
+
+    def _data_changed(self, table: str, ids) -> None:
+        if table != "observation" or self._context.tenant is None:
+            return
+        shown = {n.id for n in self.model.root.walk()} if self.model.root else set()
+        if self.current_id is not None and (not ids or shown & set(ids)):
+            self.show_tree(self.current_id)
+        if not self.search.text().strip():
+            self._search()
+
+    # -- actions ------------------------------------------------------------------------------
+    def _open_index(self, index: QModelIndex) -> None:
+        node = self.model.node_at(index)
+        if node is not None:
+            self.open_editor(node.id)
+
+    def open_editor(self, observation_id: int) -> ObservationEditor:
+        self.editor = ObservationEditor(self._context, observation_id, parent=self)
+        self.editor.open()
+        return self.editor
+
+    def _context_menu(self, point: QPoint) -> None:
+        node = self.model.node_at(self.tree.indexAt(point))
+        if node is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Open in editor", lambda: self.open_editor(node.id))
+        menu.addAction(
+            "Show in observations",
+            lambda: self._context.navigate.emit("observations", {"observation_id": node.id}),
+        )
+        if self._context.may_manage:
+            menu.addSeparator()
+            clear = menu.addAction("Clear link", lambda: self.clear_link(node.id))
+            clear.setEnabled(node.repeat_of_id is not None)
+            menu.addAction("Change link…", lambda: self.change_link(node))
+        menu.exec(self.tree.viewport().mapToGlobal(point))
+
+    def clear_link(self, observation_id: int) -> None:
+        self._set_link(observation_id, None)
+
+    def change_link(self, node: LineageNode) -> RepeatPicker:
+        picker = RepeatPicker(
+            self._context, node.id, node.identified_on, later_ref=node.ref, parent=self
+        )
+        picker.accepted.connect(lambda: self._picked(node.id, picker.chosen))
+        self.picker = picker
+        picker.open()
+        return picker
+
+    def _picked(self, observation_id: int, chosen) -> None:
+        if isinstance(chosen, dict):
+            self._set_link(observation_id, chosen["id"])
+        else:
+            self._set_link(observation_id, None)
+
+    def _set_link(self, observation_id: int, earlier_id: int | None) -> None:
+        if not self._context.may_manage:
+            self._show_error(AuditDeskError("Only a manager may change repeat links."))
+            return
+        actor = self._context.actor
+        self._context.worker.submit(
+            lambda s: lineage.set_repeat_of(s, actor, observation_id, earlier_id),
+            lambda _obs: self._context.announce_change("observation", (observation_id,)),
+            self._show_error,
+        )
