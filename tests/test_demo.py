@@ -358,11 +358,16 @@ def test_observations_option_scales_first_tenant_exactly(database):
     ) == 20_000
 
 
-def test_bulk_path_pauses_and_restores_triggers(database, monkeypatch):
+def test_bulk_path_pauses_and_restores_triggers_and_indexes(database, monkeypatch):
     import auditdesk.services.demo as demo
 
+    index_sql = """SELECT pg_get_indexdef(indexrelid) FROM pg_index
+                    WHERE indrelid = 'observation'::regclass ORDER BY 1"""
+    indexes_before = _rows(database, index_sql)
     monkeypatch.setattr(demo, "BULK_THRESHOLD", 100)
     load_demo(database.engine, observations=500, today=TODAY)
+    assert _rows(database, index_sql) == indexes_before  # dropped and rebuilt identically
+    assert len(indexes_before) > 5
     # Triggers paused: no audit rows for the bulk tenant's observations, but enabled again.
     audited = _scalar(
         database,
