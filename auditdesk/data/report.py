@@ -1,0 +1,366 @@
+"""Queries of the board report: headline figures, open findings by severity and age,
+overdue findings, repeat findings and their chains, closures that recurred, and the
+repeat rate per auditee.
+
+Every function takes the caller's Session (never commits) and returns frozen
+records of ``auditdesk.domain.reports``. Each is one set-based query, whatever the
+number of findings; chains are walked by one recursive query.
+
+The period filters on the day a finding was identified (``identified_on``);
+statuses, ages and "overdue" are as of ``today`` (the database's UTC date unless
+given). "Open" is DESIGN.md's definition: not a draft, neither closed nor
+risk-accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from auditdesk.data import engagements as engagement_data
+from auditdesk.data.metrics import (
+    COUNTER_NAMES,
+    METRIC_COLUMNS,
+    current_state_sql,
+    metrics_from_row,
+    point_sql,
+    snapshot_values_sql,
+    utc_day,
+)
+from auditdesk.data.snapshots import today as db_today
+from auditdesk.domain.enums import EngagementStatus, ObservationStatus, Severity
+from auditdesk.domain.records import EngagementProgress
+from auditdesk.domain.reports import (
+    AGE_BUCKETS,
+    AgeBucketCount,
+    AuditeeRepeatRate,
+    ClosedThenRecurred,
+    Headline,
+    OverdueFinding,
+    RepeatFinding,
+    ReportPeriod,
+    SeverityCount,
+)
+
+OPEN = "status NOT IN ('draft', 'closed', 'risk_accepted')"
+SEVERITY_RANK_SQL = (
+    "CASE {col} WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
+)
+
+
+def _in_period(column: str = "identified_on") -> str:
+    return (
+        f"{column} >= coalesce(CAST(:start AS date), '-infinity'::date) "
+        f"AND {column} <= coalesce(CAST(:end AS date), 'infinity'::date)"
+    )
+
+
+def _params(tenant_id: int, period: ReportPeriod, today: date) -> dict:
+    return {"tenant": tenant_id, "start": period.start, "end": period.end, "today": today}
+
+
+def _today(session: Session, today: date | None) -> date:
+    return db_today(session) if today is None else today
+
+
+def headline(
+    session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> Headline:
+    """DESIGN "Metrics" as of ``today`` over the findings identified in the period
+    (the same SQL as snapshot capture, with the period added to the row filter)."""
+    day = _today(session, today)
+    source = current_state_sql(f"tenant_id = :tenant AND {_in_period()}")
+    counters = point_sql(source, ":today")
+    columns = snapshot_values_sql({name: f"c.{name}" for name in COUNTER_NAMES})
+    listed = ", ".join(f"{sql} AS {name}" for sql, name in zip(columns, METRIC_COLUMNS, strict=True))
+    row = session.execute(
+        text(f"SELECT {listed} FROM ({counters}) AS c"), _params(tenant_id, period, day)
+    ).one()
+    m = metrics_from_row(row)
+    return Headline(
+        as_of=day,
+        total=m.total,
+        open_total=m.open_total,
+        open_critical=m.open_critical,
+        open_high=m.open_high,
+        open_medium=m.open_medium,
+        open_low=m.open_low,
+        overdue=m.overdue,
+        closed_total=m.closed_total,
+        repeat_open=m.repeat_open,
+        compliance_rate=m.compliance_rate,
+    )
+
+
+def open_by_severity(
+    session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> list[SeverityCount]:
+    """Open findings per severity (critical first), with how many are overdue or repeats."""
+    day = _today(session, today)
+    rows = session.execute(
+        text(
+            f"""
+            SELECT severity, count(*) AS open,
+                   count(*) FILTER (WHERE due_date < :today) AS overdue,
+                   count(*) FILTER (WHERE repeat_of_id IS NOT NULL) AS repeat_open
+              FROM observation
+             WHERE tenant_id = :tenant AND {OPEN} AND {_in_period()}
+             GROUP BY severity
+            """
+        ),
+        _params(tenant_id, period, day),
+    ).all()
+    found = {r.severity: r for r in rows}
+    return [
+        SeverityCount(
+            severity=s,
+            open=found[s.value].open if s.value in found else 0,
+            overdue=found[s.value].overdue if s.value in found else 0,
+            repeat_open=found[s.value].repeat_open if s.value in found else 0,
+        )
+        for s in Severity
+    ]
+
+
+def open_by_age(
+    session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> list[AgeBucketCount]:
+    """Open findings per age bucket (days since identified, as of ``today``) and severity."""
+    day = _today(session, today)
+    bucket_case = " ".join(
+        f"WHEN :today - identified_on <= {last} THEN {index}"
+        for index, (_, _, last) in enumerate(AGE_BUCKETS)
+        if last is not None
+    )
+    rows = session.execute(
+        text(
+            f"""
+            SELECT CASE {bucket_case} ELSE {len(AGE_BUCKETS) - 1} END AS bucket,
+                   severity, count(*) AS n
+              FROM observation
+             WHERE tenant_id = :tenant AND {OPEN} AND {_in_period()}
+             GROUP BY 1, 2
+            """
+        ),
+        _params(tenant_id, period, day),
+    ).all()
+    counts = {(r.bucket, r.severity): r.n for r in rows}
+    return [
+        AgeBucketCount(
+            label=label,
+            first_day=first,
+            last_day=last,
+            **{s.value: counts.get((index, s.value), 0) for s in Severity},
+        )
+        for index, (label, first, last) in enumerate(AGE_BUCKETS)
+    ]
+
+
+def overdue_findings(
+    session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> list[OverdueFinding]:
+    """Open findings past their due date, most overdue first (then critical first, ref)."""
+    day = _today(session, today)
+    rows = session.execute(
+        text(
+            f"""
+            SELECT o.id, o.ref, o.title, o.severity, o.status, u.display_name AS owner_name,
+                   e.code AS engagement_code, o.identified_on, o.due_date,
+                   :today - o.due_date AS days_overdue
+              FROM observation o
+              LEFT JOIN app_user u ON u.tenant_id = o.tenant_id AND u.id = o.owner_id
+              LEFT JOIN audit_engagement e
+                ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+             WHERE o.tenant_id = :tenant AND o.{OPEN} AND o.due_date < :today
+               AND {_in_period("o.identified_on")}
+             ORDER BY days_overdue DESC, {SEVERITY_RANK_SQL.format(col="o.severity")}, o.ref
+            """
+        ),
+        _params(tenant_id, period, day),
+    ).all()
+    return [
+        OverdueFinding(
+            id=r.id,
+            ref=r.ref,
+            title=r.title,
+            severity=Severity(r.severity),
+            status=ObservationStatus(r.status),
+            owner_name=r.owner_name,
+            engagement_code=r.engagement_code,
+            identified_on=r.identified_on,
+            due_date=r.due_date,
+            days_overdue=r.days_overdue,
+        )
+        for r in rows
+    ]
+
+
+def _collapse(codes) -> tuple[str, ...]:
+    """Engagement codes along a chain, without gaps (deleted engagements) or runs of the same."""
+    out: list[str] = []
+    for code in codes or ():
+        if code is not None and (not out or out[-1] != code):
+            out.append(code)
+    return tuple(out)
+
+
+def repeat_findings(
+    session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> list[RepeatFinding]:
+    """Every open repeat finding identified in the period, with the root of its chain.
+
+    One recursive query walks up from each open repeat to its original, carrying the
+    depth and the engagement codes. Ordered by recurrence (deepest first), then
+    severity (critical first), then ref.
+    """
+    day = _today(session, today)
+    rows = session.execute(
+        text(
+            f"""
+            WITH RECURSIVE up(start_id, id, repeat_of_id, step, codes) AS (
+                SELECT o.id, o.id, o.repeat_of_id, 0, ARRAY[e.code]::text[]
+                  FROM observation o
+                  LEFT JOIN audit_engagement e
+                    ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+                 WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL AND o.{OPEN}
+                   AND {_in_period("o.identified_on")}
+              UNION ALL
+                SELECT up.start_id, p.id, p.repeat_of_id, up.step + 1,
+                       array_prepend(e.code::text, up.codes)
+                  FROM up
+                  JOIN observation p ON p.tenant_id = :tenant AND p.id = up.repeat_of_id
+                  LEFT JOIN audit_engagement e
+                    ON e.tenant_id = p.tenant_id AND e.id = p.engagement_id
+            )
+            SELECT o.id, o.ref, o.title, o.severity, o.status, o.identified_on,
+                   e.code AS engagement_code, e.auditee,
+                   r.id AS original_id, r.ref AS original_ref, r.status AS original_status,
+                   up.step AS recurrence, r.identified_on AS chain_identified_on,
+                   :today - r.identified_on AS chain_age_days, up.codes
+              FROM up
+              JOIN observation o ON o.tenant_id = :tenant AND o.id = up.start_id
+              JOIN observation r ON r.tenant_id = :tenant AND r.id = up.id
+              LEFT JOIN audit_engagement e
+                ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+             WHERE up.repeat_of_id IS NULL
+             ORDER BY up.step DESC, {SEVERITY_RANK_SQL.format(col="o.severity")}, o.ref
+            """
+        ),
+        _params(tenant_id, period, day),
+    ).all()
+    return [
+        RepeatFinding(
+            id=r.id,
+            ref=r.ref,
+            title=r.title,
+            severity=Severity(r.severity),
+            status=ObservationStatus(r.status),
+            identified_on=r.identified_on,
+            engagement_code=r.engagement_code,
+            auditee=r.auditee,
+            original_id=r.original_id,
+            original_ref=r.original_ref,
+            original_status=ObservationStatus(r.original_status),
+            recurrence=r.recurrence,
+            chain_identified_on=r.chain_identified_on,
+            chain_age_days=r.chain_age_days,
+            engagements=_collapse(r.codes),
+        )
+        for r in rows
+    ]
+
+
+def closed_then_recurred(
+    session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> list[ClosedThenRecurred]:
+    """Findings whose status is ``closed`` and that have a direct repeat identified after
+    the day they were closed (UTC), one row per pair; the period applies to the repeat's
+    identification. Most recent recurrence first, then ref."""
+    day = _today(session, today)
+    closed_on = utc_day("c.closed_at")
+    rows = session.execute(
+        text(
+            f"""
+            SELECT c.id AS closed_id, c.ref AS closed_ref, c.title AS closed_title,
+                   {closed_on} AS closed_on,
+                   o.id AS repeat_id, o.ref AS repeat_ref,
+                   o.identified_on AS repeat_identified_on,
+                   o.identified_on - {closed_on} AS days_after_closure,
+                   o.severity, o.status, e.code AS engagement_code
+              FROM observation o
+              JOIN observation c ON c.tenant_id = o.tenant_id AND c.id = o.repeat_of_id
+              LEFT JOIN audit_engagement e
+                ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+             WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL
+               AND o.status <> 'draft'
+               AND c.status = 'closed' AND c.closed_at IS NOT NULL
+               AND o.identified_on > {closed_on}
+               AND {_in_period("o.identified_on")}
+             ORDER BY o.identified_on DESC, o.ref
+            """
+        ),
+        _params(tenant_id, period, day),
+    ).all()
+    return [
+        ClosedThenRecurred(
+            closed_id=r.closed_id,
+            closed_ref=r.closed_ref,
+            closed_title=r.closed_title,
+            closed_on=r.closed_on,
+            repeat_id=r.repeat_id,
+            repeat_ref=r.repeat_ref,
+            repeat_identified_on=r.repeat_identified_on,
+            days_after_closure=r.days_after_closure,
+            repeat_severity=Severity(r.severity),
+            repeat_status=ObservationStatus(r.status),
+            repeat_engagement_code=r.engagement_code,
+        )
+        for r in rows
+    ]
+
+
+def repeat_rate_by_auditee(
+    session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> list[AuditeeRepeatRate]:
+    """Per auditee, the findings (not drafts) identified in the period in its engagements,
+    how many are repeats, and how many repeats are open; highest repeat rate first."""
+    day = _today(session, today)
+    rows = session.execute(
+        text(
+            f"""
+            SELECT e.auditee, count(*) AS findings,
+                   count(*) FILTER (WHERE o.repeat_of_id IS NOT NULL) AS repeats,
+                   count(*) FILTER (WHERE o.repeat_of_id IS NOT NULL AND o.{OPEN})
+                       AS open_repeats
+              FROM observation o
+              JOIN audit_engagement e ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
+             WHERE o.tenant_id = :tenant AND o.status <> 'draft'
+               AND {_in_period("o.identified_on")}
+             GROUP BY e.auditee
+             ORDER BY count(*) FILTER (WHERE o.repeat_of_id IS NOT NULL)::float8 / count(*) DESC,
+                      e.auditee
+            """
+        ),
+        _params(tenant_id, period, day),
+    ).all()
+    return [AuditeeRepeatRate(r.auditee, r.findings, r.repeats, r.open_repeats) for r in rows]
+
+
+def engagement_progress(
+    session: Session, tenant_id: int, today: date | None = None
+) -> list[EngagementProgress]:
+    """Engagements still running, and closed ones that still have open findings, with the
+    DESIGN progress counts (``engagements.my_engagements`` for every engagement)."""
+    day = _today(session, today)
+    return [
+        e
+        for e in engagement_data.my_engagements(session, tenant_id, None, day)
+        if e.status != EngagementStatus.CLOSED or e.open > 0
+    ]
+
+
+def generated_by(session: Session) -> str:
+    """The database login of the session (for a report generated by an unmapped owner)."""
+    return str(session.execute(text("SELECT session_user")).scalar_one())
