@@ -347,6 +347,7 @@ def current_rows(session, tenant_id: int) -> list[Obs]:
 def apply_random_day(session, tenant_id: int, rng: random.Random, day: date) -> None:
     """One day of work through real UPDATEs, INSERTs and DELETEs (the trigger records them)."""
     rows = current_rows(session, tenant_id)
+    gone: set[int] = set()
     for obs in rng.sample(rows, k=min(len(rows), rng.randint(1, 6))):
         change = rng.choice(["status", "status", "severity", "due", "repeat", "delete"])
         params = {"t": tenant_id, "id": obs.id}
@@ -374,7 +375,9 @@ def apply_random_day(session, tenant_id: int, rng: random.Random, day: date) -> 
                 {**params, "d": due},
             )
         elif change == "repeat":
-            earlier = [o.id for o in rows if o.identified_on < obs.identified_on]
+            earlier = [
+                o.id for o in rows if o.identified_on < obs.identified_on and o.id not in gone
+            ]
             target = rng.choice(earlier) if earlier and rng.random() < 0.7 else None
             session.execute(
                 text("UPDATE observation SET repeat_of_id = :r WHERE tenant_id = :t AND id = :id"),
@@ -384,6 +387,7 @@ def apply_random_day(session, tenant_id: int, rng: random.Random, day: date) -> 
             session.execute(
                 text("DELETE FROM observation WHERE tenant_id = :t AND id = :id"), params
             )
+            gone.add(obs.id)
     for _ in range(rng.randint(0, 3)):  # new findings, entered on the day they are identified
         status = rng.choice(["draft", "open", "in_remediation"])
         due = rng.choice([None, day, day + timedelta(days=rng.randint(1, 10))])
