@@ -96,6 +96,7 @@ class ReportTable:
     rows: tuple[tuple[Any, ...], ...]
     note: str = ""  # what the table counts, printed above it
     empty_text: str = "Nothing to show."
+    countable: bool = True  # a list of items (its row count is shown), not a summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +289,7 @@ def _sections(r: BoardReport) -> tuple[Section, ...]:
             ),
         ),
         empty_text="No open findings.",
+        countable=False,
     )
     ages = ReportTable(
         key="ages",
@@ -303,6 +305,7 @@ def _sections(r: BoardReport) -> tuple[Section, ...]:
         ),
         rows=tuple((a.label, a.critical, a.high, a.medium, a.low, a.total) for a in r.ages),
         empty_text="No open findings.",
+        countable=False,
     )
     overdue = ReportTable(
         key="overdue",

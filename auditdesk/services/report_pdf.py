@@ -26,7 +26,6 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import (
     CondPageBreak,
     Image,
-    KeepTogether,
     LongTable,
     PageBreak,
     Paragraph,
@@ -48,6 +47,7 @@ FONT = "Helvetica"
 BOLD = "Helvetica-Bold"
 BODY_SIZE = 7.4
 PADDING = 3
+FRAME_PADDING = 6  # platypus frames keep 6 pt inside the margins
 BLOCK_ROWS = 400
 """Rows per table block: reportlab re-measures what remains of a table at every page
 break, so one table of 50,000 rows would cost quadratic time."""
@@ -72,7 +72,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "h1": ParagraphStyle(
             "h1", parent=base["Heading1"], fontName=BOLD, fontSize=15, leading=19,
-            textColor=INK, spaceBefore=4, spaceAfter=6,
+            textColor=INK, spaceBefore=12, spaceAfter=6,
         ),
         "h2": ParagraphStyle(
             "h2", parent=base["Heading2"], fontName=BOLD, fontSize=11.5, leading=15,
@@ -150,11 +150,12 @@ def _numbered_canvas(footer: str) -> type[pdf_canvas.Canvas]:
             self.saveState()
             self.setStrokeColor(GRID)
             self.setLineWidth(0.5)
-            self.line(MARGIN, MARGIN - 4 * mm, width - MARGIN, MARGIN - 4 * mm)
+            left, right = MARGIN + FRAME_PADDING, width - MARGIN - FRAME_PADDING
+            self.line(left, MARGIN - 4 * mm, right, MARGIN - 4 * mm)
             self.setFont(FONT, 7.5)
             self.setFillColor(MUTED)
-            self.drawString(MARGIN, MARGIN - 8 * mm, footer)
-            self.drawRightString(width - MARGIN, MARGIN - 8 * mm, f"Page {number} of {total}")
+            self.drawString(left, MARGIN - 8 * mm, footer)
+            self.drawRightString(right, MARGIN - 8 * mm, f"Page {number} of {total}")
             self.restoreState()
 
     return NumberedCanvas
@@ -175,9 +176,33 @@ class _Cells:
         return Paragraph(escape(text), self.cell)
 
 
-def _widths(columns: tuple[Column, ...], available: float) -> list[float]:
-    total = sum(c.weight for c in columns)
-    return [available * c.weight / total for c in columns]
+def _widths(table: ReportTable, available: float) -> list[float]:
+    """Short columns as wide as their longest value (or header word), so that refs, dates
+    and numbers never wrap; long-text columns share what is left by weight."""
+    natural: list[float] = []
+    for index, column in enumerate(table.columns):
+        words = column.title.split()
+        width = max(stringWidth(w, BOLD, BODY_SIZE) for w in words)
+        if column.kind != "wrap":
+            width = max(
+                width,
+                max(
+                    (stringWidth(_text(row[index], column.kind), FONT, BODY_SIZE) for row in table.rows),
+                    default=0,
+                ),
+            )
+        natural.append(width + 2 * PADDING + 1)
+    wrap = [i for i, c in enumerate(table.columns) if c.kind == "wrap"]
+    fixed = sum(w for i, w in enumerate(natural) if i not in wrap)
+    if not wrap:
+        scale = available / fixed if fixed else 1
+        return [w * scale for w in natural]
+    left = max(available - fixed, 50.0 * len(wrap))
+    weights = sum(table.columns[i].weight for i in wrap)
+    return [
+        left * table.columns[i].weight / weights if i in wrap else natural[i]
+        for i in range(len(table.columns))
+    ]
 
 
 def _table_style(columns: tuple[Column, ...]) -> TableStyle:
@@ -214,7 +239,7 @@ def _table_flowables(
     if not table.rows:
         out.append(Paragraph(escape(table.empty_text), styles["empty"]))
         return out
-    widths = _widths(table.columns, available)
+    widths = _widths(table, available)
     header = [
         Paragraph(escape(c.title), styles["head_right" if c.kind in ("int", "percent") else "head"])
         for c in table.columns
@@ -292,7 +317,7 @@ def write_pdf(
     def tick(rows: int) -> None:
         nonlocal done
         done += rows
-        progress(35 + int(35 * done / total_rows), "Laying out tables")
+        progress(35 + int(15 * done / total_rows), "Preparing tables")
 
     generated = report.generated_at.strftime("%d %b %Y %H:%M %Z").strip()
     story: list = [
@@ -322,10 +347,19 @@ def write_pdf(
             story += _charts(report, available, styles)
         for index, table in enumerate(section.tables, start=1):
             heading = f"{number}.{index} {table.title}"
-            if table.rows:
+            if table.rows and table.countable:
                 heading += f" ({len(table.rows):,})"
             story += _table_flowables(table, heading, available, styles, tick)
-    progress(35, "Laying out the PDF")
+    progress(50, "Laying out pages")
+    expected = [1]
+
+    def layout(kind: str, value: int) -> None:
+        if kind == "SIZE_EST":
+            expected[0] = max(1, value)
+        elif kind == "PROGRESS":
+            progress(50 + int(47 * min(value, expected[0]) / expected[0]), "Laying out pages")
+
+    doc.setProgressCallBack(layout)
     doc.build(story, canvasmaker=_numbered_canvas(f"{report.tenant.name} · {report.title} · {generated}"))
     progress(98, "PDF written")
 
@@ -340,5 +374,6 @@ def _charts(report: BoardReport, available: float, styles) -> list:
         image.drawWidth = available
         image.drawHeight = available * ratio
         image.hAlign = "LEFT"
-        out.append(KeepTogether([Paragraph(escape(chart.title), styles["h2"]), image]))
+        # The image carries the chart's own title and legend (the dashboard's chart code).
+        out += [Spacer(0, 6), image]
     return out
