@@ -266,8 +266,22 @@ class MainWindow(QMainWindow):
         tools_menu = bar.addMenu("&Tools")
         self.capture_action = self._action("&Capture snapshot now", self.capture_snapshot, None, tools_menu)
 
+        reports_menu = bar.addMenu("&Reports")
+        self.board_report_action = self._action(
+            "&Board report…", self.open_board_report, None, reports_menu,
+            "Repeat findings, remediation status and trends as PDF or Excel",
+        )
+
         help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About AuditDesk", self.about, None, help_menu)
+
+    def open_board_report(self) -> None:
+        if self.context.tenant is None:
+            self.show_banner("Open a database and choose a tenant first.", "info", retry=False)
+            return
+        from auditdesk.ui.dialogs.board_report import open_board_report_dialog
+
+        open_board_report_dialog(self.context, self)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
