@@ -86,3 +86,16 @@ def test_no_repeat_tenant_preview_says_so(qtbot, ui_context, tmp_path):
     with qtbot.waitSignal(dialog.generated, timeout=60_000):
         dialog.generate()
     assert board_report.NO_REPEATS in dialog.summary.toPlainText()
+
+
+def test_main_window_reports_menu_opens_the_dialog(qtbot, ui_context, ui_settings):
+    from auditdesk.ui.main_window import MainWindow
+
+    window = MainWindow(ui_context, ui_settings, demo_policy="never")
+    qtbot.addWidget(window)
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+    assert "Board report…" in [a.text().replace("&", "") for a in menus["Reports"].actions()]
+    window.board_report_action.trigger()
+    dialogs = window.findChildren(BoardReportDialog)
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+    dialogs[0].close()
