@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from auditdesk.cli import main
+from auditdesk.config import DatabaseSource
+from auditdesk.db.connection import open_database
 from auditdesk.services.demo import DemoDataExists, has_data, load_demo
 
 TODAY = date(2026, 3, 15)
@@ -43,10 +45,13 @@ def _digest(database) -> str:
     return hashlib.sha256(repr((rows, users)).encode()).hexdigest()
 
 
-@pytest.fixture
-def loaded(database):
+@pytest.fixture(scope="module")
+def loaded(create_database):
+    """The default demo, loaded once into a database of its own; tests only read it."""
+    database = open_database(DatabaseSource(create_database("auditdesk_demo"), None, "option"))
     summary = load_demo(database.engine, today=TODAY)
-    return database, summary
+    yield database, summary
+    database.close()
 
 
 def test_has_data_before_and_after(database):
@@ -239,8 +244,9 @@ def test_refs_and_counter(loaded):
             slug=tenant.slug,
         )
         assert counter == tenant.observations
-    # The identity sequence continues after the demo rows.
-    with database.engine.begin() as connection:
+    # The identity sequence continues after the demo rows (tried, then rolled back).
+    with database.engine.connect() as connection:
+        highest = connection.execute(text("SELECT max(id) FROM observation")).scalar_one()
         tenant_id = connection.execute(text("SELECT id FROM tenant WHERE slug = 'contoso'")).scalar()
         new_id = connection.execute(
             text(
@@ -249,7 +255,8 @@ def test_refs_and_counter(loaded):
             ),
             {"t": tenant_id},
         ).scalar_one()
-    assert new_id > _scalar(database, "SELECT max(id) FROM observation WHERE ref <> 'OBS-999999'")
+        connection.rollback()
+    assert new_id > highest
 
 
 def test_repeat_lineage(loaded):

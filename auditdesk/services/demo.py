@@ -54,7 +54,7 @@ from auditdesk.domain.errors import AuditDeskError, ValidationError
 MAX_ENGAGEMENTS = 8_000
 """Engagements grow with ``--observations`` (one per 100 findings) up to this many."""
 
-BULK_THRESHOLD = 50_000
+BULK_THRESHOLD = 10_000
 """Above this many observations for one tenant, observation triggers are paused."""
 
 Progress = Callable[[str], None]
