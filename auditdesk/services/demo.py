@@ -368,6 +368,9 @@ def load_demo(
     second keeps its default). Given a ``Session`` the caller owns the transaction
     and commits; given an ``Engine`` this function commits. Raises
     ``DemoDataExists`` when a demo tenant is already present.
+
+    Dates are relative to ``today`` (default: the current UTC date): the same seed
+    and the same day give the same data. ``progress`` receives one line per step.
     """
     if observations is not None and observations < 0:
         raise ValidationError({"observations": "must be zero or more"})
