@@ -1,0 +1,195 @@
+"""``auditdesk selfcheck --screenshots DIR``: open the real main window (offscreen) on the
+configured database, visit every main view plus the observation editor and the lineage
+view with data in them, write one PNG per view and report whether each showed data.
+
+It loads the demo data into an empty database and, when the tenant has no dashboard
+snapshots, backfills the last months so that the dashboard has something to draw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+BACKFILL_DAYS = 180
+VIEW_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 900.0
+
+
+@dataclass
+class CheckResult:
+    name: str
+    title: str
+    has_data: bool
+    path: Path | None
+    note: str = ""
+
+
+def _pump(app, until: Callable[[], bool], timeout_s: float) -> bool:
+    """Run the event loop until ``until()`` holds; False when it did not within the timeout.
+
+    Uses a nested ``QEventLoop`` (as pytest-qt does), not ``QApplication.processEvents``:
+    with PySide6 6.12 on Python 3.11 each static ``processEvents()`` call drops one
+    reference to ``None`` and a long wait ends in "Fatal Python error: none_dealloc".
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if until():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        QTimer.singleShot(25, loop.quit)
+        loop.exec()
+
+
+def _settle(app, context, view=None, timeout_s: float = VIEW_TIMEOUT_S) -> bool:
+    """Wait until the worker is idle (and the view, if given, has data); then paint."""
+
+    def done() -> bool:
+        if context.worker.busy:
+            return False
+        return view is None or bool(view.has_data())
+
+    from auditdesk.ui.main_window import PlaceholderView
+
+    if isinstance(view, PlaceholderView):
+        view = None  # nothing will ever load there
+    ok = _pump(app, done, timeout_s)
+    # Results may queue follow-up requests (a page, a detail panel); let them land too.
+    for _ in range(3):
+        _pump(app, lambda: not context.worker.busy, timeout_s)
+        _pump(app, lambda end=time.monotonic() + 0.2: time.monotonic() > end, 1.0)
+    return ok
+
+
+def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[str], None] = print) -> int:
+    """Returns 0 when every view rendered with data, else 1."""
+    if "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QSettings
+
+    from auditdesk.ui.app import application, build_window
+    from auditdesk.ui.main_window import VIEWS
+
+    screenshots.mkdir(parents=True, exist_ok=True)
+    app = application()
+    settings_dir = Path(tempfile.mkdtemp(prefix="auditdesk-selfcheck-"))
+    settings = QSettings(str(settings_dir / "settings.ini"), QSettings.Format.IniFormat)
+    failures: list[BaseException] = []
+    context, window = build_window(args, settings=settings, demo_policy="auto")
+    window.database_failed.connect(failures.append)
+    window.resize(1440, 900)
+    window.show()
+    results: list[CheckResult] = []
+    try:
+        started = _pump(app, lambda: bool(failures) or context.tenant is not None, START_TIMEOUT_S)
+        if failures or not started:
+            reason = failures[0] if failures else "no tenant became available"
+            out(f"selfcheck: could not start: {reason}")
+            return 1
+        _settle(app, context)
+        database = context.database
+        out(f"selfcheck: {database.location} — tenant {context.tenant.name}")
+        _ensure_snapshots(app, context, out)
+        focus = _pick_observation(app, context)
+
+        for spec in VIEWS:
+            view = window.show_view(spec.name)
+            if spec.name == "lineage" and focus is not None:
+                view.navigate({"observation_id": focus})
+            elif not view.has_data():
+                view.reload()
+            _settle(app, context, view)
+            path = screenshots / f"{len(results) + 1:02d}-{spec.name}.png"
+            window.grab().save(str(path))
+            results.append(CheckResult(spec.name, spec.title, bool(view.has_data()), path))
+            if spec.name == "observations":
+                results.append(_editor_check(app, context, view, focus, screenshots, len(results) + 1))
+    finally:
+        window.close()
+        window.close_database()
+
+    width = max(len(r.title) for r in results)
+    out("")
+    for result in results:
+        state = "ok  " if result.has_data else "FAIL"
+        where = result.path.name if result.path else "-"
+        note = f"  ({result.note})" if result.note else ""
+        out(f"  {state} {result.title:<{width}}  {where}{note}")
+    failed = [r for r in results if not r.has_data]
+    out("")
+    out(
+        f"selfcheck: {len(results) - len(failed)}/{len(results)} views rendered with data; "
+        f"screenshots in {screenshots}"
+    )
+    return 0 if not failed else 1
+
+
+def _editor_check(app, context, observations_view, focus, screenshots: Path, number: int) -> CheckResult:
+    opener = getattr(observations_view, "open_editor_for", None)
+    if opener is None or focus is None:
+        return CheckResult("editor", "Observation editor", False, None, "no editor available")
+    editor = opener(focus)
+    _settle(app, context)
+    has_data = getattr(editor, "has_data", None)
+    loaded = bool(has_data()) if callable(has_data) else editor.isVisible()
+    path = screenshots / f"{number:02d}-observation-editor.png"
+    editor.grab().save(str(path))
+    editor.close()
+    return CheckResult("editor", "Observation editor", loaded, path)
+
+
+def _run_job(app, context, job):
+    """Run one job through the worker and wait for its outcome (GUI loop keeps running)."""
+    outcome: dict[str, object] = {}
+    context.worker.submit(job, lambda r: outcome.setdefault("result", r),
+                          lambda e: outcome.setdefault("error", e))
+    _pump(app, lambda: bool(outcome), START_TIMEOUT_S)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome.get("result")
+
+
+def _ensure_snapshots(app, context, out) -> None:
+    tenant_id = context.tenant_id
+
+    def job(session):
+        from datetime import timedelta
+
+        from auditdesk.data.snapshots import snapshot_bounds, today
+        from auditdesk.services.snapshots import backfill, capture_today_if_missing
+
+        if snapshot_bounds(session, tenant_id) is not None:
+            return False
+        current = today(session)
+        backfill(session, current - timedelta(days=BACKFILL_DAYS), current, tenant_id=tenant_id)
+        capture_today_if_missing(session, tenant_id=tenant_id)
+        return True
+
+    if _run_job(app, context, job):
+        out(f"selfcheck: backfilled {BACKFILL_DAYS} days of dashboard snapshots")
+        context.announce_change("dashboard_snapshot", ())
+
+
+def _pick_observation(app, context) -> int | None:
+    """A finding in the largest repeat tree (a repeat, so that the tree has a path to show)."""
+    tenant_id = context.tenant_id
+
+    def job(session):
+        from auditdesk.data.lineage import roots, tree
+
+        found = roots(session, tenant_id, limit=1)
+        if not found:
+            return None
+        nodes = list(tree(session, tenant_id, found[0].id).walk())
+        return max(nodes, key=lambda node: node.depth).id
+
+    return _run_job(app, context, job)
