@@ -282,8 +282,8 @@ class ObservationsView(QWidget):
         if self._context.tenant is None or self._context.database is None:
             return
         self.banner.hide()
+        self.model.load(self.model.query, force=True)  # rows first; the filter lists after
         self._load_lookups()
-        self.model.load(self.model.query, force=True)
 
     def has_data(self) -> bool:
         return self.model.rowCount() > 0 and self.model.row_at(0) is not None
