@@ -50,10 +50,12 @@ def severity_color(name: str | None) -> str:
 
 @lru_cache(maxsize=1)
 def style_sheet() -> str:
-    """The contents of resources/style.qss, or an empty string when it is missing."""
-    from auditdesk.paths import resource
+    """The contents of resources/style.qss (``@RESOURCES@`` replaced by the resources
+    folder, for images), or an empty string when it is missing."""
+    from auditdesk.paths import resource, resources_dir
 
     try:
-        return resource("style.qss").read_text(encoding="utf-8")
+        text = resource("style.qss").read_text(encoding="utf-8")
     except OSError:
         return ""
+    return text.replace("@RESOURCES@", resources_dir().as_posix())

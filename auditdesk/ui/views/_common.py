@@ -38,3 +38,17 @@ def restore_header(settings: QSettings, key: str, header: QHeaderView) -> bool:
     if isinstance(state, QByteArray | bytes) and state:
         return bool(header.restoreState(QByteArray(state)))
     return False
+
+
+def set_column_widths(table: QTableView, widths: tuple[int, ...], stretch: int | None = None) -> None:
+    """Default widths, never narrower than the header text (plus room for the sort
+    indicator); ``stretch`` takes the remaining width."""
+    header = table.horizontalHeader()
+    model = table.model()
+    metrics = header.fontMetrics()
+    for column, width in enumerate(widths):
+        text = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        table.setColumnWidth(column, max(width, metrics.horizontalAdvance(text) + 34))
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)

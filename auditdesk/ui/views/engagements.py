@@ -26,7 +26,13 @@ from auditdesk.domain.queries import EngagementFilter, EngagementSort
 from auditdesk.domain.records import Engagement
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import EngagementTableModel, ProgressRole
-from auditdesk.ui.views._common import configure_table, restore_header, save_header, title_label
+from auditdesk.ui.views._common import (
+    configure_table,
+    restore_header,
+    save_header,
+    set_column_widths,
+    title_label,
+)
 from auditdesk.ui.widgets import EmptyState, ProgressDelegate, debounced, describe_error
 
 PAGE_LIMIT = 1000
@@ -70,8 +76,10 @@ class EngagementsView(QWidget):
         self.table.setItemDelegateForColumn(
             EngagementTableModel.PROGRESS, ProgressDelegate(ProgressRole, self.table)
         )
-        for column, width in enumerate((120, 290, 160, 130, 90, 190, 150, 55, 55, 70)):
-            self.table.setColumnWidth(column, width)
+        set_column_widths(
+            self.table, (115, 260, 150, 120, 85, 180, 140, 55, 55, 70),
+            stretch=EngagementTableModel.TITLE,
+        )
         self.empty = EmptyState("Loading…", self)
 
         top = QHBoxLayout()

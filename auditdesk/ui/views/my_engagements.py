@@ -9,7 +9,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QTableView, Q
 
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import IdRole, MyEngagementsModel, ProgressRole
-from auditdesk.ui.views._common import configure_table, restore_header, save_header, title_label
+from auditdesk.ui.views._common import (
+    configure_table,
+    restore_header,
+    save_header,
+    set_column_widths,
+    title_label,
+)
 from auditdesk.ui.widgets import EmptyState, ProgressDelegate
 
 
@@ -55,9 +61,9 @@ class MyEngagementsView(QWidget):
         self._show_empty("Loading…")
 
     def _set_default_widths(self) -> None:
-        widths = (120, 300, 170, 90, 100, 170, 60, 70)
-        for column, width in enumerate(widths):
-            self.table.setColumnWidth(column, width)
+        set_column_widths(
+            self.table, (120, 300, 170, 95, 110, 170, 65, 80), stretch=MyEngagementsModel.TITLE
+        )
 
     # -- contract --------------------------------------------------------------------------
     def reload(self) -> None:
