@@ -418,6 +418,12 @@ def test_cli_demo_json(database, database_url, capsys):
     assert captured.err.strip().startswith("auditdesk: error: Demo data is already loaded")
     assert "Traceback" not in captured.err
 
+    before = _scalar(database, "SELECT count(*) FROM observation")
+    code = main(["--database-url", database_url, "demo", "--if-empty", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0 and json.loads(captured.out) == {"loaded": False}
+    assert _scalar(database, "SELECT count(*) FROM observation") == before
+
 
 def test_cli_demo_text_and_bad_option(database, database_url, capsys):
     assert main(["demo", "--seed", "5", "--observations", "1_000", "--database-url", database_url]) == 0

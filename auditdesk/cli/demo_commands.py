@@ -32,12 +32,24 @@ def register(subparsers, add_globals) -> None:
         help="number of observations of the first tenant (default: about 1,800)",
     )
     demo.add_argument("--seed", type=int, default=2026, metavar="S", help="random seed (default 2026)")
+    demo.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing (and succeed) when the database already holds data",
+    )
     add_globals(demo)
     demo.set_defaults(handler=demo_command)
 
 
 def demo_command(ctx) -> int:
     database = ctx.database()
+    if ctx.args.if_empty:
+        from auditdesk.services.demo import has_data
+
+        with ctx.transaction() as session:
+            if has_data(session):
+                ctx.emit({"loaded": False}, "The database already holds data; nothing loaded.")
+                return 0
     summary = load_demo(
         database.engine, observations=ctx.args.observations, seed=ctx.args.seed, progress=ctx.note
     )
