@@ -89,7 +89,7 @@ def load_data(database, rows: int) -> int:
                        (ARRAY['Access review','Backup restore','Vendor due diligence','Change control',
                               'Segregation of duties','Password policy','Inventory count',
                               'Journal entries'])[1 + g % 8] || ' finding ' || g,
-                       'Condition observed in sample ' || (g * 7919 % 100003),
+                       'Condition observed in sample ' || (g::bigint * 7919 % 100003),
                        (ARRAY['critical','high','medium','low'])[1 + (g * 31) % 4],
                        (ARRAY['open','in_remediation','pending_validation','closed','draft'])[1 + (g * 17) % 5],
                        (SELECT min(id) FROM app_user WHERE tenant_id = :tenant) + (g % 20),

@@ -234,13 +234,13 @@ class ObservationEditor(QDialog):
         for name in LONG_TEXT_FIELDS:
             edit = QPlainTextEdit()
             edit.setTabChangesFocus(True)
-            edit.setMinimumHeight(64)
+            edit.setFixedHeight(86)
             self.text_edits[name] = edit
             right.addRow(FIELD_LABELS[name] + ":", self._with_error(name, edit))
 
         columns = QGridLayout()
-        columns.addLayout(left, 0, 0)
-        columns.addLayout(right, 0, 1)
+        columns.addLayout(left, 0, 0, Qt.AlignmentFlag.AlignTop)
+        columns.addLayout(right, 0, 1, Qt.AlignmentFlag.AlignTop)
         columns.setColumnStretch(0, 4)
         columns.setColumnStretch(1, 5)
         columns.setHorizontalSpacing(24)

@@ -57,14 +57,14 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("ref", "Ref", ObservationSort.REF, 96),
-    Column("title", "Title", ObservationSort.TITLE, 320),
-    Column("engagement", "Engagement", ObservationSort.ENGAGEMENT, 120),
+    Column("title", "Title", ObservationSort.TITLE, 250),
+    Column("engagement", "Engagement", ObservationSort.ENGAGEMENT, 106),
     Column("severity", "Severity", ObservationSort.SEVERITY, 80),
-    Column("status", "Status", ObservationSort.STATUS, 130),
-    Column("owner", "Owner", ObservationSort.OWNER, 140),
+    Column("status", "Status", ObservationSort.STATUS, 124),
+    Column("owner", "Owner", ObservationSort.OWNER, 118),
     Column("due", "Due date", ObservationSort.DUE, 96),
     Column("repeat_of", "Repeat of", ObservationSort.REPEAT_OF, 96),
-    Column("recurrence", "Recurrence", ObservationSort.RECURRENCE, 84),
+    Column("recurrence", "Recurrence", ObservationSort.RECURRENCE, 80),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 

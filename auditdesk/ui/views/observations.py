@@ -83,8 +83,9 @@ class HistoryPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.tree.setColumnWidth(0, 210)
-        self.tree.setColumnWidth(1, 110)
+        self.tree.header().setStretchLastSection(True)
+        self.tree.setColumnWidth(0, 130)
+        self.tree.setColumnWidth(1, 90)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addWidget(self.heading)
@@ -121,6 +122,7 @@ class HistoryPanel(QWidget):
                 [f"{entry.changed_at:%Y-%m-%d %H:%M} · {who} · {entry.action.value}", "", ""]
             )
             item.setToolTip(0, entry.summary)
+            item.setFirstColumnSpanned(True)
             for change in entry.changes:
                 child = QTreeWidgetItem(
                     [
@@ -133,6 +135,7 @@ class HistoryPanel(QWidget):
                 child.setToolTip(2, str(change.new))
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
+            item.setFirstColumnSpanned(True)
         self.tree.expandAll()
 
 
@@ -246,7 +249,7 @@ class ObservationsView(QWidget):
         self.splitter.addWidget(self.history)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([900, 380])
+        self.splitter.setSizes([1070, 340])
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
