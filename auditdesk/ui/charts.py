@@ -36,7 +36,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
-from auditdesk.ui import theme
+from auditdesk.ui import pyside_compat, theme
+
+pyside_compat.protect_true()  # PySide6 6.12 emits steal references to True
 
 ChartKind = Literal["severity", "compliance", "overdue"]
 CHART_KINDS: tuple[str, ...] = ("severity", "compliance", "overdue")
@@ -206,18 +208,21 @@ class DayAxis(pg.DateAxisItem):
         super().__init__(orientation=orientation, utcOffset=0, **kwargs)
 
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
-        if spacing >= 300 * _DAY:
-            pattern = "%Y"
-        elif spacing >= 27 * _DAY:
-            pattern = "%b %Y"
-        else:
-            pattern = "%d %b"
         labels = []
-        for value in values:
+        for index, value in enumerate(values):
             try:
-                labels.append(datetime.fromtimestamp(value, UTC).strftime(pattern))
+                moment = datetime.fromtimestamp(value, UTC)
             except (OverflowError, OSError, ValueError):
                 labels.append("")
+                continue
+            if spacing >= 300 * _DAY:
+                pattern = "%Y"
+            elif spacing >= 27 * _DAY:
+                # short month names; the year on January and on the first label
+                pattern = "%b %Y" if index == 0 or moment.month == 1 else "%b"
+            else:
+                pattern = "%d %b"
+            labels.append(moment.strftime(pattern))
         return labels
 
 
@@ -331,7 +336,19 @@ class TrendChart(pg.PlotWidget):
             if len(values) and np.isfinite(values).any():
                 top = max(top, float(np.nanmax(values)))
         top = max(top * 1.08, 4.0)
-        item.setYRange(-top * 0.02, top, padding=0)
+        step = _count_step(top)
+        item.getAxis("left").setTickSpacing(levels=[(step, 0)])
+        item.setYRange(-top * 0.03, top, padding=0)
+
+
+def _count_step(top: float) -> float:
+    """A whole tick step giving about six labels up to ``top``."""
+    raw = max(top / 6.0, 1.0)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * magnitude:
+            return float(factor * magnitude)
+    return float(10 * magnitude)
 
 
 def make_chart(kind: ChartKind | str, parent: QWidget | None = None, **options: Any) -> TrendChart:
