@@ -310,7 +310,7 @@ def write_pdf(
         subject=report.period.describe(),
         creator="AuditDesk",
     )
-    available = doc.width
+    available = doc.width - 2 * FRAME_PADDING  # the frame keeps its padding inside the margins
     total_rows = max(1, sum(len(t.rows) for t in report.tables))
     done = 0
 
