@@ -467,7 +467,7 @@ class MainWindow(QMainWindow):
     def _no_tenants(self) -> None:
         database = self.context.database
         embedded = database is not None and database.embedded_server is not None
-        if embedded and self.demo_policy == "auto":
+        if self.demo_policy == "auto":
             self.load_demo_data()
         elif embedded and self.demo_policy == "ask":
             self.offer_demo_data(first_launch=True)

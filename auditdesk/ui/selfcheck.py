@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BACKFILL_DAYS = 180
-VIEW_TIMEOUT_S = 120.0
+VIEW_TIMEOUT_S = 600.0
+GRACE_S = 5.0
 START_TIMEOUT_S = 900.0
 
 
@@ -51,23 +52,18 @@ def _pump(app, until: Callable[[], bool], timeout_s: float) -> bool:
 
 
 def _settle(app, context, view=None, timeout_s: float = VIEW_TIMEOUT_S) -> bool:
-    """Wait until the worker is idle (and the view, if given, has data); then paint."""
-
-    def done() -> bool:
-        if context.worker.busy:
-            return False
-        return view is None or bool(view.has_data())
-
+    """Wait until the worker is idle, give the view a moment to show its data (a lazy
+    model may ask for its first page after the count), then let it paint."""
     from auditdesk.ui.main_window import PlaceholderView
 
-    if isinstance(view, PlaceholderView):
-        view = None  # nothing will ever load there
-    ok = _pump(app, done, timeout_s)
+    idle = _pump(app, lambda: not context.worker.busy, timeout_s)
+    if view is not None and not isinstance(view, PlaceholderView):
+        _pump(app, lambda: bool(view.has_data()) and not context.worker.busy, GRACE_S)
     # Results may queue follow-up requests (a page, a detail panel); let them land too.
     for _ in range(3):
         _pump(app, lambda: not context.worker.busy, timeout_s)
         _pump(app, lambda end=time.monotonic() + 0.2: time.monotonic() > end, 1.0)
-    return ok
+    return idle
 
 
 def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[str], None] = print) -> int:

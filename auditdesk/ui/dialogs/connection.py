@@ -117,11 +117,15 @@ class ConnectionDialog(QDialog):
     # -- values ----------------------------------------------------------------------------
     def url(self, *, with_password: bool = True) -> str:
         query = {"sslmode": self.ssl_mode.currentText()}
+        host = self.host.text().strip() or None
+        if host and host.startswith("/"):  # a Unix socket folder goes in the query
+            query["host"] = host
+            host = None
         built = URL.create(
             "postgresql+psycopg",
             username=self.user.text().strip() or None,
             password=(self.password.text() or None) if with_password else None,
-            host=self.host.text().strip() or None,
+            host=host,
             port=self.port.value(),
             database=self.database.text().strip() or None,
             query=query,
@@ -130,7 +134,8 @@ class ConnectionDialog(QDialog):
 
     def set_url(self, url: str) -> None:
         parsed = make_url(url)
-        self.host.setText(parsed.host or "")
+        socket = parsed.query.get("host")
+        self.host.setText(parsed.host or (socket if isinstance(socket, str) else ""))
         if parsed.port:
             self.port.setValue(parsed.port)
         self.database.setText(parsed.database or "")

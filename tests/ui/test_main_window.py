@@ -1,0 +1,270 @@
+"""The main window: opening the database off the GUI thread, tenants and the switcher,
+the status bar, navigation, settings that come back, the error banner when the server
+goes away (and recovery), and the demo-data offer on an empty database."""
+
+from __future__ import annotations
+
+import factories as f
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import text
+
+from auditdesk.config import DatabaseSource
+from auditdesk.db.connection import open_database
+from auditdesk.db.engine import make_engine
+from auditdesk.ui.context import AppContext
+from auditdesk.ui.main_window import VIEWS, MainWindow
+
+
+@pytest.fixture
+def two_tenants(database):
+    with database.sessions.begin() as session:
+        first = f.tenant(session, "alpha")
+        second = f.tenant(session, "beta")
+        f.engagement(session, f.actor(first), code="ENG-A-001", title="Alpha audit")
+        f.engagement(session, f.actor(second), code="ENG-B-001", title="Beta audit")
+        f.engagement(session, f.actor(second), code="ENG-B-002", title="Beta follow-up")
+    return first, second
+
+
+@pytest.fixture
+def make_window(qtbot, database_url, ui_settings, tmp_path):
+    """Factory: a main window that opens the test database itself, off the GUI thread."""
+    windows = []
+
+    def make(settings: QSettings | None = None, **options) -> MainWindow:
+        context = AppContext()
+        options.setdefault("profile_path", tmp_path / "profile.ini")
+        window = MainWindow(context, settings or ui_settings, **options)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        window.open_source(DatabaseSource(database_url, None, "option"))
+        return window
+
+    yield make
+    for window in windows:
+        window.close_database()
+
+
+def wait_ready(qtbot, window):
+    qtbot.waitUntil(lambda: window.context.tenant is not None)
+    qtbot.waitUntil(lambda: not window.context.worker.busy)
+
+
+def test_opens_lists_tenants_and_shows_where_the_data_is(qtbot, make_window, two_tenants):
+    window = make_window()
+    wait_ready(qtbot, window)
+    context = window.context
+    assert context.tenant.slug == "alpha"  # first by name
+    assert window.tenant_combo_action.isVisible()
+    assert [window.tenant_combo.itemText(i) for i in range(window.tenant_combo.count())] == [
+        two_tenants[0].name, two_tenants[1].name,
+    ]
+    assert window.location_label.text() == context.database.location
+    assert context.database.location.startswith(context.database.engine.url.database)
+    assert window.schema_label.text() == f"Schema {context.database.schema.current}"
+    assert window.tenant_status.text() == f"Tenant: {two_tenants[0].name}"
+    assert "no application user" in window.user_label.text()
+    assert not window.banner.isVisible()
+    assert not window.busy.isVisible()
+
+
+def test_tenant_switcher_reloads_views_and_is_remembered(qtbot, make_window, two_tenants, ui_settings):
+    window = make_window()
+    wait_ready(qtbot, window)
+    engagements = window.show_view("engagements")
+    qtbot.waitUntil(lambda: engagements.model.rowCount() == 1)
+    window.tenant_combo.setCurrentIndex(1)
+    window.tenant_combo.activated.emit(1)
+    assert window.context.tenant.slug == "beta"
+    qtbot.waitUntil(lambda: engagements.model.rowCount() == 2)
+    assert ui_settings.value("tenant") == "beta"
+
+    again = make_window()
+    wait_ready(qtbot, again)
+    assert again.context.tenant.slug == "beta"
+
+
+def test_preferred_tenant_is_honoured(qtbot, make_window, two_tenants):
+    window = make_window(preferred_tenant="beta")
+    wait_ready(qtbot, window)
+    assert window.context.tenant.slug == "beta"
+    assert window.tenant_combo.currentText() == two_tenants[1].name
+
+
+def test_single_tenant_hides_the_switcher(qtbot, make_window, database):
+    with database.sessions.begin() as session:
+        f.tenant(session, "solo")
+    window = make_window()
+    wait_ready(qtbot, window)
+    assert not window.tenant_combo_action.isVisible()
+
+
+def test_keyboard_navigation_and_navigate_requests(qtbot, make_window, two_tenants):
+    window = make_window()
+    wait_ready(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_view_name == "engagements"
+    assert window.stack.currentWidget() is window.views["engagements"]
+    for number, spec in enumerate(VIEWS, start=1):
+        window.view_actions[spec.name].trigger()
+        assert window.current_view_name == spec.name
+        assert window.view_actions[spec.name].shortcut().toString() == f"Ctrl+{number}"
+
+    engagements = window.show_view("engagements")
+    qtbot.waitUntil(lambda: engagements.model.rowCount() == 1)
+    engagement_id = engagements.model.record(0).id
+    engagements.open_index(engagements.model.index(0, 0))
+    assert window.current_view_name == "observations"
+    observations = window.views["observations"]
+    qtbot.waitUntil(lambda: observations.current_filter().engagement_id == engagement_id)
+
+
+def test_window_state_views_and_columns_come_back(
+    qtbot, make_window, two_tenants, tmp_path, monkeypatch
+):
+    # Only the engagement views: the offscreen screen is 800 px wide, narrower than the
+    # widest view's minimum, which would squeeze the navigation splitter on restore.
+    from auditdesk.ui import main_window
+
+    monkeypatch.setattr(main_window, "VIEWS", tuple(v for v in VIEWS if "engagements" in v.name))
+    path = str(tmp_path / "restore.ini")
+    first = make_window(QSettings(path, QSettings.Format.IniFormat))
+    wait_ready(qtbot, first)
+    first.resize(780, 700)
+    qtbot.waitUntil(lambda: first.size().height() == 700)
+    first.show_view("engagements")
+    first.splitter.setSizes([230, 550])
+    table = first.views["engagements"].table
+    header = table.horizontalHeader()
+    header.resizeSection(2, 222)
+    header.moveSection(header.visualIndex(3), 0)  # lead first
+    nav_width = first.splitter.sizes()[0]
+    first.close()  # saves
+    assert QSettings(path, QSettings.Format.IniFormat).value("window/last_view") == "engagements"
+
+    second = make_window(QSettings(path, QSettings.Format.IniFormat))
+    wait_ready(qtbot, second)
+    assert second.current_view_name == "engagements"
+    assert (second.size().width(), second.size().height()) == (780, 700)
+    assert second.splitter.sizes()[0] == nav_width
+    restored = second.views["engagements"].table.horizontalHeader()
+    assert restored.sectionSize(2) == 222
+    assert restored.logicalIndex(0) == 3
+
+
+def test_sort_order_comes_back(qtbot, make_window, two_tenants, tmp_path):
+    from auditdesk.domain.queries import EngagementSort
+    from auditdesk.ui.models.engagements import EngagementTableModel
+
+    path = str(tmp_path / "sort.ini")
+    first = make_window(QSettings(path, QSettings.Format.IniFormat), preferred_tenant="beta")
+    wait_ready(qtbot, first)
+    view = first.show_view("engagements")
+    view.table.sortByColumn(EngagementTableModel.TITLE, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2 and view.model.record(0).code == "ENG-B-002")
+    first.close()
+
+    second = make_window(QSettings(path, QSettings.Format.IniFormat), preferred_tenant="beta")
+    wait_ready(qtbot, second)
+    again = second.views["engagements"]
+    assert again.model.sort_key == EngagementSort.TITLE and again.model.descending
+    qtbot.waitUntil(lambda: again.model.rowCount() == 2)
+    assert again.model.record(0).code == "ENG-B-002"
+
+
+def test_open_failure_shows_the_servers_reason(qtbot, ui_settings, server_url, tmp_path):
+    from sqlalchemy.engine import make_url
+
+    context = AppContext()
+    window = MainWindow(context, ui_settings, profile_path=tmp_path / "p.ini")
+    qtbot.addWidget(window)
+    missing = make_url(server_url).set(database="no_such_database_here")
+    with qtbot.waitSignal(window.database_failed, timeout=60_000):
+        window.open_source(DatabaseSource(missing.render_as_string(hide_password=False), None, "option"))
+    assert window.banner.isVisibleTo(window)
+    assert 'database "no_such_database_here" does not exist' in window.banner.message.text()
+    assert window.location_label.text() == "Not connected"
+    assert window.banner.retry_button.isVisibleTo(window)
+
+
+def test_error_banner_when_the_server_goes_away_and_recovery(
+    qtbot, create_database, server_url, ui_settings, tmp_path
+):
+    url = create_database("auditdesk_banner")
+    database = open_database(DatabaseSource(url, None, "option"))
+    name = database.engine.url.database
+    with database.sessions.begin() as session:
+        tenant = f.tenant(session, "gone")
+        f.engagement(session, f.actor(tenant), code="ENG-G-001", title="Soon gone")
+    context = AppContext()
+    window = MainWindow(context, ui_settings, profile_path=tmp_path / "p.ini")
+    qtbot.addWidget(window)
+    window.show()
+    context.set_database(database)
+    window.load_tenants()
+    wait_ready(qtbot, window)
+    view = window.show_view("engagements")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        window.refresh_action.trigger()
+        qtbot.waitUntil(lambda: window.banner.isVisibleTo(window))
+        assert "database" in window.banner.message.text().lower()
+        assert window.banner.property("level") == "error"
+        # The app keeps working: the last rows stay, navigation works.
+        assert view.model.rowCount() == 1
+        window.show_view("my_engagements")
+        window.show_view("engagements")
+
+        # The server is back (database restored); Retry recovers and hides the banner.
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        open_database(DatabaseSource(url, None, "option")).close()
+        with database.sessions.begin() as session:
+            session.execute(text("INSERT INTO tenant (id, slug, name) VALUES (:id, 'gone', 'Gone')"),
+                            {"id": tenant.id})
+        window.banner.retry_button.click()
+        qtbot.waitUntil(lambda: not window.context.worker.busy)
+        qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+        assert not window.banner.isVisibleTo(window)
+    finally:
+        context.worker.wait()
+        database.close()
+        admin.dispose()
+
+
+def test_empty_database_offers_demo_data(qtbot, make_window, database):
+    window = make_window(demo_policy="ask")
+    qtbot.waitUntil(lambda: window.context.database is not None and not window.context.worker.busy)
+    # not an embedded workspace: a hint, no question
+    qtbot.waitUntil(lambda: window.banner.isVisibleTo(window))
+    assert "no tenant yet" in window.banner.message.text()
+
+    window.offer_demo_data()
+    box = window.demo_question
+    assert box.isVisible()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: window.context.tenant is not None, timeout=300_000)
+    assert len(window.context.tenants) == 2
+    view = window.show_view("my_engagements")
+    qtbot.waitUntil(view.has_data)
+
+
+def test_worker_validation_errors_do_not_raise_the_banner(qtbot, make_window, two_tenants):
+    from auditdesk.domain.errors import ValidationError
+
+    window = make_window()
+    wait_ready(qtbot, window)
+
+    def job(session):
+        raise ValidationError({"title": "is required"})
+
+    window.context.worker.submit(job)
+    qtbot.waitUntil(lambda: not window.context.worker.busy)
+    assert not window.banner.isVisibleTo(window)
