@@ -278,7 +278,7 @@ class TrendChart(pg.PlotWidget):
         """Show these points (replaces what was shown)."""
         series = to_series(points)
         self.series = series
-        few = len(series) <= 90
+        few = len(series) <= 45
         for name, curve in self.curves.items():
             values = series.values(name)
             colour = curve.opts["pen"].color()

@@ -305,6 +305,23 @@ def test_auto_capture_creates_todays_snapshot_when_missing(qtbot, database, dash
     assert [(r.snapshot_date, r.source) for r in rows] == [(db_today(database), SnapshotSource.CAPTURED)]
     # once a day: a second tick does not query again
     assert view.check_auto_capture() is False
+    view.auto_timer.timeout.emit()
+    context.worker.wait()
+    with database.sessions() as session:
+        assert len(snapshot_data.list_snapshots(session, tenant.id)) == 1
+
+
+def test_auto_capture_checks_after_a_tenant_is_chosen(qtbot, database, dash_world, dash_settings):
+    context, view, tenant = dash_world
+    dash_settings.setValue("dashboard/auto_capture", True)
+    context.set_tenant(tenant, context.user)
+    assert view.auto_first_timer.isActive()  # not at once: start-up queries come first
+    view.auto_first_timer.setInterval(10)
+    view.auto_first_timer.start()
+    qtbot.waitUntil(lambda: view.has_data(), timeout=20_000)
+    with database.sessions() as session:
+        rows = snapshot_data.list_snapshots(session, tenant.id)
+    assert [r.snapshot_date for r in rows] == [db_today(database)]
 
 
 def test_auto_capture_does_nothing_when_the_setting_is_off(qtbot, database, dash_world, dash_settings):
@@ -312,7 +329,9 @@ def test_auto_capture_does_nothing_when_the_setting_is_off(qtbot, database, dash
     assert not view.auto_capture_check.isChecked()
     assert view.check_auto_capture() is False
     view.auto_timer.timeout.emit()
-    context.set_tenant(tenant, context.user)  # a tenant change would check too
+    context.set_tenant(tenant, context.user)  # a tenant change checks too, a little later
+    assert view.auto_first_timer.isActive()
+    view.auto_first_timer.timeout.emit()
     context.worker.wait()
     qtbot.wait(50)
     with database.sessions() as session:

@@ -63,6 +63,9 @@ from auditdesk.ui.widgets import EmptyState, debounced, describe_error
 
 AUTO_CAPTURE_KEY = "dashboard/auto_capture"
 AUTO_CAPTURE_CHECK_MS = 10 * 60 * 1000  # look every ten minutes whether the day changed
+# After a tenant is chosen, wait before the first check: start-up queries come first, and
+# a scripted start (selfcheck, demo loading, a backfill) gets to fill the days first.
+AUTO_CAPTURE_FIRST_DELAY_MS = 45 * 1000
 BACKFILL_CHUNK_DAYS = 92
 
 #: preset key -> (button text, days; None = all snapshots)
@@ -513,6 +516,10 @@ class DashboardView(QWidget):
         self.auto_timer.setInterval(AUTO_CAPTURE_CHECK_MS)
         self.auto_timer.timeout.connect(self.check_auto_capture)
         self.auto_timer.start()
+        self.auto_first_timer = QTimer(self)
+        self.auto_first_timer.setSingleShot(True)
+        self.auto_first_timer.setInterval(AUTO_CAPTURE_FIRST_DELAY_MS)
+        self.auto_first_timer.timeout.connect(self.check_auto_capture)
         context.data_changed.connect(self._data_changed)
         context.tenant_changed.connect(self._tenant_changed)
 
@@ -590,7 +597,7 @@ class DashboardView(QWidget):
         self.data = None
         self._auto_checked = None
         self.reload()
-        self.check_auto_capture()
+        self.auto_first_timer.start()
 
     def _show_empty_hint(self) -> None:
         slug = self.context.tenant.slug if self.context.tenant is not None else "SLUG"
