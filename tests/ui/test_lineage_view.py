@@ -50,7 +50,7 @@ def test_navigation_highlights_expands_and_scrolls(qtbot, qtmodeltester, obs_wor
     # Roots ordered by tree size: the 5-finding tree before the 2-finding one.
     assert view.list.count() == 2
     assert view.list.item(0).data(Qt.ItemDataRole.UserRole) == big[0].id
-    assert "5 findings" in view.list.item(0).text()
+    assert view.list.item(0).text().startswith("5 findings · ")
 
     with qtbot.waitSignal(view.tree_shown, timeout=10_000):
         view.navigate({"observation_id": big[3].id})

@@ -177,8 +177,11 @@ class LineageView(QWidget):
         self.list_heading.setText(heading if rows else f"{heading}: none")
         self.list.clear()
         for observation_id, label, number in rows:
-            suffix = (f"  · repeat {number}" if number else "") if searching else f"  · {number} findings"
-            item = QListWidgetItem(label + suffix)
+            if searching:
+                text = label + (f"  · repeat {number}" if number else "")
+            else:
+                text = f"{number} findings · {label}"
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, observation_id)
             item.setToolTip(label)
             self.list.addItem(item)
