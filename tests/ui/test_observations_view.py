@@ -205,3 +205,32 @@ def test_delete_confirmation_lists_repeats_that_are_kept(qtbot, obs_world, datab
     with database.sessions() as session:
         again = obs_data.get_observation(session, obs_world.tenant.id, first.id)
     assert again.repeat_of_id is None
+
+
+def test_data_changed_refreshes_only_the_affected_rows(qtbot, obs_world, database):
+    bulk_observations(database, obs_world.tenant.id, 450)
+    view = _view(qtbot, obs_world.context)
+    qtbot.waitUntil(lambda: view.model.total == 450, timeout=10_000)
+    model = view.model
+    model.row_at(400)
+    qtbot.waitUntil(lambda: _loaded(model, 400), timeout=10_000)
+    target = model.row_at(5)
+    actor = factories.actor(obs_world.tenant, obs_world.manager)
+    with database.sessions() as session, session.begin():
+        current = obs_data.get_observation(session, obs_world.tenant.id, target.id)
+        from dataclasses import replace
+
+        obs_data.update_observation(
+            session, actor, target.id, replace(obs_data.draft_of(current), title="Renamed elsewhere"),
+            current.version,
+        )
+    fetched = model.fetch_count
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000) as loaded:
+        obs_world.context.announce_change("observation", (target.id,))
+    assert loaded.args == [0]  # only the page holding the changed row
+    assert model.index(5, 1).data() == "Renamed elsewhere"
+    context_total = model.total
+    assert context_total == 450
+    view.model.row_at(400)
+    qtbot.wait(100)
+    assert model.fetch_count == fetched + 1

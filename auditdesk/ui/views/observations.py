@@ -71,6 +71,8 @@ class HistoryPanel(QWidget):
         super().__init__(parent)
         self._context = context
         self.observation_id: int | None = None
+        #: field name -> {stored id: label}, so ids read as names (set by the view)
+        self.lookups: dict[str, dict] = {}
         self.heading = QLabel("History")
         self.heading.setObjectName("historyHeading")
         self.heading.setWordWrap(True)
@@ -111,6 +113,12 @@ class HistoryPanel(QWidget):
             key=f"history-{id(self)}",
         )
 
+    def _label(self, field_name: str, value) -> str:
+        names = self.lookups.get(field_name, {})
+        if value is not None and value in names:
+            return names[value]
+        return format_value(value)
+
     def _show(self, row_id: int, entries: list[AuditEntry]) -> None:
         if row_id != self.observation_id:
             return
@@ -127,8 +135,8 @@ class HistoryPanel(QWidget):
                 child = QTreeWidgetItem(
                     [
                         FIELD_LABELS.get(change.field, change.field.replace("_", " ")),
-                        format_value(change.old),
-                        format_value(change.new),
+                        self._label(change.field, change.old),
+                        self._label(change.field, change.new),
                     ]
                 )
                 child.setToolTip(1, str(change.old))
@@ -335,6 +343,10 @@ class ObservationsView(QWidget):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
         self._lookups_loaded = True
+        self.history.lookups = {
+            "engagement_id": dict(engagements),
+            "owner_id": dict(users),
+        }
         if self._pending_engagement is not None:
             engagement_id, self._pending_engagement = self._pending_engagement, None
             self.set_engagement(engagement_id)
