@@ -73,6 +73,19 @@ def _recurrence_expression() -> ColumnElement[int]:
     )
 
 
+#: Sort orders whose value is never NULL (keyset pages need no NULL tail for them).
+NOT_NULL_SORTS = frozenset(
+    {
+        ObservationSort.REF,
+        ObservationSort.TITLE,
+        ObservationSort.SEVERITY,
+        ObservationSort.STATUS,
+        ObservationSort.IDENTIFIED,
+        ObservationSort.RECURRENCE,
+    }
+)
+
+
 def sort_value(row: ObservationRow, sort: ObservationSort) -> Any:
     """The value a row has in the given sort order (for a keyset cursor)."""
     return {
@@ -161,12 +174,31 @@ def list_observations(
 ) -> list[ObservationRow]:
     """One page of rows in the given order; ``after=(sort_value, id)`` continues a keyset walk."""
     expression = sort_expression(sort)
-    query = _joined(_filtered(tenant_id, flt, select(*_row_columns())))
-    if after is not None:
-        query = query.where(_keyset_condition(expression, after[0], after[1], descending))
+    base = _joined(_filtered(tenant_id, flt, select(*_row_columns())))
     order = (expression.desc(), O.id.desc()) if descending else (expression.asc(), O.id.asc())
-    query = query.order_by(*order).offset(offset).limit(limit)
-    rows = session.execute(query).all()
+
+    def page(query, skip: int, count: int):
+        return session.execute(query.order_by(*order).offset(skip).limit(count)).all()
+
+    if after is not None and not descending and after[0] is not None:
+        # Ascending after a value: the row comparison alone is an index condition (an
+        # "OR sort IS NULL" arm would turn it into a filter over every row before the
+        # cursor). The NULLs that sort last are fetched separately once the page gets there.
+        value, row_id = after
+        rows = page(base.where(tuple_(expression, O.id) > tuple_(value, row_id)), offset, limit)
+        if len(rows) < limit and ObservationSort(sort) not in NOT_NULL_SORTS:
+            skip = 0
+            if not rows and offset:
+                before_nulls = _joined(_filtered(tenant_id, flt, select(func.count()))).select_from(
+                    O
+                ).where(tuple_(expression, O.id) > tuple_(value, row_id))
+                skip = max(offset - int(session.execute(before_nulls).scalar_one()), 0)
+            rows += page(base.where(expression.is_(None)), skip, limit - len(rows))
+    else:
+        query = base
+        if after is not None:
+            query = query.where(_keyset_condition(expression, after[0], after[1], descending))
+        rows = page(query, offset, limit)
     depths = recurrence_counts(session, tenant_id, [r.id for r in rows if r.repeat_of_id])
     today = flt.today or date.today()
     return [_to_row(r, depths.get(r.id, 0), today) for r in rows]

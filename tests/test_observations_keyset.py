@@ -1,0 +1,50 @@
+"""Keyset paging gives the same rows as OFFSET paging, also across the NULLs of a nullable sort."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import factories as f
+import pytest
+from sqlalchemy import text
+
+from auditdesk.data import observations as obs
+from auditdesk.domain.queries import ObservationSort
+
+
+@pytest.mark.parametrize(
+    "sort", [ObservationSort.DUE, ObservationSort.REF, ObservationSort.OWNER, ObservationSort.TITLE]
+)
+def test_keyset_walk_matches_offset_paging(database, sort):
+    with database.sessions() as session, session.begin():
+        tenant = f.tenant(session)
+        who = f.actor(tenant)
+        owner = f.user(session, tenant.id)
+        start = date.today() - timedelta(days=90)
+        for n in range(23):
+            f.observation(
+                session, who, title=f"Item {n % 5}", identified_on=start,
+                due_date=start + timedelta(days=n % 4), owner_id=owner.id if n % 3 else None,
+            )
+        # Some findings without a due date: they sort last ascending.
+        session.execute(text("UPDATE observation SET due_date = NULL WHERE id % 4 = 0"))
+    with database.sessions() as session:
+        every = [r.id for r in obs.list_observations(session, tenant.id, sort=sort, limit=100)]
+        assert len(every) == 23
+        walked, after = [], None
+        while True:
+            rows = obs.list_observations(session, tenant.id, sort=sort, limit=4, after=after)
+            if not rows:
+                break
+            walked += [r.id for r in rows]
+            after = (obs.sort_value(rows[-1], sort), rows[-1].id)
+        assert walked == every
+        # A keyset with an offset that lands beyond the non-NULL values.
+        for position in range(len(every) - 3):
+            cursor_row = obs.list_observations(session, tenant.id, sort=sort, offset=position, limit=1)[0]
+            cursor = (obs.sort_value(cursor_row, sort), cursor_row.id)
+            for skip in (0, 2, 5):
+                got = obs.list_observations(
+                    session, tenant.id, sort=sort, limit=3, offset=skip, after=cursor
+                )
+                assert [r.id for r in got] == every[position + 1 + skip : position + 4 + skip]
