@@ -547,8 +547,10 @@ class MainWindow(QMainWindow):
             return
         if dialog.use_embedded:
             self.use_embedded_workspace()
-        else:
-            self.open_source(DatabaseSource(dialog.url(), None, "option"))
+            return
+        self.open_source(DatabaseSource(dialog.url(), None, "option"))
+        if dialog.profile_error:
+            self.context.status_message.emit(dialog.profile_error)
 
     def use_embedded_workspace(self) -> None:
         from auditdesk.config import write_profile

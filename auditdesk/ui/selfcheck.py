@@ -34,9 +34,9 @@ class CheckResult:
 def _pump(app, until: Callable[[], bool], timeout_s: float) -> bool:
     """Run the event loop until ``until()`` holds; False when it did not within the timeout.
 
-    Uses a nested ``QEventLoop`` (as pytest-qt does), not ``QApplication.processEvents``:
-    with PySide6 6.12 on Python 3.11 each static ``processEvents()`` call drops one
-    reference to ``None`` and a long wait ends in "Fatal Python error: none_dealloc".
+    Uses a nested ``QEventLoop`` (as pytest-qt does) rather than a busy loop over the
+    static ``QApplication.processEvents()``, which PySide6 6.12.0 on Python 3.11 turned
+    into "Fatal Python error: none_dealloc" after a few thousand calls.
     """
     from PySide6.QtCore import QEventLoop, QTimer
 

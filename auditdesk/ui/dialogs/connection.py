@@ -42,7 +42,7 @@ class _TestTask(QRunnable):
         except Exception as error:  # noqa: BLE001 - the server's reason goes to the dialog
             self._relay.finished.emit(False, describe_db_error(error))
         else:
-            self._relay.finished.emit(True, f"Connected: {version}")
+            self._relay.finished.emit(True, f"Connected to PostgreSQL {version}.")
         finally:
             if engine is not None:
                 engine.dispose()
@@ -63,6 +63,7 @@ class ConnectionDialog(QDialog):
         self.setMinimumWidth(460)
         self.profile_path = profile_path
         self.use_embedded = False
+        self.profile_error: str | None = None
         self._pool = QThreadPool(self)
         self._relay = _TestRelay(self)
         self._relay.finished.connect(self._test_finished)
@@ -70,7 +71,8 @@ class ConnectionDialog(QDialog):
         self.host = QLineEdit(self)
         self.host.setPlaceholderText("db.example.org")
         self.port = QSpinBox(self)
-        self.port.setRange(1, 65535)
+        self.port.setRange(0, 65535)
+        self.port.setSpecialValueText("default (5432)")
         self.port.setValue(5432)
         self.database = QLineEdit("auditdesk", self)
         self.user = QLineEdit(self)
@@ -91,9 +93,9 @@ class ConnectionDialog(QDialog):
         form.addRow("SSL mode:", self.ssl_mode)
 
         self.test_button = QPushButton("Test connection", self)
-        self.result = QLabel("", self)
-        self.result.setWordWrap(True)
-        self.result.setObjectName("muted")
+        self.result_label = QLabel("", self)
+        self.result_label.setWordWrap(True)
+        self.result_label.setObjectName("muted")
         self.embedded_button = QPushButton("Use embedded workspace instead", self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -105,7 +107,7 @@ class ConnectionDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.save_profile)
         layout.addWidget(self.test_button)
-        layout.addWidget(self.result)
+        layout.addWidget(self.result_label)
         layout.addWidget(self.buttons)
 
         self.test_button.clicked.connect(self.test_connection)
@@ -126,7 +128,7 @@ class ConnectionDialog(QDialog):
             username=self.user.text().strip() or None,
             password=(self.password.text() or None) if with_password else None,
             host=host,
-            port=self.port.value(),
+            port=self.port.value() or None,
             database=self.database.text().strip() or None,
             query=query,
         )
@@ -136,8 +138,7 @@ class ConnectionDialog(QDialog):
         parsed = make_url(url)
         socket = parsed.query.get("host")
         self.host.setText(parsed.host or (socket if isinstance(socket, str) else ""))
-        if parsed.port:
-            self.port.setValue(parsed.port)
+        self.port.setValue(parsed.port or 0)
         self.database.setText(parsed.database or "")
         self.user.setText(parsed.username or "")
         self.password.setText(parsed.password or "")
@@ -169,10 +170,10 @@ class ConnectionDialog(QDialog):
     def test_connection(self) -> None:
         missing = self.missing()
         if missing:
-            self._show_result(False, "Please fill in: " + ", ".join(missing) + ".")
+            self._show_result(False, "Please fill in: " + ", ".join(missing) + ".", prefix="")
             return
         self.test_button.setEnabled(False)
-        self.result.setText("Connecting…")
+        self.result_label.setText("Connecting…")
         self._pool.start(_TestTask(self.url(), self._relay))
 
     def _test_finished(self, ok: bool, message: str) -> None:
@@ -180,18 +181,23 @@ class ConnectionDialog(QDialog):
         self._show_result(ok, message)
         self.tested.emit(ok, message)
 
-    def _show_result(self, ok: bool, message: str) -> None:
+    def _show_result(self, ok: bool, message: str, prefix: str = "Connection failed: ") -> None:
         color = "#2e7d32" if ok else "#b71c1c"
-        self.result.setStyleSheet(f"color: {color};")
-        self.result.setText(message if ok else f"Connection failed: {message}")
+        self.result_label.setStyleSheet(f"color: {color};")
+        self.result_label.setText(message if ok else f"{prefix}{message}")
 
     def connect_clicked(self) -> None:
         missing = self.missing()
         if missing:
-            self._show_result(False, "Please fill in: " + ", ".join(missing) + ".")
+            self._show_result(False, "Please fill in: " + ", ".join(missing) + ".", prefix="")
             return
+        self.profile_error = None
         if self.save_profile.isChecked():
-            self.write_profile()
+            try:
+                self.write_profile()
+            except (OSError, ValueError) as error:
+                # Connect anyway; the caller tells the user the profile was not saved.
+                self.profile_error = f"The connection profile was not saved: {error}"
         self.accept()
 
     def write_profile(self) -> Path:
