@@ -3,10 +3,9 @@ a seeded tenant, and QSettings in a private file per test."""
 
 from __future__ import annotations
 
+import factories
 import pytest
 from PySide6.QtCore import QSettings
-
-import factories
 
 
 @pytest.fixture
