@@ -202,3 +202,63 @@ def test_my_engagements_for_a_user_and_for_the_owner(qtbot, ui_context, ui_idle,
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     assert view.model.record(0).code == "ENG-2026-001"
     assert "Lena Lead" in view.subtitle.text()
+
+
+def test_save_conflict_shows_both_versions_and_overwrites_only_when_asked(view, qtbot, seeded, database):
+    from auditdesk.data.engagements import draft_of, update_engagement
+    from auditdesk.domain.records import Actor
+
+    view.select_engagement(seeded["payroll"].id)
+    view.edit_selected()
+    dialog = view.editor
+    qtbot.waitUntil(lambda: getattr(dialog, "choices_loaded", False))
+    # Someone else saves first.
+    with database.sessions.begin() as session:
+        current = seeded["payroll"]
+        from dataclasses import replace
+
+        update_engagement(
+            session, Actor(current.tenant_id), current.id,
+            replace(draft_of(current), title="Their payroll title"), current.version,
+        )
+    dialog.title_edit.setText("My payroll title")
+    dialog.save()
+    qtbot.waitUntil(lambda: getattr(dialog, "conflict_box", None) is not None and dialog.conflict_box.isVisible())
+    box = dialog.conflict_box
+    assert "Title: theirs “Their payroll title”, yours “My payroll title”" in box.text()
+    assert dialog.isVisible() and dialog.title_edit.text() == "My payroll title"
+
+    # Reload theirs: the form shows the stored title; nothing was written.
+    next(b for b in box.buttons() if b.text() == "Reload theirs").click()
+    qtbot.waitUntil(lambda: dialog.title_edit.text() == "Their payroll title")
+
+    # Typing again and saving now works against the reloaded version.
+    dialog.title_edit.setText("My payroll title")
+    with qtbot.waitSignal(dialog.saved) as saved:
+        dialog.save()
+    assert saved.args[0].title == "My payroll title"
+
+
+def test_save_conflict_overwrite(view, qtbot, seeded, database):
+    from dataclasses import replace
+
+    from auditdesk.data.engagements import draft_of, get_engagement, update_engagement
+    from auditdesk.domain.records import Actor
+
+    view.select_engagement(seeded["payroll"].id)
+    view.edit_selected()
+    dialog = view.editor
+    qtbot.waitUntil(lambda: getattr(dialog, "choices_loaded", False))
+    current = seeded["payroll"]
+    with database.sessions.begin() as session:
+        update_engagement(session, Actor(current.tenant_id), current.id,
+                          replace(draft_of(current), auditee="Finance"), current.version)
+    dialog.title_edit.setText("Overwritten title")
+    dialog.save()
+    qtbot.waitUntil(lambda: getattr(dialog, "conflict_box", None) is not None and dialog.conflict_box.isVisible())
+    assert "Auditee: theirs “Finance”, yours “Human Resources”" in dialog.conflict_box.text()
+    with qtbot.waitSignal(dialog.saved):
+        next(b for b in dialog.conflict_box.buttons() if b.text() == "Overwrite with mine").click()
+    with database.sessions() as session:
+        stored = get_engagement(session, current.tenant_id, current.id)
+    assert (stored.title, stored.auditee) == ("Overwritten title", "Human Resources")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -247,30 +247,53 @@ class EngagementEditor(QDialog):
             self.general_error.show()
 
     def _conflict(self, error: ConflictError) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Someone else saved first", str(error),
-                          QMessageBox.StandardButton.Cancel, self)
-        overwrite = box.addButton("Overwrite with my version", QMessageBox.ButtonRole.DestructiveRole)
+        """Someone saved first: show what is stored now beside what the user typed, and let
+        them reload theirs or overwrite explicitly. Nothing typed is lost until they choose."""
+        mine = self.draft()
+        existing = self.engagement
+        tenant_id = self.context.tenant_id
+
+        def job(session):
+            from auditdesk.data.engagements import get_engagement
+
+            return get_engagement(session, tenant_id, existing.id)
+
+        self.context.worker.submit(job, lambda theirs: self._ask_conflict(error, mine, theirs))
+
+    def _ask_conflict(self, error: ConflictError, mine: EngagementDraft, theirs: Engagement) -> None:
+        from auditdesk.data.engagements import draft_of
+
+        stored = draft_of(theirs)
+        lines = []
+        for name, label in FIELD_LABELS.items():
+            ours, current = getattr(mine, name), getattr(stored, name)
+            if name == "lead_auditor_id":
+                ours, current = self.lead.currentText(), theirs.lead_auditor_name or "— none —"
+            if _shown(ours) != _shown(current):
+                lines.append(f"{label}: theirs “{_shown(current)}”, yours “{_shown(ours)}”")
+        details = "\n".join(lines) or "The stored values equal yours."
+        box = QMessageBox(QMessageBox.Icon.Warning, "Someone else saved first",
+                          f"{error}\n\n{details}", QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("conflict")
+        overwrite = box.addButton("Overwrite with mine", QMessageBox.ButtonRole.DestructiveRole)
         reload_ = box.addButton("Reload theirs", QMessageBox.ButtonRole.ResetRole)
-        box.exec()
-        if box.clickedButton() is overwrite:
-            self.save(overwrite=True)
-        elif box.clickedButton() is reload_ and self.engagement is not None:
-            tenant_id, engagement_id = self.context.tenant_id, self.engagement.id
+        self.conflict_box = box
 
-            def job(session):
-                from auditdesk.data.engagements import get_engagement
+        def finished(_result: int) -> None:
+            if box.clickedButton() is overwrite:
+                self.engagement = theirs
+                self.save(overwrite=True)
+            elif box.clickedButton() is reload_:
+                self.engagement = theirs
+                self._fill(theirs)
+                index = self.lead.findData(theirs.lead_auditor_id)
+                self.lead.setCurrentIndex(max(index, 0))
 
-                return get_engagement(session, tenant_id, engagement_id)
-
-            def reloaded(engagement: Engagement) -> None:
-                self.engagement = engagement
-                self._fill(engagement)
-
-            self.context.worker.submit(job, reloaded)
+        box.finished.connect(finished)
+        box.open()
 
 
-def focus_field(dialog: EngagementEditor, name: str) -> QWidget:
-    """The input of a field (for tests and keyboard helpers)."""
-    widget = dialog.inputs[name]
-    widget.setFocus(Qt.FocusReason.OtherFocusReason)
-    return widget
+def _shown(value) -> str:
+    if value is None:
+        return "—"
+    return getattr(value, "label", None) or str(value)
