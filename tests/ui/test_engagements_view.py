@@ -116,7 +116,7 @@ def test_create_shows_validation_messages_beside_fields_then_saves(view, qtbot, 
     dialog.period_end.set_value(date(2026, 1, 1))
     dialog.save()
     assert dialog.errors["code"].isVisible()
-    assert "capitals" in dialog.errors["code"].text()
+    assert dialog.errors["code"].text() == "Use capitals, digits and dashes, e.g. ENG-2026-014"
     assert dialog.errors["title"].text() == "Title is required"
     assert dialog.errors["period_end"].text() == "Period end must not be before period start"
     assert not dialog.errors["auditee"].isVisible()
@@ -262,3 +262,22 @@ def test_save_conflict_overwrite(view, qtbot, seeded, database):
     with database.sessions() as session:
         stored = get_engagement(session, current.tenant_id, current.id)
     assert (stored.title, stored.auditee) == ("Overwritten title", "Human Resources")
+
+
+def test_team_members_chosen_in_the_editor_see_it_in_my_engagements(view, qtbot, ui_context, database, seeded):
+    from auditdesk.data.engagements import my_engagements
+
+    with database.sessions.begin() as session:
+        member = f.user(session, ui_context.tenant_id, name="Mia Member")
+    view.select_engagement(seeded["payroll"].id)
+    view.edit_selected()
+    dialog = view.editor
+    qtbot.waitUntil(lambda: getattr(dialog, "choices_loaded", False))
+    item = dialog.members.findItems("Mia Member", Qt.MatchFlag.MatchExactly)[0]
+    item.setCheckState(Qt.CheckState.Checked)
+    with qtbot.waitSignal(dialog.saved) as saved:
+        dialog.save()
+    assert saved.args[0].member_ids == (member.id,)
+    with database.sessions() as session:
+        mine = my_engagements(session, ui_context.tenant_id, member.id)
+    assert [e.code for e in mine] == ["ENG-2026-002"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -19,7 +19,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +46,16 @@ FIELD_LABELS = {
     "period_end": "Period end",
     "planned_start": "Planned start",
     "planned_end": "Planned end",
+    "member_ids": "Team",
 }
+
+
+def field_message(label: str, message: str) -> str:
+    """"Title is required"; a message that is a whole sentence stands alone."""
+    first = message.split(" ", 1)[0].lower()
+    if first in ("is", "are", "must", "has", "no", "should", "cannot"):
+        return f"{label} {message}"
+    return message[:1].upper() + message[1:]
 
 
 class OptionalDateEdit(QDateEdit):
@@ -90,6 +102,9 @@ class EngagementEditor(QDialog):
         self.period_end = OptionalDateEdit(self)
         self.planned_start = OptionalDateEdit(self)
         self.planned_end = OptionalDateEdit(self)
+        self.members = QListWidget(self)
+        self.members.setMaximumHeight(110)
+        self.members.setToolTip("Tick the auditors who work on this engagement")
         self.inputs: dict[str, QWidget] = {
             "code": self.code,
             "title": self.title_edit,
@@ -100,12 +115,14 @@ class EngagementEditor(QDialog):
             "period_end": self.period_end,
             "planned_start": self.planned_start,
             "planned_end": self.planned_end,
+            "member_ids": self.members,
         }
         self.errors: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for name, widget in self.inputs.items():
             holder = QWidget(self)
+            holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             column = QVBoxLayout(holder)
             column.setContentsMargins(0, 0, 0, 0)
             column.setSpacing(2)
@@ -146,6 +163,10 @@ class EngagementEditor(QDialog):
         self.period_end.set_value(engagement.period_end)
         self.planned_start.set_value(engagement.planned_start)
         self.planned_end.set_value(engagement.planned_end)
+        for row in range(self.members.count()):
+            item = self.members.item(row)
+            checked = item.data(Qt.ItemDataRole.UserRole) in engagement.member_ids
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
 
     def _load_choices(self) -> None:
         tenant_id = self.context.tenant_id
@@ -173,6 +194,13 @@ class EngagementEditor(QDialog):
                 self.lead.addItem(self.engagement.lead_auditor_name or f"User {wanted}", wanted)
                 index = self.lead.count() - 1
             self.lead.setCurrentIndex(index)
+        chosen = set(self.engagement.member_ids) if self.engagement else set()
+        self.members.clear()
+        for user in users:
+            item = QListWidgetItem(user.display_name, self.members)
+            item.setData(Qt.ItemDataRole.UserRole, user.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if user.id in chosen else Qt.CheckState.Unchecked)
         self.choices_loaded = True
 
     # -- saving ----------------------------------------------------------------------------
@@ -187,14 +215,30 @@ class EngagementEditor(QDialog):
             period_end=self.period_end.value(),
             planned_start=self.planned_start.value(),
             planned_end=self.planned_end.value(),
-            member_ids=self.engagement.member_ids if self.engagement else (),
+            member_ids=self.member_ids(),
+        )
+
+    def _names(self, user_ids) -> str:
+        names = {
+            self.members.item(row).data(Qt.ItemDataRole.UserRole): self.members.item(row).text()
+            for row in range(self.members.count())
+        }
+        return ", ".join(sorted(names.get(i, f"user {i}") for i in user_ids)) or "nobody"
+
+    def member_ids(self) -> tuple[int, ...]:
+        if self.members.count() == 0:  # users not loaded yet: keep the stored team
+            return self.engagement.member_ids if self.engagement else ()
+        return tuple(
+            self.members.item(row).data(Qt.ItemDataRole.UserRole)
+            for row in range(self.members.count())
+            if self.members.item(row).checkState() == Qt.CheckState.Checked
         )
 
     def show_problems(self, problems: dict[str, str]) -> None:
         other = []
         for name, label in self.errors.items():
             message = problems.get(name)
-            label.setText(f"{FIELD_LABELS[name]} {message}" if message else "")
+            label.setText(field_message(FIELD_LABELS[name], message) if message else "")
             label.setVisible(bool(message))
             widget = self.inputs[name]
             widget.setProperty("invalid", bool(message))
@@ -202,7 +246,7 @@ class EngagementEditor(QDialog):
             widget.style().polish(widget)
         for name, message in problems.items():
             if name not in self.errors:
-                other.append(f"{name.replace('_', ' ').capitalize()} {message}")
+                other.append(field_message(name.replace("_", " ").capitalize(), message))
         self.general_error.setText("\n".join(other))
         self.general_error.setVisible(bool(other))
         first = next((self.inputs[n] for n in self.inputs if n in problems), None)
@@ -269,6 +313,8 @@ class EngagementEditor(QDialog):
             ours, current = getattr(mine, name), getattr(stored, name)
             if name == "lead_auditor_id":
                 ours, current = self.lead.currentText(), theirs.lead_auditor_name or "— none —"
+            elif name == "member_ids":
+                ours, current = self._names(ours), self._names(current)
             if _shown(ours) != _shown(current):
                 lines.append(f"{label}: theirs “{_shown(current)}”, yours “{_shown(ours)}”")
         details = "\n".join(lines) or "The stored values equal yours."
