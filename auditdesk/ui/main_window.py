@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,7 +38,7 @@ from auditdesk.domain.errors import ConflictError, LineageError, TransitionError
 from auditdesk.domain.records import Tenant, User
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.opener import DatabaseOpener
-from auditdesk.ui.widgets import EmptyState, ErrorBanner, describe_error
+from auditdesk.ui.widgets import EmptyState, ErrorBanner, describe_error, is_connection_error
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,11 @@ class MainWindow(QMainWindow):
         self._opening = False
         self._closing_database = False
         self.demo_progress: QProgressDialog | None = None
+        # While the connection is lost, probe the server now and then; recover on success.
+        self.recovery_timer = QTimer(self)
+        self.recovery_timer.setInterval(5_000)
+        self.recovery_timer.timeout.connect(self._probe_connection)
+        self._probing = False
         self.setWindowTitle("AuditDesk")
         self.setObjectName("mainWindow")
 
@@ -208,6 +213,13 @@ class MainWindow(QMainWindow):
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
         self.addToolBar(self.toolbar)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar_refresh = self.toolbar.addAction(
+            self.style().standardIcon(self.style().StandardPixmap.SP_BrowserReload), "Refresh"
+        )
+        self.toolbar_refresh.setToolTip("Reload the current view (F5)")
+        self.toolbar_refresh.triggered.connect(self.refresh)
+        self.toolbar.addSeparator()
         self.tenant_label = QLabel("Tenant:", self)
         self.tenant_combo = QComboBox(self)
         self.tenant_combo.setObjectName("tenantSwitcher")
@@ -581,6 +593,7 @@ class MainWindow(QMainWindow):
         self.context.worker.submit(job, done)
 
     def retry(self) -> None:
+        self.recovery_timer.stop()
         self.hide_banner()
         if self._opening:
             return
@@ -613,9 +626,40 @@ class MainWindow(QMainWindow):
         self.banner_holder.hide()
 
     def _job_failed(self, error: BaseException) -> None:
-        if isinstance(error, DIALOG_ERRORS):
+        if isinstance(error, DIALOG_ERRORS) or self._probing:
+            return
+        if is_connection_error(error):
+            self.show_banner(
+                describe_error(error) + " — retrying every few seconds; your edits are kept.",
+                "error",
+            )
+            if not self.recovery_timer.isActive():
+                self.recovery_timer.start()
             return
         self.show_banner(describe_error(error), "error")
+
+    def _probe_connection(self) -> None:
+        """Ask the server for its version; when it answers, hide the banner and reload."""
+        if self.context.database is None or self._probing:
+            self.recovery_timer.stop()
+            return
+
+        def job(session):
+            from auditdesk.db.engine import check_connection
+
+            return check_connection(session.get_bind())
+
+        def answered(_version) -> None:
+            self._probing = False
+            self.recovery_timer.stop()
+            self.retry()
+            self.context.status_message.emit("Connection to the database restored.")
+
+        def still_down(_error) -> None:
+            self._probing = False
+
+        self._probing = True
+        self.context.worker.submit(job, answered, still_down, key="main:probe")
 
     def _set_busy(self, busy: bool) -> None:
         self.busy.setVisible(bool(busy or self._opening or self.context.worker.busy))
