@@ -279,49 +279,49 @@ class ObservationTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= self._rows_shown:
+        # Called thousands of times per paint: roles compared as plain ints, brushes and
+        # fonts made once (see the module constants below the class).
+        if not index.isValid():
             return None
-        column = COLUMNS[index.column()].key if 0 <= index.column() < len(COLUMNS) else None
-        if column is None:
+        row_number, column_number = index.row(), index.column()
+        if row_number >= self._rows_shown or not 0 <= column_number < len(COLUMNS):
             return None
-        row = self.row_at(index.row())
+        role = int(role)
+        column = COLUMN_KEYS[column_number]
+        row = self.row_at(row_number)
         if row is None:
-            if role == Qt.ItemDataRole.DisplayRole:
+            if role == _DISPLAY:
                 return PLACEHOLDER
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(QColor("#9aa5b1"))
+            if role == _FOREGROUND:
+                return _BRUSHES["placeholder"]
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return display_value(row, column)
-        if role == RowRole:
+        if role == _ROW:
             return row
-        if role == IdRole:
+        if role == _ID:
             return row.id
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             if column == "severity":
-                return QBrush(QColor("#ffffff"))
+                return _BRUSHES["white"]
             if column == "due" and row.overdue:
-                return QBrush(QColor(OVERDUE))
+                return _BRUSHES["overdue"]
             if column == "status":
-                return QBrush(QColor(STATUS_COLORS.get(row.status.value, "#333333")))
+                return _brush(STATUS_COLORS.get(row.status.value, "#333333"))
             return None
-        if role == Qt.ItemDataRole.BackgroundRole:
+        if role == _BACKGROUND:
             if column == "severity":
-                return QBrush(QColor(severity_color(row.severity)))
+                return _brush(severity_color(row.severity))
             if column == "due" and row.overdue:
-                return QBrush(QColor("#fdecea"))
+                return _BRUSHES["overdue_background"]
             return None
-        if role == Qt.ItemDataRole.FontRole and (
-            (column == "due" and row.overdue) or column in ("ref", "severity")
-        ):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column in ("severity", "recurrence"):
-                return int(Qt.AlignmentFlag.AlignCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _FONT:
+            if column in ("ref", "severity") or (column == "due" and row.overdue):
+                return _bold_font()
+            return None
+        if role == _ALIGNMENT:
+            return _CENTER if column in ("severity", "recurrence") else _LEFT
+        if role == _TOOLTIP:
             if column == "due" and row.overdue:
                 return f"Overdue since {row.due_date:%Y-%m-%d}"
             if column == "recurrence" and row.recurrence:
@@ -484,3 +484,46 @@ class ObservationTableModel(QAbstractTableModel):
             self._pending_query = None
             self.loading_changed.emit(False)
             self.failed.emit(error)
+
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ROW = int(RowRole)
+_ID = int(IdRole)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_BRUSH_CACHE: dict[str, QBrush] = {}
+_FONT_CACHE: list[QFont] = []
+
+
+def _brush(color: str) -> QBrush:
+    brush = _BRUSH_CACHE.get(color)
+    if brush is None:
+        brush = _BRUSH_CACHE[color] = QBrush(QColor(color))
+    return brush
+
+
+def _bold_font() -> QFont:
+    if not _FONT_CACHE:
+        font = QFont()
+        font.setBold(True)
+        _FONT_CACHE.append(font)
+    return _FONT_CACHE[0]
+
+
+class _Brushes(dict):
+    def __missing__(self, key: str) -> QBrush:
+        colors = {
+            "placeholder": "#9aa5b1",
+            "white": "#ffffff",
+            "overdue": OVERDUE,
+            "overdue_background": "#fdecea",
+        }
+        return _brush(colors[key])
+
+
+_BRUSHES = _Brushes()
