@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self.opener.opened.connect(self._database_opened)
         self.opener.failed.connect(self._database_open_failed)
 
+        self._resolve_shortcut_conflicts()
         self.restore_settings()
         self._update_status()
 
@@ -262,7 +263,6 @@ class MainWindow(QMainWindow):
         self.find_action = self._action("&Find…", self.focus_search, QKeySequence.StandardKey.Find, edit_menu)
         self.new_action = self._action("&New", self.new_item, None, edit_menu)
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         view_menu = bar.addMenu("&View")
         self.view_actions: dict[str, QAction] = {}
@@ -311,6 +311,24 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.busy)
 
+    def _resolve_shortcut_conflicts(self) -> None:
+        """The window's own keys (F5, Ctrl+N, Ctrl+F, Ctrl+1..6, Ctrl+Q) are handled once, here,
+        and delegated to the current view: two active shortcuts with the same key would be
+        ambiguous in Qt and neither would fire. A view's own action keeps its menu text and
+        still works when the view is used on its own."""
+        taken = {
+            action.shortcut().toString()
+            for action in self.findChildren(QAction)
+            if not action.shortcut().isEmpty() and not _inside_views(action, self.views.values())
+        }
+        for view in self.views.values():
+            for action in view.findChildren(QAction):
+                if action.shortcut().toString() in taken:
+                    action.setShortcut(QKeySequence())
+            for shortcut in view.findChildren(QShortcut):
+                if shortcut.key().toString() in taken:
+                    shortcut.setKey(QKeySequence())
+
     # ------------------------------------------------------------------------------------
     # views and navigation
     @property
@@ -353,7 +371,7 @@ class MainWindow(QMainWindow):
             view.navigate(payload)
 
     def refresh(self) -> None:
-        if self.context.database is None:
+        if self.context.database is None or self.banner.isVisible():
             self.retry()
             return
         self.current_view.reload()
@@ -743,6 +761,15 @@ class MainWindow(QMainWindow):
             f"<b>AuditDesk {__version__}</b><br>Engagements, findings, repeat lineage and trends "
             f"for internal audit.<br><br>Data: {where}",
         )
+
+
+def _inside_views(obj, views) -> bool:
+    parent = obj.parent()
+    while parent is not None:
+        if any(parent is view for view in views):
+            return True
+        parent = parent.parent()
+    return False
 
 
 def _mask(url: str) -> str:

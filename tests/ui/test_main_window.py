@@ -271,3 +271,42 @@ def test_worker_validation_errors_do_not_raise_the_banner(qtbot, make_window, tw
     window.context.worker.submit(job)
     qtbot.waitUntil(lambda: not window.context.worker.busy)
     assert not window.banner.isVisibleTo(window)
+
+
+def test_window_keys_reach_the_current_view(qtbot, make_window, two_tenants):
+    window = make_window()
+    wait_ready(qtbot, window)
+    window.activateWindow()  # shortcuts only reach the active window
+    qtbot.waitUntil(window.isActiveWindow)
+    view = window.show_view("engagements")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    view.table.setFocus()
+    # Ctrl+N opens the engagement editor (one shortcut, no ambiguity with the view's own)
+    qtbot.keyClick(view.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: getattr(view, "editor", None) is not None and view.editor.isVisible())
+    assert view.editor.windowTitle() == "New engagement"
+    view.editor.reject()
+
+    # F5 reloads the current view, also from inside the observations view
+    observations = window.show_view("observations")
+    qtbot.waitUntil(lambda: not window.context.worker.busy)
+    calls = []
+    original = observations.reload
+    observations.reload = lambda: (calls.append(1), original())
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    observations.table.setFocus()
+    qtbot.keyClick(observations.table, Qt.Key.Key_F5)
+    assert calls == [1]
+    qtbot.waitUntil(lambda: not window.context.worker.busy)
+
+
+def test_application_identity_and_icon():
+    from auditdesk.ui.app import app_icon, application
+
+    app = application()
+    assert app.applicationName() == "AuditDesk"
+    assert app.organizationName() == "AuditDesk"
+    assert not app_icon().isNull()
+    assert "QListWidget#navigation" in app.styleSheet()
+    assert "@RESOURCES@" not in app.styleSheet()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from auditdesk.domain.drafts import EngagementDraft
 from auditdesk.domain.enums import EngagementStatus
@@ -180,6 +181,8 @@ class EngagementEditor(QDialog):
         self.context.worker.submit(job, self._choices_loaded)
 
     def _choices_loaded(self, result) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
         auditees, users = result
         text = self.auditee.currentText()
         self.auditee.clear()
@@ -275,12 +278,16 @@ class EngagementEditor(QDialog):
         self.context.worker.submit(job, self._save_done, self._save_failed)
 
     def _save_done(self, engagement: Engagement) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
         self.buttons.setEnabled(True)
         self.engagement = engagement
         self.saved.emit(engagement)
         self.accept()
 
     def _save_failed(self, error: BaseException) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
         self.buttons.setEnabled(True)
         if isinstance(error, ValidationError):
             self.show_problems(error.problems)
@@ -305,6 +312,8 @@ class EngagementEditor(QDialog):
         self.context.worker.submit(job, lambda theirs: self._ask_conflict(error, mine, theirs))
 
     def _ask_conflict(self, error: ConflictError, mine: EngagementDraft, theirs: Engagement) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
         from auditdesk.data.engagements import draft_of
 
         stored = draft_of(theirs)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from auditdesk.domain.enums import EngagementStatus
 from auditdesk.domain.queries import EngagementFilter, EngagementSort
@@ -256,6 +257,8 @@ class EngagementsView(QWidget):
         return f"Delete engagement {record.code} “{record.title}”?\n\n{kept}"
 
     def _confirm_delete(self, record: Engagement, observations: int) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Delete engagement",
@@ -296,6 +299,8 @@ class EngagementsView(QWidget):
         self.reload()
 
     def _loaded_rows(self, result) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
         rows, total = result
         self.total_count = total
         self.model.set_rows(rows)
@@ -316,6 +321,8 @@ class EngagementsView(QWidget):
         self._update_buttons()
 
     def _failed(self, error: BaseException) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
         if self.model.rowCount() == 0:
             self._show_empty(f"Could not load engagements.\n{describe_error(error)}")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QTableView, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import IdRole, MyEngagementsModel, ProgressRole
@@ -107,6 +108,8 @@ class MyEngagementsView(QWidget):
 
     # -- internals -------------------------------------------------------------------------
     def _loaded_rows(self, rows) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
         self._loaded = True
         self.model.set_rows(rows)
         if rows:
@@ -117,6 +120,8 @@ class MyEngagementsView(QWidget):
             self._show_empty("No engagements yet. Create one in the Engagements view (Ctrl+N).")
 
     def _failed(self, error: BaseException) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
         from auditdesk.ui.widgets import describe_error
 
         if self.model.rowCount() == 0:
