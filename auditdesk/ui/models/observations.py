@@ -274,9 +274,7 @@ class ObservationTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Called thousands of times per paint: roles compared as plain ints, brushes and
@@ -523,7 +521,10 @@ class _Brushes(dict):
             "overdue": OVERDUE,
             "overdue_background": "#fdecea",
         }
-        return _brush(colors[key])
+        brush = self[key] = _brush(colors[key])
+        return brush
 
 
 _BRUSHES = _Brushes()
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
