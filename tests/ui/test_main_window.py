@@ -310,3 +310,38 @@ def test_application_identity_and_icon():
     assert not app_icon().isNull()
     assert "QListWidget#navigation" in app.styleSheet()
     assert "@RESOURCES@" not in app.styleSheet()
+
+
+def test_first_launch_on_an_empty_embedded_workspace_offers_demo_data(qtbot, ui_settings):
+    import tempfile
+    from pathlib import Path
+
+    # Not under a private folder: the embedded server opens read permission on parents.
+    workspace = Path(tempfile.mkdtemp(prefix="auditdesk-ui-ws-")) / "ws"
+    profile = workspace.parent / "auditdesk.ini"
+    from auditdesk.config import write_profile
+
+    write_profile("postgresql+psycopg://someone@db.example.org/audit", profile)
+    context = AppContext()
+    window = MainWindow(context, ui_settings, demo_policy="ask", embedded_workspace=workspace,
+                        profile_path=profile)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        window.embedded_action.trigger()  # File → Use embedded workspace
+        assert "url" not in (profile.read_text() if profile.exists() else "")
+        qtbot.waitUntil(lambda: getattr(window, "demo_question", None) is not None
+                        and window.demo_question.isVisible(), timeout=120_000)
+        assert context.database.embedded_server is not None
+        assert window.location_label.text() == f"Embedded workspace {workspace.resolve()}"
+        assert "empty" in window.demo_question.text()
+        window.demo_question.button(QMessageBox.StandardButton.Yes).click()
+        assert window.demo_progress is not None  # busy while loading
+        qtbot.waitUntil(lambda: context.tenant is not None, timeout=300_000)
+        assert window.demo_progress is None
+        assert window.user_label.text() == "Workspace owner"
+        view = window.show_view("engagements")
+        qtbot.waitUntil(view.has_data)
+    finally:
+        window.close_database()
+    assert context.database is None
