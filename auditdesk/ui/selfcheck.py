@@ -99,7 +99,11 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
 
         for spec in VIEWS:
             view = window.show_view(spec.name)
-            if spec.name == "lineage" and focus is not None:
+            if spec.name in ("lineage", "observations") and focus is not None:
+                if not view.has_data():
+                    view.reload()
+                    _settle(app, context, view)
+                # the finding with the longest repeat chain: selected, its history shown
                 view.navigate({"observation_id": focus})
             elif not view.has_data():
                 view.reload()
