@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -381,7 +382,10 @@ class MainWindow(QMainWindow):
             view.reload()
 
     def focus_search(self) -> None:
-        search = getattr(self.current_view, "search", None)
+        view = self.current_view
+        search = getattr(view, "search", None)
+        if not isinstance(search, QWidget):  # else the view's first text field
+            search = next((e for e in view.findChildren(QLineEdit) if e.isVisible()), None)
         if isinstance(search, QWidget):
             search.setFocus()
             if hasattr(search, "selectAll"):

@@ -345,3 +345,37 @@ def test_first_launch_on_an_empty_embedded_workspace_offers_demo_data(qtbot, ui_
     finally:
         window.close_database()
     assert context.database is None
+
+
+def test_signed_in_user_is_shown_and_my_engagements_are_theirs(qtbot, make_window, database):
+    from auditdesk.domain.enums import Role
+
+    with database.sessions.begin() as session:
+        login = session.execute(text("SELECT session_user")).scalar_one()
+        other_tenant = f.tenant(session, "aaa-other")
+        tenant = f.tenant(session, "zzz-mine")
+        me = f.user(session, tenant.id, Role.MANAGER, name="Maria Manager")
+        session.execute(text("UPDATE app_user SET db_login = :login WHERE id = :id AND tenant_id = :t"),
+                        {"login": login, "id": me.id, "t": tenant.id})
+        who = f.actor(tenant)
+        f.engagement(session, who, code="ENG-M-001", title="Mine", lead_auditor_id=me.id)
+        f.engagement(session, who, code="ENG-M-002", title="Not mine")
+        f.engagement(session, f.actor(other_tenant), code="ENG-O-001", title="Other tenant")
+    window = make_window()
+    wait_ready(qtbot, window)
+    # the login's own tenant is chosen (not the first by name)
+    assert window.context.tenant.slug == "zzz-mine"
+    assert window.user_label.text() == "Signed in: Maria Manager (manager)"
+    view = window.show_view("my_engagements")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    assert view.model.record(0).code == "ENG-M-001"
+
+
+def test_find_focuses_the_views_search_field(qtbot, make_window, two_tenants):
+    window = make_window()
+    wait_ready(qtbot, window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    view = window.show_view("engagements")
+    window.find_action.trigger()
+    assert window.focusWidget() is view.search

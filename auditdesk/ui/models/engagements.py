@@ -109,7 +109,10 @@ class EngagementTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.TextAlignmentRole and section in (self.TOTAL, self.OPEN, self.OVERDUE):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if role == Qt.ItemDataRole.ToolTipRole and section == self.PROGRESS:
-                return "Closed observations of all observations (drafts not counted)"
+                return (
+                    "Closed observations of all observations (drafts not counted); "
+                    "sorting orders by the open count"
+                )
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
