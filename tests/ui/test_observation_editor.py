@@ -101,7 +101,9 @@ def test_conflict_shows_both_versions_and_overwrite_saves_mine(qtbot, obs_world,
     found = _make(database, obs_world, title="Shared title", cause="old cause")
     editor = _editor(qtbot, obs_world.context, found.id)
     editor.title_edit.setText("My title")
-    _change_behind_the_editors_back(database, obs_world, found, title="Their title", cause="their cause")
+    _change_behind_the_editors_back(
+        database, obs_world, found, title="Their title", cause="their cause", severity="high"
+    )
 
     with qtbot.waitSignal(editor.conflict_shown, timeout=10_000):
         editor.save()
@@ -109,6 +111,7 @@ def test_conflict_shows_both_versions_and_overwrite_saves_mine(qtbot, obs_world,
     rows = editor.conflict_rows()
     assert ("Title", "My title", "Their title") in rows
     assert ("Cause", "old cause", "their cause") in rows
+    assert ("Severity", "Medium", "High") in rows
     assert "Alex Auditor" in editor.conflict_message.text()
     assert editor.title_edit.text() == "My title"  # nothing typed is lost
 
@@ -116,7 +119,7 @@ def test_conflict_shows_both_versions_and_overwrite_saves_mine(qtbot, obs_world,
         editor.overwrite_button.click()
     with database.sessions() as session:
         saved = obs_data.get_observation(session, obs_world.tenant.id, found.id)
-    assert (saved.title, saved.cause) == ("My title", "old cause")
+    assert (saved.title, saved.cause, saved.severity.value) == ("My title", "old cause", "medium")
 
 
 def test_conflict_reload_takes_theirs(qtbot, obs_world, database):

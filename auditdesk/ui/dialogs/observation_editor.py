@@ -306,7 +306,6 @@ class ObservationEditor(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.conflict_table.setMaximumHeight(200)
         self.reload_button = QPushButton("Reload theirs (discard mine)")
         self.overwrite_button = QPushButton("Overwrite with mine")
         self.reload_button.clicked.connect(self.reload_theirs)
@@ -590,6 +589,10 @@ class ObservationEditor(QDialog):
                     item.setBackground(QColor("#fff8e1") if j == 1 else QColor("#e8f5e9"))
                 self.conflict_table.setItem(i, j, item)
         self.conflict_table.resizeRowsToContents()
+        table_height = self.conflict_table.horizontalHeader().height() + 4 + sum(
+            self.conflict_table.rowHeight(i) for i in range(len(rows))
+        )
+        self.conflict_table.setFixedHeight(min(max(table_height, 60), 220))
         self.conflict.show()
         self.conflict_shown.emit()
 
@@ -613,8 +616,10 @@ class ObservationEditor(QDialog):
             if theirs is not None:
                 return theirs.repeat_of_ref or str(value)
             return self._repeat_of[1] if self._repeat_of else str(value)
-        if name in ("severity", "status"):
-            return value.label if hasattr(value, "label") else str(value)
+        if name == "severity":
+            return Severity(value).label
+        if name == "status":
+            return ObservationStatus(value).label
         if isinstance(value, date):
             return value.isoformat()
         return str(value)
