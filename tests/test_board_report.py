@@ -427,3 +427,22 @@ def test_cli_refuses_a_read_only_folder(cli, tmp_path):
         assert code == 1 and expected in err and len(err.strip().splitlines()) == 1
     finally:
         locked.chmod(0o700)
+
+
+def test_pdf_lists_the_longest_overdue_and_points_to_the_workbook(world, tmp_path, monkeypatch):
+    """A board pack shows the first OVERDUE_PDF_LIMIT overdue findings; Excel keeps all."""
+    from auditdesk.services import board_report
+
+    overdue = _read(world, data.overdue_findings)
+    assert len(overdue) > 3
+    monkeypatch.setattr(board_report, "OVERDUE_PDF_LIMIT", 3)
+    with world.database.sessions() as s:
+        report = board_report.collect(s, world.tenant, today=world.today)
+    table = report.table("overdue")
+    assert table.pdf_limit == 3 and len(table.rows) == len(overdue)
+    pdf = tmp_path / "limited.pdf"
+    board_report.write_report(report, pdf)
+    text = _pdftext(pdf)
+    listed = [o.ref for o in overdue if o.ref in text]
+    assert [o.ref for o in overdue[:3]] == listed[:3]
+    assert f"Showing the first 3 of {len(overdue):,}" in " ".join(text.split())

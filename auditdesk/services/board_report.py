@@ -57,6 +57,8 @@ FORMATS = {".pdf": "pdf", ".xlsx": "xlsx"}
 PAGE_SIZES = ("a4", "letter")
 
 NO_REPEATS = "No repeat findings in this period."
+# A board pack lists the longest-overdue findings, not tens of thousands of them.
+OVERDUE_PDF_LIMIT = 250
 NO_RECURRED = "No closed finding recurred in this period."
 NO_OVERDUE = "No open finding is past its due date."
 NO_ENGAGEMENTS = "No engagement is in progress or has open findings."
@@ -97,6 +99,9 @@ class ReportTable:
     note: str = ""  # what the table counts, printed above it
     empty_text: str = "Nothing to show."
     countable: bool = True  # a list of items (its row count is shown), not a summary
+    # The PDF shows at most this many rows (the first ones, in the table's order) and
+    # says where the rest are; the workbook always has every row.
+    pdf_limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +316,7 @@ def _sections(r: BoardReport) -> tuple[Section, ...]:
         key="overdue",
         title="Overdue findings",
         sheet="Overdue findings",
+        pdf_limit=OVERDUE_PDF_LIMIT,
         columns=(
             Column("Ref", weight=1.15, chars=12),
             Column("Title", "wrap", 3.2, 48),

@@ -239,6 +239,19 @@ def _table_flowables(
     if not table.rows:
         out.append(Paragraph(escape(table.empty_text), styles["empty"]))
         return out
+    rows = table.rows
+    if table.pdf_limit is not None and len(rows) > table.pdf_limit:
+        rows = rows[: table.pdf_limit]
+        out.append(
+            Paragraph(
+                escape(
+                    f"Showing the first {len(rows):,} of {len(table.rows):,} in this order; "
+                    f"the Excel version of this report lists all of them "
+                    f"(sheet “{table.sheet}”)."
+                ),
+                styles["note"],
+            )
+        )
     widths = _widths(table, available)
     header = [
         Paragraph(escape(c.title), styles["head_right" if c.kind in ("int", "percent") else "head"])
@@ -246,8 +259,8 @@ def _table_flowables(
     ]
     cells = _Cells(styles)
     style = _table_style(table.columns)
-    for first in range(0, len(table.rows), BLOCK_ROWS):
-        block = table.rows[first : first + BLOCK_ROWS]
+    for first in range(0, len(rows), BLOCK_ROWS):
+        block = rows[first : first + BLOCK_ROWS]
         data = [header]
         data += [
             [cells.make(v, c, w) for v, c, w in zip(row, table.columns, widths, strict=True)]
@@ -311,7 +324,7 @@ def write_pdf(
         creator="AuditDesk",
     )
     available = doc.width - 2 * FRAME_PADDING  # the frame keeps its padding inside the margins
-    total_rows = max(1, sum(len(t.rows) for t in report.tables))
+    total_rows = max(1, sum(len(t.rows[: t.pdf_limit]) for t in report.tables))
     done = 0
 
     def tick(rows: int) -> None:
