@@ -5,10 +5,11 @@ when the window closes."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -71,11 +72,31 @@ def build_window(args: argparse.Namespace, *, settings: QSettings | None = None,
     return context, window
 
 
+def _quit_on_signals(app: QApplication) -> QTimer:
+    """Ctrl+C or SIGTERM close the window normally (settings saved, embedded server left).
+    Python handles signals only when it runs, so a timer wakes it up now and then."""
+
+    def stop(_signum, _frame) -> None:
+        for widget in app.topLevelWidgets():
+            if widget.objectName() == "mainWindow":
+                widget.close()
+        app.quit()
+
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+    timer = QTimer(app)
+    timer.start(300)
+    timer.timeout.connect(lambda: None)
+    return timer
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the main window and run the event loop; returns the exit code."""
     app = application()
     context, window = build_window(args)
     window.show()
+    _quit_on_signals(app)
     try:
         code = app.exec()
     finally:

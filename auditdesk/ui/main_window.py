@@ -458,6 +458,7 @@ class MainWindow(QMainWindow):
         if not tenants:
             self.context.set_tenant(None)
             self._update_status()
+            self.reload_all()  # clears what an earlier database showed
             self._no_tenants()
             return
         chosen = self._choose_tenant(tenants, user)

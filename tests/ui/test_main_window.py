@@ -379,3 +379,56 @@ def test_find_focuses_the_views_search_field(qtbot, make_window, two_tenants):
     view = window.show_view("engagements")
     window.find_action.trigger()
     assert window.focusWidget() is view.search
+
+
+RUN_SCRIPT = """
+import argparse, json, os, signal, sys
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+from auditdesk.ui.app import run
+
+seen = {}
+
+def poll():
+    window = next((w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow"), None)
+    if window is not None and window.context.tenant is not None and not window.context.worker.busy:
+        seen["window"] = window
+        seen["tenant"] = window.context.tenant.slug
+        os.kill(os.getpid(), signal.SIGTERM)
+    else:
+        QTimer.singleShot(50, poll)
+
+QTimer.singleShot(0, poll)
+code = run(argparse.Namespace(database_url=sys.argv[1], workspace=None, tenant=None))
+print(json.dumps({
+    "code": code,
+    "tenant": seen.get("tenant"),
+    "closed": seen["window"].context.database is None,
+    "saved_tenant": QSettings().value("tenant"),
+    "settings_file": QSettings().fileName(),
+}))
+"""
+
+
+def test_run_opens_the_window_and_closes_the_database_on_sigterm(database, database_url, tmp_path):
+    """``auditdesk gui`` end to end, in a process of its own: SIGTERM closes the window
+    normally, the settings are written and the database is closed."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    with database.sessions.begin() as session:
+        f.tenant(session, "run-tenant")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), QT_QPA_PLATFORM="offscreen")
+    finished = subprocess.run(
+        [sys.executable, "-c", RUN_SCRIPT, database_url],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0
+    assert result["tenant"] == "run-tenant"
+    assert result["closed"] is True
+    assert result["saved_tenant"] == "run-tenant"
+    assert result["settings_file"].startswith(str(tmp_path / "config"))
