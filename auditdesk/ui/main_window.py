@@ -568,6 +568,14 @@ class MainWindow(QMainWindow):
 
         def failed(error: BaseException) -> None:
             finished()
+            from auditdesk.services.demo import DemoDataExists
+
+            if isinstance(error, DemoDataExists):
+                self.hide_banner()
+                box = QMessageBox(QMessageBox.Icon.Information, "Demo data", str(error),
+                                  QMessageBox.StandardButton.Ok, self)
+                self.demo_notice = box
+                box.open()
 
         self.context.worker.submit(job, done, failed)
 

@@ -432,3 +432,17 @@ def test_run_opens_the_window_and_closes_the_database_on_sigterm(database, datab
     assert result["closed"] is True
     assert result["saved_tenant"] == "run-tenant"
     assert result["settings_file"].startswith(str(tmp_path / "config"))
+
+
+def test_loading_demo_data_twice_explains_instead_of_failing(qtbot, make_window, database):
+    from auditdesk.services.demo import load_demo
+
+    with database.sessions.begin() as session:
+        load_demo(session, observations=20)
+    window = make_window()
+    wait_ready(qtbot, window)
+    window.load_demo_data()
+    qtbot.waitUntil(lambda: getattr(window, "demo_notice", None) is not None and window.demo_notice.isVisible())
+    assert "already loaded" in window.demo_notice.text()
+    assert not window.banner.isVisibleTo(window)
+    assert window.demo_progress is None
