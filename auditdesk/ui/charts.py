@@ -36,9 +36,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
-from auditdesk.ui import pyside_compat, theme
-
-pyside_compat.protect_true()  # PySide6 6.12 emits steal references to True
+from auditdesk.ui import theme
 
 ChartKind = Literal["severity", "compliance", "overdue"]
 CHART_KINDS: tuple[str, ...] = ("severity", "compliance", "overdue")
