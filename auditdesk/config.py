@@ -29,7 +29,7 @@ class DatabaseSource:
 
 
 def read_profile(paths: list[Path] | None = None) -> dict[str, str]:
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)
     parser.read([str(p) for p in (paths or config_file_candidates()) if p.is_file()])
     if not parser.has_section("server"):
         return {}
@@ -41,11 +41,11 @@ def write_profile(url: str | None, path: Path | None = None) -> Path:
     from sqlalchemy.engine import make_url
 
     path = path or config_file_candidates()[0]
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)
     if path.is_file():
         parser.read(path)
     if url:
-        safe = make_url(url).set(password=None).render_as_string(hide_password=False)
+        safe = make_url(url)._replace(password=None).render_as_string(hide_password=False)
         if not parser.has_section("server"):
             parser.add_section("server")
         parser.set("server", "url", safe)

@@ -95,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
     """Open the main window and run the event loop; returns the exit code."""
     app = application()
     context, window = build_window(args)
+    if getattr(args, "exit_when_ready", False):
+        window.ready.connect(lambda: QTimer.singleShot(0, app.quit))
+        window.database_failed.connect(lambda _error: app.exit(1))
     window.show()
     _quit_on_signals(app)
     try:

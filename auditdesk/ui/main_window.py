@@ -278,6 +278,10 @@ class MainWindow(QMainWindow):
 
         tools_menu = bar.addMenu("&Tools")
         self.capture_action = self._action("&Capture snapshot now", self.capture_snapshot, None, tools_menu)
+        self.backfill_action = self._action(
+            "&Backfill snapshots…", self.backfill_snapshots, None, tools_menu,
+            "Rebuild past days' dashboard figures from the audit trail",
+        )
 
         reports_menu = bar.addMenu("&Reports")
         self.board_report_action = self._action(
@@ -608,20 +612,23 @@ class MainWindow(QMainWindow):
         self.open_source(DatabaseSource(None, workspace, "embedded"))
 
     def capture_snapshot(self) -> None:
+        """Capture today's snapshot through the dashboard, which shows progress and the result."""
         if self.context.database is None or self.context.tenant is None:
+            self.show_banner("Open a database and choose a tenant first.", "info", retry=False)
             return
-        tenant_id = self.context.tenant_id
+        self.show_view("dashboard")
+        dashboard = self.views["dashboard"]
+        if hasattr(dashboard, "capture_now"):
+            dashboard.capture_now()
 
-        def job(session):
-            from auditdesk.services.snapshots import capture
-
-            return capture(session, tenant_id=tenant_id)
-
-        def done(snapshots) -> None:
-            self.context.announce_change("dashboard_snapshot", ())
-            self.context.status_message.emit(f"Captured today's snapshot ({len(snapshots)}).")
-
-        self.context.worker.submit(job, done)
+    def backfill_snapshots(self) -> None:
+        if self.context.database is None or self.context.tenant is None:
+            self.show_banner("Open a database and choose a tenant first.", "info", retry=False)
+            return
+        self.show_view("dashboard")
+        dashboard = self.views["dashboard"]
+        if hasattr(dashboard, "backfill_with_dialog"):
+            dashboard.backfill_with_dialog()
 
     def retry(self) -> None:
         self.recovery_timer.stop()

@@ -446,3 +446,46 @@ def test_loading_demo_data_twice_explains_instead_of_failing(qtbot, make_window,
     assert "already loaded" in window.demo_notice.text()
     assert not window.banner.isVisibleTo(window)
     assert window.demo_progress is None
+
+
+def test_tools_menu_captures_and_backfills_through_the_dashboard(
+    qtbot, make_window, two_tenants, database, monkeypatch
+):
+    window = make_window()
+    wait_ready(qtbot, window)
+    dashboard = window.views["dashboard"]
+    window.capture_action.trigger()
+    assert window.stack.currentWidget() is dashboard
+    from sqlalchemy import text
+
+    def snapshots() -> int:
+        with database.engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM dashboard_snapshot")).scalar_one()
+
+    qtbot.waitUntil(lambda: snapshots() == 1 and not dashboard.busy, timeout=20_000)
+    opened: list[bool] = []
+    monkeypatch.setattr(dashboard, "backfill_with_dialog", lambda: opened.append(True))
+    window.backfill_action.trigger()
+    assert opened == [True]
+
+
+def test_gui_exit_when_ready_opens_and_quits(database, database_url, tmp_path):
+    """`auditdesk gui --exit-when-ready`: the real start path, used to time a cold start."""
+    import os
+    import subprocess
+    import sys
+
+    with database.sessions.begin() as session:
+        f.tenant(session, "ready-tenant")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), QT_QPA_PLATFORM="offscreen")
+    finished = subprocess.run(
+        [sys.executable, "-m", "auditdesk", "--database-url", database_url, "gui", "--exit-when-ready"],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    failed = subprocess.run(
+        [sys.executable, "-m", "auditdesk", "--database-url", "postgresql://nobody@127.0.0.1:1/none",
+         "gui", "--exit-when-ready"],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert failed.returncode == 1
