@@ -234,3 +234,52 @@ def test_data_changed_refreshes_only_the_affected_rows(qtbot, obs_world, databas
     view.model.row_at(400)
     qtbot.wait(100)
     assert model.fetch_count == fetched + 1
+
+
+NAVIGATION_WIDTH = 150  # the main window's navigation list (its minimum width)
+
+
+def test_view_fits_a_1024_pixel_window_and_shows_every_column_whole(qtbot, qapp, obs_world, database):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from auditdesk.domain.enums import Role
+    from auditdesk.ui.theme import style_sheet
+
+    previous = qapp.styleSheet()
+    qapp.setStyleSheet(style_sheet())  # the application's fonts and paddings
+    try:
+        actor = factories.actor(obs_world.tenant, obs_world.manager)
+        with database.sessions() as session, session.begin():
+            factories.user(session, obs_world.tenant.id, Role.AUDITOR, "Maximilian Featherstonehaugh-Worthington")
+            original = factories.observation(session, actor, identified_on=date.today() - timedelta(days=30))
+            factories.observation(session, actor, repeat_of_id=original.id)
+        view = ObservationsView(obs_world.context)
+        qtbot.addWidget(view)
+        view.resize(1440 - NAVIGATION_WIDTH, 800)  # the default window size
+        view.show()
+        view.reload()
+        qtbot.waitUntil(lambda: view.model.total == 2 and view.owner_filter.count() == 4, timeout=10_000)
+
+        # The filter bar wraps and its choices shrink: the view fits beside the navigation
+        # in a 1024-pixel window, even with a long owner name in its list.
+        assert view.minimumSizeHint().width() <= 1024 - NAVIGATION_WIDTH - 20
+
+        # A whole ref fits its column (bold, as the model draws it).
+        header = view.table.horizontalHeader()
+        bold = QFont(view.table.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        for ref in ("OBS-000000", original.ref):
+            assert header.sectionSize(0) >= metrics.horizontalAdvance(ref) + 6
+
+        # Every column, the last ones included, is on screen beside the history panel.
+        qtbot.waitUntil(lambda: view.history.isVisible() and view.history.width() >= 200)
+        viewport = view.table.viewport().width()
+        for column in range(view.model.columnCount()):
+            assert not view.table.isColumnHidden(column)
+            right = header.sectionViewportPosition(column) + header.sectionSize(column)
+            assert header.sectionViewportPosition(column) >= 0 and right <= viewport, column
+        assert header.sectionSize(1) >= 120  # the title takes what is left
+        assert view.model.index(1, 7).data() == original.ref
+    finally:
+        qapp.setStyleSheet(previous)

@@ -52,19 +52,18 @@ class Column:
     key: str
     header: str
     sort: ObservationSort
-    width: int
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("ref", "Ref", ObservationSort.REF, 96),
-    Column("title", "Title", ObservationSort.TITLE, 250),
-    Column("engagement", "Engagement", ObservationSort.ENGAGEMENT, 106),
-    Column("severity", "Severity", ObservationSort.SEVERITY, 80),
-    Column("status", "Status", ObservationSort.STATUS, 124),
-    Column("owner", "Owner", ObservationSort.OWNER, 118),
-    Column("due", "Due date", ObservationSort.DUE, 96),
-    Column("repeat_of", "Repeat of", ObservationSort.REPEAT_OF, 96),
-    Column("recurrence", "Recurrence", ObservationSort.RECURRENCE, 80),
+    Column("ref", "Ref", ObservationSort.REF),
+    Column("title", "Title", ObservationSort.TITLE),
+    Column("engagement", "Engagement", ObservationSort.ENGAGEMENT),
+    Column("severity", "Severity", ObservationSort.SEVERITY),
+    Column("status", "Status", ObservationSort.STATUS),
+    Column("owner", "Owner", ObservationSort.OWNER),
+    Column("due", "Due date", ObservationSort.DUE),
+    Column("repeat_of", "Repeat of", ObservationSort.REPEAT_OF),
+    Column("recurrence", "Recurrence", ObservationSort.RECURRENCE),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 
@@ -324,8 +323,8 @@ class ObservationTableModel(QAbstractTableModel):
                 return f"Overdue since {row.due_date:%Y-%m-%d}"
             if column == "recurrence" and row.recurrence:
                 return f"Repeat number {row.recurrence} of its original finding"
-            if column == "title":
-                return row.title
+            if column in ("title", "owner", "engagement", "status"):
+                return display_value(row, column)  # in full, when the column is narrow
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

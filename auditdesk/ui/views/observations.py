@@ -9,7 +9,7 @@ is debounced.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QToolBar,
@@ -40,6 +41,37 @@ from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import FIELD_LABELS, ObservationEditor
 from auditdesk.ui.models.observations import COLUMNS, ObservationTableModel, RowRole
 from auditdesk.ui.widgets import ErrorBanner, debounced
+
+#: Characters each filter choice shows at least (it grows with the window up to a maximum).
+FILTER_COMBO_CHARS = {"engagement": 11, "severity": 8, "status": 11, "owner": 10}
+#: The widest text of each fixed-width column, and whether the model draws it bold
+#: (``models/observations.py``); the title column takes the remaining width.
+COLUMN_SAMPLES: dict[str, tuple[str, bool]] = {
+    "ref": ("OBS-000000", True),
+    "engagement": ("ENG-2026-000", False),
+    "severity": ("Critical", True),
+    "status": ("Pending validation", False),
+    "owner": ("Anna Lambert", False),
+    "due": ("2026-12-31", True),
+    "repeat_of": ("OBS-000000", False),
+    "recurrence": ("99", False),
+}
+CELL_PADDING = 10  # the delegate's text margins (3 px a side) and some air
+HEADER_PADDING = 16  # the header section's padding (6 px a side, style.qss) and its border
+
+
+def column_width(table: QTableView, key: str) -> int:
+    """Width that shows ``key``'s widest value and its header whole, in the table's font."""
+    table.ensurePolished()  # the font comes from the style sheet
+    column = next(c for c in COLUMNS if c.key == key)
+    sample, bold = COLUMN_SAMPLES[key]
+    font = QFont(table.font())
+    font.setBold(bold)
+    content = QFontMetrics(font).horizontalAdvance(sample) + CELL_PADDING
+    header_font = QFont(table.horizontalHeader().font())
+    header_font.setWeight(QFont.Weight.DemiBold)
+    header = QFontMetrics(header_font).horizontalAdvance(column.header) + HEADER_PADDING
+    return max(content, header)
 
 
 def format_value(value) -> str:
@@ -86,8 +118,8 @@ class HistoryPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 130)
-        self.tree.setColumnWidth(1, 90)
+        self.tree.setColumnWidth(0, 120)
+        self.tree.setColumnWidth(1, 80)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addWidget(self.heading)
@@ -173,10 +205,9 @@ class ObservationsView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search ref, title, condition…")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(220)
+        self.search.setMinimumWidth(200)
         self.engagement_filter = QComboBox()
         self.engagement_filter.addItem("All engagements", None)
-        self.engagement_filter.setMinimumContentsLength(16)
         self.severity_filter = QComboBox()
         self.severity_filter.addItem("Any severity", None)
         for severity in Severity:
@@ -188,25 +219,43 @@ class ObservationsView(QWidget):
             self.status_filter.addItem(status.label, status)
         self.owner_filter = QComboBox()
         self.owner_filter.addItem("Any owner", None)
+        # Sized by a number of characters, not by their longest entry (a long engagement
+        # code or owner name must not widen the window); the popup still shows it whole.
+        for combo, characters in (
+            (self.engagement_filter, FILTER_COMBO_CHARS["engagement"]),
+            (self.severity_filter, FILTER_COMBO_CHARS["severity"]),
+            (self.status_filter, FILTER_COMBO_CHARS["status"]),
+            (self.owner_filter, FILTER_COMBO_CHARS["owner"]),
+        ):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(characters)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.overdue_only = QCheckBox("Overdue only")
         self.repeats_only = QCheckBox("Repeats only")
         self.count_label = QLabel("")
         self.count_label.setStyleSheet(f"color:{theme.MUTED_TEXT};")
 
-        filters = QHBoxLayout()
+        # Two rows, so the view fits a 1024-pixel window: the search, the switches and the
+        # count above; the choices below (each from its minimum length up to a maximum).
+        search_row = QHBoxLayout()
+        search_row.setContentsMargins(0, 0, 0, 0)
+        search_row.addWidget(self.search, 1)
+        search_row.addSpacing(6)
+        search_row.addWidget(self.overdue_only)
+        search_row.addWidget(self.repeats_only)
+        search_row.addSpacing(12)
+        search_row.addWidget(self.count_label)
+        choice_row = QHBoxLayout()
+        choice_row.setContentsMargins(0, 0, 0, 0)
+        for combo in (self.engagement_filter, self.severity_filter, self.status_filter, self.owner_filter):
+            combo.setMaximumWidth(280)
+            choice_row.addWidget(combo, 1)
+        choice_row.addStretch(1)
+        filters = QVBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
-        filters.addWidget(self.search, 2)
-        for widget in (
-            self.engagement_filter,
-            self.severity_filter,
-            self.status_filter,
-            self.owner_filter,
-            self.overdue_only,
-            self.repeats_only,
-        ):
-            filters.addWidget(widget)
-        filters.addStretch(1)
-        filters.addWidget(self.count_label)
+        filters.setSpacing(4)
+        filters.addLayout(search_row)
+        filters.addLayout(choice_row)
 
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -238,8 +287,7 @@ class ObservationsView(QWidget):
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
-        for i, column in enumerate(COLUMNS):
-            self.table.setColumnWidth(i, column.width)
+        self._fit_columns()
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
@@ -257,7 +305,7 @@ class ObservationsView(QWidget):
         self.splitter.addWidget(self.history)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([1070, 340])
+        self.splitter.setSizes([990, 260])
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
@@ -278,6 +326,17 @@ class ObservationsView(QWidget):
             lambda busy: self.count_label.setText("Loading…") if busy else None
         )
         self._update_actions()
+
+    def _fit_columns(self, *, only_widen: bool = False) -> None:
+        """Every column wide enough for its widest value; the title takes what is left."""
+        header = self.table.horizontalHeader()
+        for i, column in enumerate(COLUMNS):
+            if column.key == "title":
+                header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+                continue
+            width = column_width(self.table, column.key)
+            if not only_widen or header.sectionSize(i) < width:
+                self.table.setColumnWidth(i, width)
 
     def _action(self, text: str, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -313,6 +372,7 @@ class ObservationsView(QWidget):
         header = settings.value("observations/header")
         if isinstance(header, QByteArray | bytes):
             self.table.horizontalHeader().restoreState(header)
+            self._fit_columns(only_widen=True)  # a layout saved before may cut refs off
         splitter = settings.value("observations/splitter")
         if isinstance(splitter, QByteArray | bytes):
             self.splitter.restoreState(splitter)
