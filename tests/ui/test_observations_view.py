@@ -283,3 +283,31 @@ def test_view_fits_a_1024_pixel_window_and_shows_every_column_whole(qtbot, qapp,
         assert view.model.index(1, 7).data() == original.ref
     finally:
         qapp.setStyleSheet(previous)
+
+
+def test_reload_without_a_tenant_clears_the_rows(qtbot, qtmodeltester, obs_world, database):
+    actor = factories.actor(obs_world.tenant, obs_world.manager)
+    with database.sessions() as session, session.begin():
+        shown = factories.observation(session, actor, title="From the first database")
+    view = _view(qtbot, obs_world.context)
+    qtbot.waitUntil(lambda: view.model.total == 1 and view.owner_filter.count() > 1, timeout=10_000)
+    view.navigate({"observation_id": shown.id})
+    qtbot.waitUntil(lambda: view.history.tree.topLevelItemCount() == 1, timeout=10_000)
+
+    # Switching to a database without any tenant (what the main window does) empties the view.
+    obs_world.context.set_tenant(None)
+    assert view.model.rowCount() == 0
+    assert not view.has_data()
+    assert view.selected_row() is None
+    assert view.history.tree.topLevelItemCount() == 0
+    assert view.count_label.text() == ""
+    assert view.owner_filter.count() == 1 and view.engagement_filter.count() == 1
+    assert not view.edit_action.isEnabled()
+    obs_world.context.worker.wait()
+    qtbot.wait(50)  # answers still on the way bring nothing back
+    assert view.model.rowCount() == 0
+    qtmodeltester.check(view.model)
+
+    obs_world.context.set_tenant(obs_world.tenant, obs_world.manager)
+    qtbot.waitUntil(lambda: view.model.total == 1, timeout=10_000)
+    assert view.model.index(0, 1).data() == "From the first database"

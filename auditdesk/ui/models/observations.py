@@ -210,6 +210,22 @@ class ObservationTableModel(QAbstractTableModel):
                 key=f"obs-count-{id(self)}",
             )
 
+    def clear(self) -> None:
+        """Show nothing (no tenant, or no database): answers still on the way are dropped."""
+        self.beginResetModel()
+        self._generation += 1
+        self._pending_generation += 1
+        self._pending_query = None
+        self._pending_count = None
+        self._count = None
+        self._rows_shown = 0
+        self._pages.clear()
+        self._wanted.clear()
+        self._in_flight.clear()
+        self._stale.clear()
+        self.endResetModel()
+        self.loading_changed.emit(False)
+
     def row_at(self, row: int) -> ObservationRow | None:
         """The cached row, or None (a fetch is requested)."""
         if row < 0 or row >= self._rows_shown:

@@ -350,10 +350,27 @@ class ObservationsView(QWidget):
     # -- contract ------------------------------------------------------------------------------
     def reload(self) -> None:
         if self._context.tenant is None or self._context.database is None:
+            self._clear()
             return
         self.banner.hide()
         self.model.load(self.model.query, force=True)  # rows first; the filter lists after
         self._load_lookups()
+
+    def _clear(self) -> None:
+        """No tenant to show (an empty database): no rows, no history, no choices."""
+        self.model.clear()
+        self.history.show_for(None)
+        self.history.lookups = {}
+        self.count_label.setText("")
+        self._pending_select = self._pending_engagement = None
+        self._lookups_loaded = False
+        for combo in (self.engagement_filter, self.owner_filter):
+            combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self._update_actions()
 
     def has_data(self) -> bool:
         return self.model.rowCount() > 0 and self.model.row_at(0) is not None
