@@ -124,3 +124,32 @@ def test_lineage_model_empty_and_single(qtmodeltester):
     model = LineageTreeModel()
     qtmodeltester.check(model)
     assert model.rowCount() == 0
+
+
+def test_ref_column_fits_the_deepest_ref(qtbot, qapp, obs_world, database):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from auditdesk.ui.theme import style_sheet
+
+    actor = factories.actor(obs_world.tenant, obs_world.manager)
+    start = date.today() - timedelta(days=400)
+    with database.sessions() as session, session.begin():
+        chain = _chain(session, actor, [f"Step {n}" for n in range(8)], start)
+    previous = qapp.styleSheet()
+    qapp.setStyleSheet(style_sheet())  # the application's 10 pt font
+    try:
+        view = LineageView(obs_world.context)
+        qtbot.addWidget(view)
+        view.resize(1280, 700)
+        view.show()
+        with qtbot.waitSignal(view.tree_shown, timeout=10_000):
+            view.navigate({"observation_id": chain[-1].id})
+        deepest = view.model.index_of(chain[-1].id)
+        rect = view.tree.visualRect(deepest)  # the text's cell, right of its indentation
+        bold = QFont(view.tree.font())
+        bold.setBold(True)  # the chosen finding is drawn bold
+        assert rect.left() >= 7 * view.tree.indentation()
+        assert rect.right() < view.tree.header().sectionSize(0)
+        assert rect.width() >= QFontMetrics(bold).horizontalAdvance(chain[-1].ref) + 6
+    finally:
+        qapp.setStyleSheet(previous)

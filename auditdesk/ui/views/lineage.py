@@ -219,9 +219,15 @@ class LineageView(QWidget):
             self.tree.expand(parent)
             parent = parent.parent()
         self.tree.expandAll() if size <= 200 else self.tree.expand(index)
+        self._fit_ref_column()
         self.tree.setCurrentIndex(index)
         self.tree.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.tree_shown.emit(observation_id)
+
+    def _fit_ref_column(self) -> None:
+        """The ref column as wide as its deepest shown ref: indentation, branch and bold text."""
+        self.tree.ensurePolished()  # measure in the style sheet's font even while hidden
+        self.tree.resizeColumnToContents(0)
 
     def _show_error(self, error: BaseException) -> None:
         text = str(error) if isinstance(error, AuditDeskError) else f"Database error: {error}"
