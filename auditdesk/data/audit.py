@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from auditdesk.db.models import AuditLogRow, UserRow
+from auditdesk.db.models import AuditLogRow, EngagementRow, ObservationRowModel, UserRow
 from auditdesk.domain.enums import AuditAction
 from auditdesk.domain.records import AuditEntry, FieldChange
 
@@ -17,6 +17,15 @@ A = AuditLogRow
 # Bookkeeping columns that change with every save; the history shows what a person changed.
 HIDDEN_FIELDS = frozenset({"version", "updated_at", "created_at", "tenant_id", "id"})
 LABEL_FIELDS = ("ref", "code", "email", "slug", "snapshot_date")
+#: Id columns whose values read better as what they point at: field -> kind of row.
+ID_FIELDS = {
+    "engagement_id": "engagement",
+    "owner_id": "user",
+    "lead_auditor_id": "user",
+    "user_id": "user",
+    "app_user_id": "user",
+    "repeat_of_id": "observation",
+}
 
 
 @dataclass(frozen=True)
@@ -119,3 +128,45 @@ def audited_tables(session: Session, tenant_id: int) -> list[str]:
             select(A.table_name).where(A.tenant_id == tenant_id).distinct().order_by(A.table_name)
         )
     )
+
+
+def resolve_labels(
+    session: Session, tenant_id: int, entries: list[AuditEntry]
+) -> dict[str, dict[int, str]]:
+    """What the ids in ``entries`` point at, for people to read: ``{field: {id: label}}``.
+
+    Engagements read as their code, users as their name, observations as their ref
+    (``ID_FIELDS``). One query for the whole page; an id whose row is gone is left out.
+    """
+    wanted: dict[str, set[int]] = {"engagement": set(), "user": set(), "observation": set()}
+    for entry in entries:
+        for change in entry.changes:
+            kind = ID_FIELDS.get(change.field)
+            if kind is None:
+                continue
+            for value in (change.old, change.new):
+                if isinstance(value, int) and not isinstance(value, bool):
+                    wanted[kind].add(value)
+    parts = []
+    if wanted["engagement"]:
+        parts.append(
+            select(literal("engagement").label("kind"), EngagementRow.id, EngagementRow.code.label("label"))
+            .where(EngagementRow.tenant_id == tenant_id, EngagementRow.id.in_(wanted["engagement"]))
+        )
+    if wanted["user"]:
+        parts.append(
+            select(literal("user").label("kind"), UserRow.id, UserRow.display_name.label("label"))
+            .where(UserRow.tenant_id == tenant_id, UserRow.id.in_(wanted["user"]))
+        )
+    if wanted["observation"]:
+        O = ObservationRowModel  # noqa: N806
+        parts.append(
+            select(literal("observation").label("kind"), O.id, O.ref.label("label"))
+            .where(O.tenant_id == tenant_id, O.id.in_(wanted["observation"]))
+        )
+    names: dict[str, dict[int, str]] = {kind: {} for kind in wanted}
+    if parts:
+        query = parts[0] if len(parts) == 1 else union_all(*parts)
+        for kind, row_id, label in session.execute(query):
+            names[kind][row_id] = label
+    return {field: names[kind] for field, kind in ID_FIELDS.items() if names[kind]}

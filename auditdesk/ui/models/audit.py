@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from auditdesk.domain.enums import AuditAction
 from auditdesk.domain.records import AuditEntry
+from auditdesk.ui.audit_format import field_label
 
 HEADERS = ("When", "Who", "Table", "Row", "Action", "Changed fields")
 EntryRole = Qt.ItemDataRole.UserRole + 1
@@ -77,7 +78,9 @@ class AuditTableModel(QAbstractTableModel):
                 entry.table_name,
                 row_label(entry),
                 entry.action.value,
-                ", ".join(c.field for c in entry.changes) if entry.action is AuditAction.UPDATE else "",
+                ", ".join(field_label(c.field) for c in entry.changes)
+                if entry.action is AuditAction.UPDATE
+                else "",
             )[column]
         if role == EntryRole:
             return entry
@@ -86,5 +89,7 @@ class AuditTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 1 and entry.db_login:
                 return f"Database login: {entry.db_login}"
+            if column == 5 and entry.changes:
+                return ", ".join(field_label(c.field) for c in entry.changes)
             return entry.summary
         return None

@@ -29,17 +29,12 @@ from PySide6.QtWidgets import (
 from auditdesk.data import audit, tenants
 from auditdesk.domain.errors import AuditDeskError
 from auditdesk.ui import theme
+from auditdesk.ui.audit_format import cell_text, field_label, field_value, tooltip_text
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.audit import AuditTableModel
 from auditdesk.ui.widgets import ErrorBanner
 
 PAGE_SIZE = 100
-
-
-def _value(value) -> str:
-    if value is None or value == "":
-        return "—"
-    return str(value)
 
 
 class AuditTrailView(QWidget):
@@ -54,6 +49,8 @@ class AuditTrailView(QWidget):
         self.model = AuditTableModel(self)
         self.offset = 0
         self.total: int | None = None
+        #: field -> {stored id: code, ref or name} for the ids on the shown page
+        self.names: dict[str, dict[int, str]] = {}
         self._build()
         context.tenant_changed.connect(lambda _t: self.reload())
         context.data_changed.connect(lambda _table, _ids: self._refresh_if_first_page())
@@ -115,6 +112,8 @@ class AuditTrailView(QWidget):
         self.details.setHorizontalHeaderLabels(["Field", "From", "To"])
         self.details.verticalHeader().hide()
         self.details.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.details.setWordWrap(False)
+        self.details.setTextElideMode(Qt.TextElideMode.ElideRight)
         details_header = self.details.horizontalHeader()
         details_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         details_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -250,7 +249,8 @@ class AuditTrailView(QWidget):
 
         def job(session):
             entries = audit.list_entries(session, tenant_id, flt, offset=offset, limit=PAGE_SIZE)
-            return entries, audit.count_entries(session, tenant_id, flt)
+            names = audit.resolve_labels(session, tenant_id, entries)
+            return entries, audit.count_entries(session, tenant_id, flt), names
 
         self.range_label.setText("Loading…")
         self._context.worker.submit(
@@ -258,8 +258,9 @@ class AuditTrailView(QWidget):
         )
 
     def _page_arrived(self, result) -> None:
-        entries, total = result
+        entries, total, names = result
         self.total = total
+        self.names = names
         if entries == [] and self.offset > 0 and total > 0:
             self.offset = max(((total - 1) // PAGE_SIZE) * PAGE_SIZE, 0)
             self._load_page()
@@ -300,7 +301,11 @@ class AuditTrailView(QWidget):
         )
         self.details.setRowCount(len(entry.changes))
         for i, change in enumerate(entry.changes):
-            for j, value in enumerate((change.field, _value(change.old), _value(change.new))):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value)
+            label = QTableWidgetItem(field_label(change.field))
+            label.setToolTip(change.field)
+            self.details.setItem(i, 0, label)
+            for j, value in enumerate((change.old, change.new), start=1):
+                text = field_value(change.field, value, self.names)
+                item = QTableWidgetItem(cell_text(text))
+                item.setToolTip(tooltip_text(text))
                 self.details.setItem(i, j, item)

@@ -37,8 +37,9 @@ from auditdesk.domain.errors import AuditDeskError
 from auditdesk.domain.queries import ObservationFilter
 from auditdesk.domain.records import AuditEntry, ObservationRow
 from auditdesk.ui import theme
+from auditdesk.ui.audit_format import cell_text, field_label, field_value, tooltip_text
 from auditdesk.ui.context import AppContext
-from auditdesk.ui.dialogs.observation_editor import FIELD_LABELS, ObservationEditor
+from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.models.observations import COLUMNS, ObservationTableModel, RowRole
 from auditdesk.ui.widgets import ErrorBanner, debounced
 
@@ -74,14 +75,6 @@ def column_width(table: QTableView, key: str) -> int:
     return max(content, header)
 
 
-def format_value(value) -> str:
-    """A stored audit value as a person reads it."""
-    if value is None or value == "":
-        return "—"
-    text = str(value)
-    return text if len(text) <= 120 else text[:117] + "…"
-
-
 def delete_confirmation_text(ref: str, title: str, repeats: list[str]) -> str:
     """What the Delete confirmation says, including the fate of the repeats."""
     text = f"Delete {ref} “{title}”? This cannot be undone (the audit trail keeps its history)."
@@ -103,8 +96,6 @@ class HistoryPanel(QWidget):
         super().__init__(parent)
         self._context = context
         self.observation_id: int | None = None
-        #: field name -> {stored id: label}, so ids read as names (set by the view)
-        self.lookups: dict[str, dict] = {}
         self.heading = QLabel("History")
         self.heading.setObjectName("historyHeading")
         self.heading.setWordWrap(True)
@@ -125,6 +116,8 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.tree, 1)
         self.entries: list[AuditEntry] = []
+        #: field -> {stored id: code, ref or name}, looked up with the entries
+        self.names: dict[str, dict[int, str]] = {}
 
     def show_for(self, row: ObservationRow | None) -> None:
         self.observation_id = row.id if row else None
@@ -139,40 +132,33 @@ class HistoryPanel(QWidget):
         if self.observation_id is None:
             return
         tenant_id, row_id = self._context.tenant_id, self.observation_id
+
+        def job(session):
+            entries = audit.row_history(session, tenant_id, "observation", row_id)
+            return entries, audit.resolve_labels(session, tenant_id, entries)
+
         self._context.worker.submit(
-            lambda s: audit.row_history(s, tenant_id, "observation", row_id),
-            lambda entries: self._show(row_id, entries),
-            key=f"history-{id(self)}",
+            job, lambda result: self._show(row_id, *result), key=f"history-{id(self)}"
         )
 
-    def _label(self, field_name: str, value) -> str:
-        names = self.lookups.get(field_name, {})
-        if value is not None and value in names:
-            return names[value]
-        return format_value(value)
-
-    def _show(self, row_id: int, entries: list[AuditEntry]) -> None:
+    def _show(self, row_id: int, entries: list[AuditEntry], names: dict[str, dict[int, str]]) -> None:
         if row_id != self.observation_id:
             return
-        self.entries = entries
+        self.entries, self.names = entries, names
         self.tree.clear()
         for entry in entries:
             who = entry.user_name or entry.db_login or "unknown"
             item = QTreeWidgetItem(
                 [f"{entry.changed_at:%Y-%m-%d %H:%M} · {who} · {entry.action.value}", "", ""]
             )
-            item.setToolTip(0, entry.summary)
-            item.setFirstColumnSpanned(True)
+            item.setToolTip(0, ", ".join(field_label(c.field) for c in entry.changes) or entry.summary)
             for change in entry.changes:
-                child = QTreeWidgetItem(
-                    [
-                        FIELD_LABELS.get(change.field, change.field.replace("_", " ")),
-                        self._label(change.field, change.old),
-                        self._label(change.field, change.new),
-                    ]
-                )
-                child.setToolTip(1, str(change.old))
-                child.setToolTip(2, str(change.new))
+                old = field_value(change.field, change.old, names)
+                new = field_value(change.field, change.new, names)
+                child = QTreeWidgetItem([field_label(change.field), cell_text(old), cell_text(new)])
+                child.setToolTip(0, change.field)
+                child.setToolTip(1, tooltip_text(old))
+                child.setToolTip(2, tooltip_text(new))
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
             item.setFirstColumnSpanned(True)
@@ -360,7 +346,6 @@ class ObservationsView(QWidget):
         """No tenant to show (an empty database): no rows, no history, no choices."""
         self.model.clear()
         self.history.show_for(None)
-        self.history.lookups = {}
         self.count_label.setText("")
         self._pending_select = self._pending_engagement = None
         self._lookups_loaded = False
@@ -420,10 +405,6 @@ class ObservationsView(QWidget):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
         self._lookups_loaded = True
-        self.history.lookups = {
-            "engagement_id": dict(engagements),
-            "owner_id": dict(users),
-        }
         if self._pending_engagement is not None:
             engagement_id, self._pending_engagement = self._pending_engagement, None
             self.set_engagement(engagement_id)
