@@ -161,6 +161,16 @@ def _keyset_condition(expression, value, row_id: int, descending: bool):
     return or_(tuple_(expression, O.id) > tuple_(value, row_id), expression.is_(None))
 
 
+def warm_up(session: Session) -> None:
+    """Run the first table page's queries once, for no tenant (no tenant has id 0).
+
+    SQLAlchemy compiles each statement shape once per process and caches it; doing that
+    while the application starts spares the first table the user opens the compile.
+    """
+    list_observations(session, 0)
+    count_observations(session, 0, ObservationFilter())
+
+
 def list_observations(
     session: Session,
     tenant_id: int,

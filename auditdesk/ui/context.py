@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from auditdesk.data import observations as obs_data
 from auditdesk.db.connection import Database
 from auditdesk.domain.records import Actor, Tenant, User
 from auditdesk.ui.worker import DbWorker
@@ -32,6 +33,8 @@ class AppContext(QObject):
     def set_database(self, database: Database | None) -> None:
         self.database = database
         self.worker.set_sessions(database.sessions if database else None)
+        if database is not None:
+            self.worker.submit(_warm_up)
         self.database_changed.emit(database)
 
     def set_tenant(self, tenant: Tenant | None, user: User | None = None) -> None:
@@ -58,3 +61,12 @@ class AppContext(QObject):
 
     def announce_change(self, table: str, ids=()) -> None:
         self.data_changed.emit(table, tuple(ids))
+
+
+def _warm_up(session) -> None:
+    """While the database opens: compile the first table page's SQL (never fails loudly;
+    the real query reports any problem)."""
+    try:
+        obs_data.warm_up(session)
+    except Exception:  # a warm-up that fails costs nothing
+        session.rollback()

@@ -18,6 +18,7 @@ def ui_context(qtbot, database):
     context = AppContext()
     context.set_database(database)
     context.set_tenant(tenant)
+    qtbot.waitUntil(lambda: not context.worker.busy)  # the start-up warm-up has run
     yield context
     context.worker.wait()
     context.set_database(None)

@@ -32,6 +32,7 @@ def obs_world(qtbot, database) -> ObsWorld:
     context = AppContext()
     context.set_database(database)
     context.set_tenant(tenant, manager)
+    qtbot.waitUntil(lambda: not context.worker.busy)  # the start-up warm-up has run
     yield ObsWorld(context, tenant, manager, auditor)
     context.worker.wait()
 

@@ -311,3 +311,25 @@ def test_reload_without_a_tenant_clears_the_rows(qtbot, qtmodeltester, obs_world
     obs_world.context.set_tenant(obs_world.tenant, obs_world.manager)
     qtbot.waitUntil(lambda: view.model.total == 1, timeout=10_000)
     assert view.model.index(0, 1).data() == "From the first database"
+
+
+def test_opening_a_database_compiles_the_first_page_query_in_the_background(qtbot, database):
+    from auditdesk.ui.context import AppContext
+
+    compiled = []
+
+    def before(_conn, _cursor, statement, _parameters, _context, _executemany):
+        compiled.append(statement)
+
+    from sqlalchemy import event
+
+    event.listen(database.engine, "before_cursor_execute", before)
+    try:
+        context = AppContext()
+        context.set_database(database)
+        assert context.worker.busy  # the warm-up runs on the worker, not here
+        qtbot.waitUntil(lambda: not context.worker.busy)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", before)
+        context.worker.wait()
+    assert any("FROM observation" in s and "ORDER BY" in s for s in compiled)

@@ -30,6 +30,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from auditdesk.data import observations as obs_data
+from auditdesk.domain.enums import Severity
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
 from auditdesk.domain.records import ObservationRow
 from auditdesk.ui.context import AppContext
@@ -155,6 +156,7 @@ class ObservationTableModel(QAbstractTableModel):
         self._today = date.today()
         self.fetch_count = 0  # pages fetched since construction (tests)
         self.page_plans: list[tuple[int, PagePlan]] = []  # last plans (tests, bounded)
+        _prepare_paint_cache()  # brushes and font made now, not during the first paint
 
     # -- public API ---------------------------------------------------------------------------
     @property
@@ -541,5 +543,15 @@ class _Brushes(dict):
 
 
 _BRUSHES = _Brushes()
+
+
+def _prepare_paint_cache() -> None:
+    for key in ("placeholder", "white", "overdue", "overdue_background"):
+        _BRUSHES[key]  # noqa: B018 - fills the cache
+    for severity in Severity:
+        _brush(severity_color(severity))
+    for color in STATUS_COLORS.values():
+        _brush(color)
+    _bold_font()
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
