@@ -151,5 +151,11 @@ def test_ref_column_fits_the_deepest_ref(qtbot, qapp, obs_world, database):
         assert rect.left() >= 7 * view.tree.indentation()
         assert rect.right() < view.tree.header().sectionSize(0)
         assert rect.width() >= QFontMetrics(bold).horizontalAdvance(chain[-1].ref) + 6
+        # Every column is on screen: the title gives way, status and recurrence stay visible.
+        header = view.tree.header()
+        last = header.logicalIndexAt(header.length() - 1)
+        assert header.sectionViewportPosition(last) + header.sectionSize(last) <= (
+            view.tree.viewport().width()
+        )
     finally:
         qapp.setStyleSheet(previous)

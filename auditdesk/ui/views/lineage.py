@@ -95,7 +95,9 @@ class LineageView(QWidget):
         header.setSectionsMovable(True)
         for column, width in enumerate((190, 300, 120, 96, 80, 130, 90)):
             self.tree.setColumnWidth(column, width)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        # The title takes what the other columns leave, so status and recurrence stay visible.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 0, 0, 0)
