@@ -67,10 +67,15 @@ class DbWorker(QObject):
         self._relay = _Relay(self)
         self._relay.finished.connect(self._deliver)
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[Callable | None, Callable | None, str | None]] = {}
+        self._pending: dict[int, tuple[Callable | None, Callable | None, str | None, int]] = {}
         self._latest_for_key: dict[str, int] = {}
+        self._generation = 0  # bumped when the database changes
 
     def set_sessions(self, sessions: sessionmaker[Session] | None) -> None:
+        """Switch databases. Answers still on their way from the previous one are dropped:
+        they describe data the window no longer shows."""
+        if sessions is not self._sessions:
+            self._generation += 1
         self._sessions = sessions
 
     @property
@@ -90,7 +95,7 @@ class DbWorker(QObject):
             raise RuntimeError("no database is open")
         request_id = next(self._ids)
         was_busy = self.busy
-        self._pending[request_id] = (on_done, on_error, key)
+        self._pending[request_id] = (on_done, on_error, key, self._generation)
         if key is not None:
             self._latest_for_key[key] = request_id
         if not was_busy:
@@ -100,8 +105,12 @@ class DbWorker(QObject):
 
     @Slot(int, object, object)
     def _deliver(self, request_id: int, result: Any, error: BaseException | None) -> None:
-        on_done, on_error, key = self._pending.pop(request_id, (None, None, None))
-        superseded = key is not None and self._latest_for_key.get(key) != request_id
+        on_done, on_error, key, generation = self._pending.pop(
+            request_id, (None, None, None, self._generation)
+        )
+        superseded = (key is not None and self._latest_for_key.get(key) != request_id) or (
+            generation != self._generation
+        )
         if key is not None and not superseded:
             self._latest_for_key.pop(key, None)
         if not self._pending:
