@@ -192,3 +192,14 @@ def test_embedded_workspace_survives_restart_and_is_shared(tmp_path_factory):
     assert not (workspace / "pgdata" / "postmaster.pid").exists()  # the last one stopped it
     again = subprocess.run(base + ["db", "status", "--json"], capture_output=True, text=True, timeout=180)
     assert json.loads(again.stdout)["current_revision"] is not None
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://u:secretpw@host:port/x", "not a url at all"]
+)
+def test_malformed_database_url_is_one_line_without_the_password(capsys, url):
+    code = main(["--database-url", url, "db", "status"])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Not a valid PostgreSQL URL" in err
+    assert "secretpw" not in err

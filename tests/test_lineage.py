@@ -81,7 +81,7 @@ def test_other_tenant_refused(database, family):
     with database.sessions.begin() as s:
         other = f.tenant(s)
         foreign = f.observation(s, f.actor(other), identified_on=date(2024, 1, 1))
-    with pytest.raises(LineageError, match="another organisation"), database.sessions.begin() as s:
+    with pytest.raises(LineageError, match="does not exist in this organisation"), database.sessions.begin() as s:
         lineage.set_repeat_of(s, actor, root.id, foreign.id)
 
 

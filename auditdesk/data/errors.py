@@ -25,6 +25,24 @@ CONSTRAINT_MESSAGES = {
         "no such user in this tenant",
     ),
     "engagement_member_tenant_id_user_id_fkey": ("member_ids", "no such user in this tenant"),
+    "observation_title_length_check": ("title", "must be 1 to 200 characters"),
+    "observation_text_length_check": ("condition", "each text field must be at most 10,000 characters"),
+    "observation_original_due_after_identified_check": (
+        "original_due_date",
+        "must not be before identified on",
+    ),
+    "observation_severity_check": ("severity", "must be critical, high, medium or low"),
+    "observation_status_check": ("status", "is not a known status"),
+    "observation_closed_at_matches_status_check": (
+        "status",
+        "closed and risk-accepted findings need a closing time, others must not have one",
+    ),
+    "tenant_slug_format_check": ("slug", "use lowercase letters, digits and dashes"),
+    "app_user_email_format_check": ("email", "must be an e-mail address"),
+    "app_user_display_name_length_check": ("display_name", "must be 1 to 200 characters"),
+    "audit_engagement_code_format_check": ("code", "use capitals, digits and dashes, e.g. ENG-2026-014"),
+    "audit_engagement_title_length_check": ("title", "must be 1 to 200 characters"),
+    "audit_engagement_auditee_length_check": ("auditee", "must be 1 to 120 characters"),
 }
 
 

@@ -187,12 +187,12 @@ def check_link(session: Session, tenant_id: int, later_id: int, earlier_id: int)
         select(O.id, O.ref, O.identified_on).where(O.tenant_id == tenant_id, O.id == earlier_id)
     ).first()
     if earlier is None:
-        other_tenant = session.scalar(select(O.ref).where(O.id == earlier_id))
-        if other_tenant is not None:
-            raise LineageError(
-                f"{later.ref} cannot repeat a finding of another organisation."
-            )
-        raise NotFoundError(f"Observation {earlier_id} does not exist in this tenant.")
+        # Never look outside the tenant, not even to say why: that would reveal that
+        # another organisation has a row with this id.
+        raise LineageError(
+            f"{later.ref} cannot repeat observation {earlier_id}: it does not exist in this "
+            "organisation."
+        )
     if later.id == earlier.id:
         raise LineageError(f"{later.ref} cannot be a repeat of itself.")
     if earlier.identified_on > later.identified_on:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.data.errors import translated_errors
 from auditdesk.db.models import TenantRow, UserRow
 from auditdesk.domain.enums import Role
-from auditdesk.domain.errors import NotFoundError, ValidationError
+from auditdesk.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from auditdesk.domain.records import Actor, Tenant, User
+
+# The same rule as the tenant_slug_format CHECK constraint.
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def _tenant(row: TenantRow) -> Tenant:
@@ -43,8 +48,8 @@ def get_tenant_by_slug(session: Session, slug: str) -> Tenant:
 def create_tenant(session: Session, slug: str, name: str) -> Tenant:
     slug = (slug or "").strip().lower()
     problems = {}
-    if not slug or len(slug) > 40 or not all(c.isalnum() or c == "-" for c in slug):
-        problems["slug"] = "use 1 to 40 lowercase letters, digits and dashes"
+    if not SLUG_PATTERN.match(slug):
+        problems["slug"] = "use 1 to 40 lowercase letters a-z, digits and dashes, not starting with a dash"
     if not (name or "").strip():
         problems["name"] = "is required"
     if problems:
@@ -73,6 +78,8 @@ def create_user(
         problems.update(error.problems)
     if not (display_name or "").strip():
         problems["display_name"] = "is required"
+    elif len(display_name.strip()) > 200:
+        problems["display_name"] = "must be at most 200 characters"
     try:
         role = Role(role)
     except ValueError:
@@ -118,6 +125,10 @@ def get_user_by_email(session: Session, tenant_id: int, email: str) -> User:
 def user_for_login(session: Session) -> User | None:
     """The application user mapped to the current database login, if any."""
     row = session.scalar(select(UserRow).where(UserRow.db_login == text("session_user")))
+    if row is not None and not row.active:
+        raise PermissionDenied(
+            f"The account {row.email} is deactivated; ask an administrator to reactivate it."
+        )
     return _user(row) if row else None
 
 

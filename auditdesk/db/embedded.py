@@ -53,8 +53,13 @@ def start(workspace: Path) -> EmbeddedServer:
         raise ConnectionFailed(
             f"Could not start the embedded database in {workspace}: {error}"
         ) from error
-    base_uri = handle.get_uri()
-    _ensure_database(base_uri)
+    try:
+        _ensure_database(handle.get_uri())
+    except Exception as error:  # noqa: BLE001 - leave the server, then say why
+        handle.cleanup()
+        raise ConnectionFailed(
+            f"The embedded database in {workspace} started but could not be opened: {error}"
+        ) from error
     uri = handle.get_uri(DATABASE_NAME)
     return EmbeddedServer(workspace=workspace, uri=uri, handle=handle)
 

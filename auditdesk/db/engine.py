@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from auditdesk.domain.errors import ConnectionFailed
@@ -20,9 +20,14 @@ from auditdesk.domain.errors import ConnectionFailed
 
 def normalise_url(url: str | URL) -> URL:
     """Accept ``postgresql://`` or ``postgres://`` and use the psycopg 3 driver."""
-    parsed = make_url(str(url).replace("postgres://", "postgresql://", 1)) if isinstance(
-        url, str
-    ) else url
+    if isinstance(url, str):
+        try:
+            parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+        except (ValueError, ArgumentError) as error:
+            shown = url.split("@")[-1] if "@" in url else url  # never echo a password
+            raise ConnectionFailed(f"Not a valid PostgreSQL URL (…@{shown}): {error}") from None
+    else:
+        parsed = url
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if not parsed.drivername.startswith("postgresql"):
