@@ -23,6 +23,8 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
     _runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ["XDG_RUNTIME_DIR"] = str(_runtime)
 
+from factories import empty_tables  # noqa: E402
+
 from auditdesk.config import DatabaseSource  # noqa: E402
 from auditdesk.db.connection import Database, open_database  # noqa: E402
 from auditdesk.db.engine import make_engine, normalise_url  # noqa: E402
@@ -89,7 +91,7 @@ def shared_database(database_url) -> Iterator[Database]:
 def database(shared_database) -> Iterator[Database]:
     yield shared_database
     with shared_database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        empty_tables(connection, TABLES)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import hashlib
 import json
 from datetime import date, timedelta
 
+import factories
 import pytest
 from sqlalchemy import text
 
@@ -309,20 +310,18 @@ def test_same_seed_same_data_and_other_seed_differs(database, create_database):
     load_demo(database.engine, seed=7, today=TODAY)
     first = _digest(database)
     with database.engine.begin() as connection:
-        connection.execute(
-            text(
-                "TRUNCATE audit_log, observation, engagement_member, audit_engagement, "
-                "app_user, tenant_counter, tenant RESTART IDENTITY CASCADE"
-            )
+        factories.empty_tables(
+            connection,
+            "audit_log, observation, engagement_member, audit_engagement, "
+            "app_user, tenant_counter, tenant",
         )
     load_demo(database.engine, seed=7, today=TODAY)
     assert _digest(database) == first
     with database.engine.begin() as connection:
-        connection.execute(
-            text(
-                "TRUNCATE audit_log, observation, engagement_member, audit_engagement, "
-                "app_user, tenant_counter, tenant RESTART IDENTITY CASCADE"
-            )
+        factories.empty_tables(
+            connection,
+            "audit_log, observation, engagement_member, audit_engagement, "
+            "app_user, tenant_counter, tenant",
         )
     load_demo(database.engine, seed=8, today=TODAY)
     assert _digest(database) != first

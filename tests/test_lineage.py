@@ -150,7 +150,7 @@ def test_any_sequence_of_links_leaves_a_forest(database, attempts):
     """Whatever links are tried, the stored graph has no cycle, no self-link, and dates
     never go backwards along a link; the recursive reads agree with each other."""
     with database.engine.begin() as connection:
-        connection.execute(text("TRUNCATE audit_log, observation, tenant_counter, tenant CASCADE"))
+        f.empty_tables(connection, "audit_log, observation, tenant_counter, tenant")
     with database.sessions.begin() as s:
         t = f.tenant(s)
         actor = f.actor(t)

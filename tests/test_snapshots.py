@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+import factories
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -53,7 +54,7 @@ class Obs:
 
 def reset(database) -> None:
     with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        factories.empty_tables(connection, TABLES)
 
 
 def add_tenant(session, slug: str) -> int:

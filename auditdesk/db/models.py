@@ -147,6 +147,8 @@ class EngagementRow(Base):
         ),
         CheckConstraint(_in("status", ENGAGEMENT_STATUSES), name="status"),
         CheckConstraint("char_length(btrim(code)) BETWEEN 2 AND 32", name="code_length"),
+        # Added by migration 0003; the same rule as domain/drafts.py CODE_PATTERN.
+        CheckConstraint("code ~ '^[A-Z0-9][A-Z0-9._/-]{1,31}$'", name="code_format"),
         CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="title_length"),
         CheckConstraint("char_length(btrim(auditee)) BETWEEN 1 AND 120", name="auditee_length"),
         CheckConstraint("period_end >= period_start", name="period_order"),
