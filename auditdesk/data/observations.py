@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
@@ -56,21 +56,8 @@ def sort_expression(sort: ObservationSort) -> ColumnElement[Any]:
         ObservationSort.IDENTIFIED: O.identified_on,
         ObservationSort.DUE: O.due_date,
         ObservationSort.REPEAT_OF: Earlier.ref,
-        ObservationSort.RECURRENCE: _recurrence_expression(),
+        ObservationSort.RECURRENCE: O.recurrence,
     }[ObservationSort(sort)]
-
-
-def _recurrence_expression() -> ColumnElement[int]:
-    # Depth from the root, per row: a correlated recursive walk up the chain.
-    return literal_column(
-        """(WITH RECURSIVE up(id, repeat_of_id, depth) AS (
-                SELECT observation.id, observation.repeat_of_id, 0
-              UNION ALL
-                SELECT o.id, o.repeat_of_id, up.depth + 1 FROM observation o
-                  JOIN up ON o.tenant_id = observation.tenant_id AND o.id = up.repeat_of_id
-            ) SELECT max(depth) FROM up)""",
-        Integer,
-    )
 
 
 #: Sort orders whose value is never NULL (keyset pages need no NULL tail for them).
@@ -138,6 +125,7 @@ def _row_columns():
         O.due_date,
         O.repeat_of_id,
         Earlier.ref.label("repeat_of_ref"),
+        O.recurrence,
     )
 
 
@@ -209,9 +197,8 @@ def list_observations(
         if after is not None:
             query = query.where(_keyset_condition(expression, after[0], after[1], descending))
         rows = page(query, offset, limit)
-    depths = recurrence_counts(session, tenant_id, [r.id for r in rows if r.repeat_of_id])
     today = flt.today or date.today()
-    return [_to_row(r, depths.get(r.id, 0), today) for r in rows]
+    return [_to_row(r, r.recurrence, today) for r in rows]
 
 
 def count_observations(
@@ -245,25 +232,13 @@ def position_of(
 
 
 def recurrence_counts(session: Session, tenant_id: int, ids: Sequence[int]) -> dict[int, int]:
-    """Depth from the root (0 for an original) of each given observation, in one query."""
+    """Depth from the root (0 for an original) of each given observation."""
     if not ids:
         return {}
     rows = session.execute(
-        text(
-            """
-            WITH RECURSIVE up(start_id, id, repeat_of_id, depth) AS (
-                SELECT o.id, o.id, o.repeat_of_id, 0 FROM observation o
-                 WHERE o.tenant_id = :tenant AND o.id = ANY(:ids)
-              UNION ALL
-                SELECT up.start_id, o.id, o.repeat_of_id, up.depth + 1 FROM observation o
-                  JOIN up ON o.tenant_id = :tenant AND o.id = up.repeat_of_id
-            )
-            SELECT start_id, max(depth) FROM up GROUP BY start_id
-            """
-        ),
-        {"tenant": tenant_id, "ids": list(ids)},
+        select(O.id, O.recurrence).where(O.tenant_id == tenant_id, O.id.in_(list(ids)))
     ).all()
-    return {start: depth for start, depth in rows}
+    return {row_id: depth for row_id, depth in rows}
 
 
 def _to_row(r, recurrence: int, today: date) -> ObservationRow:

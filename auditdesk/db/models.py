@@ -214,6 +214,8 @@ class ObservationRowModel(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # Depth from the root of the repeat tree; kept by triggers (migration 0004).
+    recurrence: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     __table_args__ = (
         PrimaryKeyConstraint("tenant_id", "id"),
@@ -261,6 +263,8 @@ class ObservationRowModel(Base):
         Index(None, "tenant_id", "repeat_of_id", "id"),
         Index(None, "tenant_id", "closed_at", "id"),
         Index(None, "tenant_id", "updated_at", "id"),
+        Index(None, "tenant_id", "recurrence", "id"),
+        CheckConstraint("recurrence >= 0", name="recurrence_non_negative"),
     )
 
 

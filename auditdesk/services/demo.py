@@ -349,6 +349,19 @@ ENGAGEMENT_FOCUS = ("review", "audit", "controls assessment", "follow-up review"
 # Public API
 
 
+_RECURRENCE_SQL = """
+WITH RECURSIVE chain(id, depth) AS (
+    SELECT id, 0 FROM observation WHERE tenant_id = :tenant AND repeat_of_id IS NULL
+  UNION ALL
+    SELECT o.id, chain.depth + 1 FROM observation o
+      JOIN chain ON o.tenant_id = :tenant AND o.repeat_of_id = chain.id
+)
+UPDATE observation o SET recurrence = chain.depth
+  FROM chain
+ WHERE o.tenant_id = :tenant AND o.id = chain.id AND o.recurrence <> chain.depth
+"""
+
+
 def has_data(session: Session) -> bool:
     """True when the database holds any tenant (the app offers demo data otherwise)."""
     return session.scalar(select(TenantRow.id).limit(1)) is not None
@@ -876,6 +889,8 @@ def _insert_observations(
     }
     inserted = connection.execute(text(_INSERT_SQL), params).rowcount
     if bulk:
+        # The paused triggers also keep the stored recurrence: compute it set-based here.
+        connection.execute(text(_RECURRENCE_SQL), {"tenant": tenant_id})
         connection.execute(text("ALTER TABLE observation ENABLE TRIGGER USER"))
         report(f"  rebuilding {len(rebuild)} indexes")
         connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
