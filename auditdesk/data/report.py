@@ -81,16 +81,7 @@ def headline(
     m = metrics_from_row(row)
     return Headline(
         as_of=day,
-        total=m.total,
-        open_total=m.open_total,
-        open_critical=m.open_critical,
-        open_high=m.open_high,
-        open_medium=m.open_medium,
-        open_low=m.open_low,
-        overdue=m.overdue,
-        closed_total=m.closed_total,
-        repeat_open=m.repeat_open,
-        compliance_rate=m.compliance_rate,
+        **m.figures(),
     )
 
 

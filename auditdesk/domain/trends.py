@@ -7,7 +7,7 @@ and ``auditdesk.services.snapshots``; the snapshot row itself is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -42,6 +42,10 @@ class Metrics:
     closed_total: int
     repeat_open: int
     compliance_rate: float | None  # 0..1, None when nothing is due yet
+
+    def figures(self) -> dict[str, Any]:
+        """Every figure by its column name, to build a record that carries them all."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def as_json(self) -> dict[str, Any]:
         return {
