@@ -80,45 +80,6 @@ $$;
 """
 
 
-AUDIT_IGNORING_RECURRENCE = r"""
-CREATE OR REPLACE FUNCTION audit_row_change() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-DECLARE
-    old_row jsonb;
-    new_row jsonb;
-    columns_changed text[];
-    acting_user text;
-    row_key bigint;
-BEGIN
-    IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD); END IF;
-    IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW); END IF;
-    IF TG_OP = 'UPDATE' THEN
-        SELECT array_agg(n.key ORDER BY n.key) INTO columns_changed
-          FROM jsonb_each(new_row) AS n
-         WHERE n.value IS DISTINCT FROM old_row -> n.key
-           AND n.key <> 'recurrence';  -- derived: follows the link change
-        IF columns_changed IS NULL THEN
-            RETURN NULL;  -- an update that changed nothing leaves no trace
-        END IF;
-    ELSE
-        SELECT array_agg(k ORDER BY k) INTO columns_changed
-          FROM jsonb_object_keys(coalesce(new_row, old_row)) AS k;
-    END IF;
-    row_key := coalesce(new_row, old_row) ->> 'id';
-    acting_user := nullif(current_setting('auditdesk.app_user_id', true), '');
-    INSERT INTO audit_log (table_name, row_id, tenant_id, action, old_values, new_values,
-                           changed_columns, db_login, app_user_id, changed_at)
-    VALUES (TG_TABLE_NAME,
-            coalesce(row_key, (coalesce(new_row, old_row) ->> 'engagement_id')::bigint),
-            CASE WHEN TG_TABLE_NAME = 'tenant' THEN row_key
-                 ELSE (coalesce(new_row, old_row) ->> 'tenant_id')::bigint END,
-            lower(TG_OP), old_row, new_row, columns_changed, session_user,
-            acting_user::bigint, clock_timestamp());
-    RETURN NULL;
-END
-$$;
-"""
-
 # The 0002 versions, restored by downgrade.
 AUDIT_0002 = r"""
 CREATE OR REPLACE FUNCTION audit_row_change() RETURNS trigger
@@ -170,6 +131,16 @@ BEGIN
 END
 $$;
 """
+
+# The same function, but a change of the derived recurrence alone is not a change.
+_CHANGED_COLUMNS_0002 = "WHERE n.value IS DISTINCT FROM old_row -> n.key;"
+assert _CHANGED_COLUMNS_0002 in AUDIT_0002
+AUDIT_IGNORING_RECURRENCE = AUDIT_0002.replace(
+    _CHANGED_COLUMNS_0002,
+    "WHERE n.value IS DISTINCT FROM old_row -> n.key\n"
+    "           AND n.key <> 'recurrence';  -- derived: follows the link change",
+)
+
 
 
 def upgrade() -> None:
