@@ -195,3 +195,10 @@ def test_repeat_picker_explains_a_cycle(qtbot, obs_world, database):
     )
     assert picker.message.isVisible() and picker.isVisible()
     assert editor.repeat_label.text().startswith("—")
+
+
+def test_a_long_title_opens_showing_its_beginning(qtbot, obs_world, database):
+    title = "Master data changes in the vendor master file not independently reviewed " * 2
+    found = _make(database, obs_world, title=title.strip()[:200])
+    editor = _editor(qtbot, obs_world.context, found.id)
+    assert editor.title_edit.cursorPosition() == 0

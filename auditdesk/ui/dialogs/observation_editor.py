@@ -414,6 +414,7 @@ class ObservationEditor(QDialog):
     # -- the form as a draft ---------------------------------------------------------------------
     def set_draft(self, draft: ObservationDraft, repeat_ref: str | None) -> None:
         self.title_edit.setText(draft.title)
+        self.title_edit.setCursorPosition(0)  # show the start of a long title, not its end
         self._set_combo(self.engagement_combo, draft.engagement_id)
         self._set_combo(self.severity_combo, Severity(draft.severity))
         self._set_combo(self.status_combo, ObservationStatus(draft.status))
