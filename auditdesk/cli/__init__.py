@@ -81,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.debug:
+        from auditdesk.db.engine import show_parameters
+
+        show_parameters(True)
         logging.basicConfig(level=logging.INFO)
         logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
     handler = getattr(args, "handler", None)

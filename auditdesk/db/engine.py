@@ -40,9 +40,21 @@ def masked(url: str | URL) -> str:
     return normalise_url(url).render_as_string(hide_password=True)
 
 
+_show_parameters = False
+
+
+def show_parameters(enabled: bool) -> None:
+    """``--debug``: let errors and the SQL log show statement parameters again."""
+    global _show_parameters
+    _show_parameters = enabled
+
+
 def make_engine(url: str | URL, *, pool_size: int = 5, application_name: str = "auditdesk") -> Engine:
+    """An engine whose errors never carry the statement's parameters (unless ``--debug``):
+    they may hold what a user typed, and error text can reach a screen or a log."""
     return create_engine(
         normalise_url(url),
+        hide_parameters=not _show_parameters,
         pool_size=pool_size,
         max_overflow=5,
         pool_pre_ping=True,

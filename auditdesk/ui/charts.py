@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -366,7 +366,9 @@ def grab_chart(chart: TrendChart) -> QPixmap:
     if not chart.isVisible():
         chart.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         chart.show()
-    QApplication.processEvents()
+    # Lay the chart out before painting it; only layout requests are delivered, never
+    # queued answers, so no other code runs here (docs/architecture.md, "Threading rule").
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
     return chart.grab()
 
 

@@ -1,21 +1,29 @@
-"""What every view shares: the open database, the worker, the current tenant and user,
-and a signal announcing what a write changed so views refresh only what is affected."""
+"""What every view shares: the open database, the runner (``worker``), the current tenant
+and user, ``changed`` announcing what a write changed (a ``Changes``) so views refresh
+only what they show, and ``show_error``, the one way an error reaches the user
+(docs/architecture.md, "How errors reach a user")."""
 
 from __future__ import annotations
+
+import logging
 
 from PySide6.QtCore import QObject, Signal
 
 from auditdesk.data import observations as obs_data
 from auditdesk.db.connection import Database
+from auditdesk.domain.changes import Changes
 from auditdesk.domain.records import Actor, Tenant, User
-from auditdesk.ui.worker import DbWorker
+from auditdesk.services.errors import user_message
+from auditdesk.ui.runner import Runner
+
+log = logging.getLogger(__name__)
 
 
 class AppContext(QObject):
     tenant_changed = Signal(object)  # Tenant
     database_changed = Signal(object)  # Database | None
-    # table name ("observation", "audit_engagement", "dashboard_snapshot", ...), ids (tuple)
-    data_changed = Signal(str, object)
+    changed = Signal(object)  # Changes: the tables (and rows) a write changed
+    error_raised = Signal(object)  # an error for the one error display (the banner)
     status_message = Signal(str)
     # Ask the main window to show a view: ("observations", {"engagement_id": 7}),
     # ("lineage", {"observation_id": 42}), ("editor", {"observation_id": 42}), ...
@@ -23,7 +31,9 @@ class AppContext(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.worker = DbWorker(parent=self)
+        self.worker = Runner(parent=self)
+        self.worker.changed.connect(self.announce)
+        self.worker.failed.connect(self.show_error)
         self.database: Database | None = None
         self.tenant: Tenant | None = None
         self.tenants: list[Tenant] = []
@@ -34,7 +44,7 @@ class AppContext(QObject):
         self.database = database
         self.worker.set_sessions(database.sessions if database else None)
         if database is not None:
-            self.worker.submit(_warm_up)
+            self.worker.submit(_warm_up, owner=self)
         self.database_changed.emit(database)
 
     def set_tenant(self, tenant: Tenant | None, user: User | None = None) -> None:
@@ -59,8 +69,15 @@ class AppContext(QObject):
         """Managers, admins and the embedded workspace owner (no mapped user)."""
         return self.user is None or self.user.role.may_accept_risk
 
-    def announce_change(self, table: str, ids=()) -> None:
-        self.data_changed.emit(table, tuple(ids))
+    def announce(self, changes: Changes) -> None:
+        """Tell the views what changed; each refreshes only if it shows those tables."""
+        if changes:
+            self.changed.emit(changes)
+
+    def show_error(self, error: BaseException) -> None:
+        """The one way an error nobody else explains reaches the user."""
+        log.info("shown to the user: %s", user_message(error))
+        self.error_raised.emit(error)
 
 
 def _warm_up(session) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,16 +36,19 @@ from PySide6.QtWidgets import (
 
 from auditdesk import __version__
 from auditdesk.config import DatabaseSource
-from auditdesk.domain.errors import ConflictError, LineageError, TransitionError, ValidationError
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.records import Tenant, User
+from auditdesk.services.errors import is_connection_error, user_message
 from auditdesk.ui.context import AppContext
-from auditdesk.ui.opener import DatabaseOpener
-from auditdesk.ui.widgets import EmptyState, ErrorBanner, describe_error, is_connection_error
+from auditdesk.ui.widgets import EmptyState, ErrorBanner
 
 log = logging.getLogger(__name__)
 
-# Errors a dialog or editor explains beside its fields: not for the banner.
-DIALOG_ERRORS = (ValidationError, ConflictError, LineageError, TransitionError)
+
+class _OpeningProgress(QObject):
+    """Lives in the GUI thread; the opening job's announcements arrive queued."""
+
+    message = Signal(str)
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,9 @@ class MainWindow(QMainWindow):
         self.embedded_workspace = embedded_workspace
         self.profile_path = profile_path
         self.source: DatabaseSource | None = None
-        self.opener = DatabaseOpener(self)
+        self._opening_progress = _OpeningProgress(self)
         self._opening = False
-        self._closing_database = False
+        self._abandon_opening = threading.Event()
         self.demo_progress: QProgressDialog | None = None
         # While the connection is lost, probe the server now and then; recover on success.
         self.recovery_timer = QTimer(self)
@@ -134,13 +138,11 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         context.worker.busy_changed.connect(self._set_busy)
-        context.worker.failed.connect(self._job_failed)
+        context.error_raised.connect(self._job_failed)
         context.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         context.navigate.connect(self.navigate)
         context.database_changed.connect(lambda _db: self._update_status())
-        self.opener.progress.connect(self._opening_progress)
-        self.opener.opened.connect(self._database_opened)
-        self.opener.failed.connect(self._database_open_failed)
+        self._opening_progress.message.connect(self._show_opening_progress)
 
         self._resolve_shortcut_conflicts()
         self.restore_settings()
@@ -411,20 +413,37 @@ class MainWindow(QMainWindow):
         where = source.url and _mask(source.url) or f"embedded workspace {source.workspace}"
         self.show_banner(f"Opening {where}…", "info", retry=False)
         self._set_busy(True)
-        self.opener.open(source)
+        self._abandon_opening.clear()
+        announce, abandoned = self._opening_progress.message.emit, self._abandon_opening
 
-    def _opening_progress(self, message: str) -> None:
+        def open_it():
+            from auditdesk.db.connection import open_database
+
+            database = open_database(source, migrate=True, announce=announce)
+            if abandoned.is_set():  # the window closed its database while this one opened
+                database.close()
+                return None
+            return database
+
+        self.context.worker.run(
+            open_it, self._database_opened, self._database_open_failed, owner=self.context,
+            key="main:open",
+        )
+
+    def _show_opening_progress(self, message: str) -> None:
         self.show_banner(message, "info", retry=False)
 
     def _database_opened(self, database) -> None:
         self._opening = False
         self._set_busy(self.context.worker.busy)
+        if database is None:
+            return
         previous = self.context.database
         self.context.set_tenant(None)
         self.context.set_database(database)
         if previous is not None and previous is not database:
-            self.context.worker.wait()
-            previous.close()
+            # closed off the GUI thread once the jobs still running on it have answered
+            self.context.worker.retire(previous.close)
         self.hide_banner()
         self._update_status()
         self.load_tenants()
@@ -432,7 +451,7 @@ class MainWindow(QMainWindow):
     def _database_open_failed(self, error: BaseException) -> None:
         self._opening = False
         self._set_busy(self.context.worker.busy)
-        self.show_banner(f"Could not open the database: {describe_error(error)}", "error")
+        self.show_banner(f"Could not open the database: {user_message(error)}", "error")
         self._update_status()
         self.database_failed.emit(error)
 
@@ -445,7 +464,7 @@ class MainWindow(QMainWindow):
 
             return list_tenants(session), user_for_login(session)
 
-        self.context.worker.submit(job, self._tenants_loaded, key="main:tenants")
+        self.context.worker.submit(job, self._tenants_loaded, key="main:tenants", owner=self)
 
     def _tenants_loaded(self, result: tuple[list[Tenant], User | None]) -> None:
         tenants, user = result
@@ -567,7 +586,7 @@ class MainWindow(QMainWindow):
                 f"Loaded demo data: {summary.engagements} engagements, "
                 f"{summary.observations} observations."
             )
-            self.context.announce_change("tenant", ())
+            self.context.announce(Changes.tables(Table.TENANT))
             self.load_tenants()
 
         def failed(error: BaseException) -> None:
@@ -581,12 +600,12 @@ class MainWindow(QMainWindow):
                 self.demo_notice = box
                 box.open()
 
-        self.context.worker.submit(job, done, failed)
+        self.context.worker.submit(job, done, failed, owner=self)
 
     def connect_to_server(self) -> None:
         from auditdesk.ui.dialogs.connection import ConnectionDialog
 
-        dialog = ConnectionDialog(self, profile_path=self.profile_path)
+        dialog = ConnectionDialog(self, profile_path=self.profile_path, runner=self.context.worker)
         if self.source is not None and self.source.url:
             dialog.set_url(self.source.url)
         self.connection_dialog = dialog
@@ -645,9 +664,10 @@ class MainWindow(QMainWindow):
         self.current_view.reload()
 
     def close_database(self) -> None:
-        """Wait for running jobs, then close the database (stopping the embedded server)."""
-        self.opener.wait()
-        self.context.worker.wait()
+        """Close the database now (stopping the embedded server): at the end, once the event
+        loop has stopped. Jobs still running on it fail quietly, their answers dropped; a
+        database still opening is closed by its opening job."""
+        self._abandon_opening.set()
         database = self.context.database
         if database is not None:
             self.context.set_database(None)
@@ -664,17 +684,16 @@ class MainWindow(QMainWindow):
         self.banner_holder.hide()
 
     def _job_failed(self, error: BaseException) -> None:
-        if isinstance(error, DIALOG_ERRORS) or self._probing:
-            return
+        """The one display of errors no view or dialog explains itself."""
         if is_connection_error(error):
             self.show_banner(
-                describe_error(error) + " — retrying every few seconds; your edits are kept.",
+                user_message(error) + " — retrying every few seconds; your edits are kept.",
                 "error",
             )
             if not self.recovery_timer.isActive():
                 self.recovery_timer.start()
             return
-        self.show_banner(describe_error(error), "error")
+        self.show_banner(user_message(error), "error")
 
     def _probe_connection(self) -> None:
         """Ask the server for its version; when it answers, hide the banner and reload."""
@@ -697,7 +716,7 @@ class MainWindow(QMainWindow):
             self._probing = False
 
         self._probing = True
-        self.context.worker.submit(job, answered, still_down, key="main:probe")
+        self.context.worker.submit(job, answered, still_down, key="main:probe", owner=self)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy.setVisible(bool(busy or self._opening or self.context.worker.busy))

@@ -35,7 +35,7 @@ def _pump(app, until: Callable[[], bool], timeout_s: float) -> bool:
     """Run the event loop until ``until()`` holds; False when it did not within the timeout.
 
     Uses a nested ``QEventLoop`` (as pytest-qt does) rather than a busy loop over the
-    static ``QApplication.processEvents()``, which PySide6 6.12.0 on Python 3.11 turned
+    static ``QApplication.processEvents``, which PySide6 6.12.0 on Python 3.11 turned
     into "Fatal Python error: none_dealloc" after a few thousand calls.
     """
     from PySide6.QtCore import QEventLoop, QTimer
@@ -151,7 +151,7 @@ def _run_job(app, context, job):
     """Run one job through the worker and wait for its outcome (GUI loop keeps running)."""
     outcome: dict[str, object] = {}
     context.worker.submit(job, lambda r: outcome.setdefault("result", r),
-                          lambda e: outcome.setdefault("error", e))
+                          lambda e: outcome.setdefault("error", e), owner=context)
     _pump(app, lambda: bool(outcome), START_TIMEOUT_S)
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
@@ -176,7 +176,9 @@ def _ensure_snapshots(app, context, out) -> None:
 
     if _run_job(app, context, job):
         out(f"selfcheck: backfilled {BACKFILL_DAYS} days of dashboard snapshots")
-        context.announce_change("dashboard_snapshot", ())
+        from auditdesk.domain.changes import Changes, Table
+
+        context.announce(Changes.of(Table.SNAPSHOT))
 
 
 def _pick_observation(app, context) -> int | None:

@@ -119,29 +119,3 @@ def debounced(parent: QWidget, msecs: int, callback: Callable[[], None]) -> QTim
     timer.setInterval(msecs)
     timer.timeout.connect(callback)
     return timer
-
-
-def describe_error(error: BaseException) -> str:
-    """A one-line message for a user: the domain message, or the server's own reason."""
-    from auditdesk.domain.errors import AuditDeskError
-
-    if isinstance(error, AuditDeskError):
-        return str(error)
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    if isinstance(error, DBAPIError):
-        from auditdesk.db.engine import describe_db_error
-
-        reason = describe_db_error(error)
-        if isinstance(error, OperationalError) or error.connection_invalidated:
-            return f"Lost the connection to the database: {reason}"
-        return f"The database refused the request: {reason}"
-    return f"{type(error).__name__}: {error}"
-
-
-def is_connection_error(error: BaseException) -> bool:
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    return isinstance(error, OperationalError) or (
-        isinstance(error, DBAPIError) and bool(error.connection_invalidated)
-    )

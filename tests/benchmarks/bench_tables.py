@@ -300,7 +300,7 @@ def run(database, tenant_id: int, args) -> int:
 
     def measure(name: str, target_key: str, action: Callable[[], None], done: Callable[[], bool]) -> None:
         # Warm-up-free: measure the first occurrence, like a user would see it.
-        context.worker.wait()
+        wait_for(lambda: not context.worker.busy)
         app.processEvents()
         job_times.clear()
         recorder.start()
@@ -406,7 +406,7 @@ def run(database, tenant_id: int, args) -> int:
         wait_for(lambda f=first: model.row_at(f) is not None and model.row_at(min(f + PAGE_SIZE, total) - 1) is not None)
     view.table.viewport().grab()
     scroll_seconds = time.perf_counter() - scroll_started
-    context.worker.wait()
+    wait_for(lambda: not context.worker.busy)
     QCoreApplication.processEvents()
     rss_end = rss_mb()
 

@@ -20,7 +20,7 @@ def ui_context(qtbot, database):
     context.set_tenant(tenant)
     qtbot.waitUntil(lambda: not context.worker.busy)  # the start-up warm-up has run
     yield context
-    context.worker.wait()
+    qtbot.waitUntil(lambda: not context.worker.busy, timeout=30_000)
     context.set_database(None)
 
 

@@ -34,7 +34,7 @@ def obs_world(qtbot, database) -> ObsWorld:
     context.set_tenant(tenant, manager)
     qtbot.waitUntil(lambda: not context.worker.busy)  # the start-up warm-up has run
     yield ObsWorld(context, tenant, manager, auditor)
-    context.worker.wait()
+    qtbot.waitUntil(lambda: not context.worker.busy, timeout=30_000)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, QSettings
 from sqlalchemy import text
 
 from auditdesk.data import snapshots as snapshot_data
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.enums import Role, SnapshotSource
 from auditdesk.ui.charts import day_to_x, render_chart_png, to_series
 from auditdesk.ui.context import AppContext
@@ -83,7 +84,7 @@ def dash_world(qtbot, database, dash_settings):
     view.show()
     context.set_tenant(tenant, manager)  # the view reloads on tenant change
     yield context, view, tenant
-    context.worker.wait()
+    qtbot.waitUntil(lambda: not context.worker.busy, timeout=30_000)
 
 
 def reload_and_wait(qtbot, view: DashboardView) -> None:
@@ -266,7 +267,7 @@ def test_empty_state_and_capture_now_creates_a_snapshot(qtbot, database, dash_wo
         view.empty_capture_button.click()
         assert view.progress.isVisible() and not view.capture_button.isEnabled()
     assert finished.args[0] is True
-    qtbot.waitUntil(lambda: view.has_data(), timeout=20_000)  # reload on data_changed
+    qtbot.waitUntil(lambda: view.has_data(), timeout=20_000)  # reload on changed
     assert not view.progress.isVisible() and view.capture_button.isEnabled()
     with database.sessions() as session:
         rows = snapshot_data.list_snapshots(session, tenant.id)
@@ -306,7 +307,7 @@ def test_auto_capture_creates_todays_snapshot_when_missing(qtbot, database, dash
     # once a day: a second tick does not query again
     assert view.check_auto_capture() is False
     view.auto_timer.timeout.emit()
-    context.worker.wait()
+    qtbot.waitUntil(lambda: not context.worker.busy, timeout=30_000)
     with database.sessions() as session:
         assert len(snapshot_data.list_snapshots(session, tenant.id)) == 1
 
@@ -332,7 +333,7 @@ def test_auto_capture_does_nothing_when_the_setting_is_off(qtbot, database, dash
     context.set_tenant(tenant, context.user)  # a tenant change checks too, a little later
     assert view.auto_first_timer.isActive()
     view.auto_first_timer.timeout.emit()
-    context.worker.wait()
+    qtbot.waitUntil(lambda: not context.worker.busy, timeout=30_000)
     qtbot.wait(50)
     with database.sessions() as session:
         assert snapshot_data.list_snapshots(session, tenant.id) == []
@@ -354,7 +355,7 @@ def test_reloads_when_snapshots_change_elsewhere(qtbot, database, dash_world):
     today = db_today(database)
     insert_snapshots(database, tenant.id, [today - timedelta(days=n) for n in range(3)])
     with qtbot.waitSignal(view.loaded, timeout=20_000):
-        context.announce_change("observation", (1,))
+        context.announce(Changes.of(Table.OBSERVATION, [1]))
     assert view.plotted_points()["severity"] == 3
 
 
@@ -369,7 +370,7 @@ def test_state_round_trip(qtbot, dash_world, tmp_path):
     other.restore_state(settings)
     assert (other.range_preset, other.granularity) == ("1y", "week")
     assert other.range_buttons["1y"].isChecked()
-    context.worker.wait()
+    qtbot.waitUntil(lambda: not context.worker.busy, timeout=30_000)
 
 
 def test_screenshot_of_the_dashboard_with_a_year_of_data(qtbot, database, dash_world, shots):

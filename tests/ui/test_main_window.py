@@ -237,7 +237,7 @@ def test_error_banner_when_the_server_goes_away_and_recovery(
         qtbot.waitUntil(lambda: view.model.rowCount() == 0)
         assert not window.recovery_timer.isActive()
     finally:
-        context.worker.wait()
+        qtbot.waitUntil(lambda: not context.worker.busy, timeout=30_000)
         database.close()
         admin.dispose()
 
@@ -260,6 +260,8 @@ def test_empty_database_offers_demo_data(qtbot, make_window, database):
 
 
 def test_worker_validation_errors_do_not_raise_the_banner(qtbot, make_window, two_tenants):
+    """The caller that passes ``on_error`` shows the error (beside its fields); the banner
+    does not show it a second time."""
     from auditdesk.domain.errors import ValidationError
 
     window = make_window()
@@ -268,9 +270,11 @@ def test_worker_validation_errors_do_not_raise_the_banner(qtbot, make_window, tw
     def job(session):
         raise ValidationError({"title": "is required"})
 
-    window.context.worker.submit(job)
+    explained: list[BaseException] = []
+    window.context.worker.submit(job, on_error=explained.append, owner=window)
     qtbot.waitUntil(lambda: not window.context.worker.busy)
     assert not window.banner.isVisibleTo(window)
+    assert [type(e) for e in explained] == [ValidationError]
 
 
 def test_window_keys_reach_the_current_view(qtbot, make_window, two_tenants):

@@ -9,6 +9,7 @@ import factories
 import obs_helpers
 
 from auditdesk.data import observations as obs_data
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.enums import ObservationStatus, Role
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.views.observations import ObservationsView
@@ -37,9 +38,9 @@ def test_edit_and_save(qtbot, obs_world, database):
     assert editor.text_edits["condition"].toPlainText() == "Short passwords"
     editor.title_edit.setText("Weak password policy")
     editor.text_edits["recommendation"].setPlainText("Enforce 14 characters")
-    with qtbot.waitSignal(obs_world.context.data_changed, timeout=10_000) as changed:
+    with qtbot.waitSignal(obs_world.context.changed, timeout=10_000) as changed:
         editor.save()
-    assert changed.args == ["observation", (found.id,)]
+    assert changed.args == [Changes.of(Table.OBSERVATION, [found.id])]
     with database.sessions() as session:
         saved = obs_data.get_observation(session, obs_world.tenant.id, found.id)
     assert saved.title == "Weak password policy"

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from auditdesk.data import observations as obs_data
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.enums import Severity
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
 from auditdesk.ui.models.observations import (
@@ -199,7 +200,7 @@ def test_delete_confirmation_lists_repeats_that_are_kept(qtbot, obs_world, datab
     assert original.ref in text
     assert f"{first.ref}, {second.ref}" in text
     assert "kept and lose their link" in text
-    with qtbot.waitSignal(context.data_changed, timeout=10_000):
+    with qtbot.waitSignal(context.changed, timeout=10_000):
         view.confirm_box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: view.model.total == 2, timeout=10_000)
     with database.sessions() as session:
@@ -226,7 +227,7 @@ def test_data_changed_refreshes_only_the_affected_rows(qtbot, obs_world, databas
         )
     fetched = model.fetch_count
     with qtbot.waitSignal(model.page_loaded, timeout=10_000) as loaded:
-        obs_world.context.announce_change("observation", (target.id,))
+        obs_world.context.announce(Changes.of(Table.OBSERVATION, [target.id]))
     assert loaded.args == [0]  # only the page holding the changed row
     assert model.index(5, 1).data() == "Renamed elsewhere"
     context_total = model.total
@@ -303,7 +304,7 @@ def test_reload_without_a_tenant_clears_the_rows(qtbot, qtmodeltester, obs_world
     assert view.count_label.text() == ""
     assert view.owner_filter.count() == 1 and view.engagement_filter.count() == 1
     assert not view.edit_action.isEnabled()
-    obs_world.context.worker.wait()
+    qtbot.waitUntil(lambda: not obs_world.context.worker.busy, timeout=30_000)
     qtbot.wait(50)  # answers still on the way bring nothing back
     assert view.model.rowCount() == 0
     qtmodeltester.check(view.model)
@@ -331,5 +332,5 @@ def test_opening_a_database_compiles_the_first_page_query_in_the_background(qtbo
         qtbot.waitUntil(lambda: not context.worker.busy)
     finally:
         event.remove(database.engine, "before_cursor_execute", before)
-        context.worker.wait()
+        qtbot.waitUntil(lambda: not context.worker.busy, timeout=30_000)
     assert any("FROM observation" in s and "ORDER BY" in s for s in compiled)

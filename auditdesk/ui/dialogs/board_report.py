@@ -1,10 +1,10 @@
 """Reports → Board report…: choose the period, page size, format and file; generate with
 progress; preview the result.
 
-The queries run on the AppContext worker (never on the GUI thread). The trend charts
+The queries run on the AppContext runner (never on the GUI thread). The trend charts
 are then drawn on the GUI thread by the dashboard's own chart code
 (``auditdesk.ui.charts.render_chart_png``: Qt widgets live on the GUI thread), and the
-file is written by a second worker job, which also renders page 1 of a PDF to an image
+file is written by a ``run()`` job (no database thread), which also renders page 1 of a PDF to an image
 with ``pdftoppm`` when it is installed. The preview shows that image, and the report's
 sections as an HTML summary.
 """
@@ -39,9 +39,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditdesk.domain.errors import AuditDeskError, ValidationError
+from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.reports import ReportPeriod
 from auditdesk.services import board_report
+from auditdesk.services.errors import user_message
 from auditdesk.ui.context import AppContext
 
 
@@ -226,10 +227,8 @@ class BoardReportDialog(QDialog):
         self.progress.setValue(0)
         if isinstance(error, ValidationError):
             text = "; ".join(error.problems.values())
-        elif isinstance(error, AuditDeskError | OSError):
-            text = str(error)
         else:
-            text = f"{type(error).__name__}: {error}"
+            text = user_message(error)
         self.status.setText(f"<span style='color:#b3261e'>Could not write the report: {text}</span>")
 
     def generate(self) -> None:
@@ -267,16 +266,16 @@ class BoardReportDialog(QDialog):
             self.summary.setHtml(board_report.summary_html(report))
             folder = self._folder
 
-            def write(_session):
+            def write():
                 written = board_report.write_report(
                     report, target, page_size=page_size, progress=relay.progress.emit
                 )
                 png = _render_page_one(written, folder) if written.suffix == ".pdf" else None
                 return written, png
 
-            self.context.worker.submit(write, self._written, self._fail, key="board-report-write")
+            self.context.worker.run(write, self._written, self._fail, key="board-report-write", owner=self)
 
-        self.context.worker.submit(collect, collected, self._fail, key="board-report")
+        self.context.worker.submit(collect, collected, self._fail, key="board-report", owner=self)
 
     def _written(self, result: tuple[Path, Path | None]) -> None:
         written, png = result

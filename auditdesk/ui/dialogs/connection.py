@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,33 +23,21 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.engine import URL, make_url
 
+from auditdesk.services.errors import user_message
+from auditdesk.ui.runner import Runner
+
 SSL_MODES = ("prefer", "require", "verify-ca", "verify-full", "disable", "allow")
 
 
-class _TestTask(QRunnable):
-    def __init__(self, url: str, relay: _TestRelay):
-        super().__init__()
-        self._url = url
-        self._relay = relay
+def _test(url: str) -> str:
+    """Connect once and say which server answered; raises with the server's reason."""
+    from auditdesk.db.engine import check_connection, make_engine
 
-    def run(self) -> None:
-        from auditdesk.db.engine import check_connection, describe_db_error, make_engine
-
-        engine = None
-        try:
-            engine = make_engine(self._url, pool_size=1, application_name="auditdesk-test")
-            version = check_connection(engine)
-        except Exception as error:  # noqa: BLE001 - the server's reason goes to the dialog
-            self._relay.finished.emit(False, describe_db_error(error))
-        else:
-            self._relay.finished.emit(True, f"Connected to PostgreSQL {version}.")
-        finally:
-            if engine is not None:
-                engine.dispose()
-
-
-class _TestRelay(QObject):
-    finished = Signal(bool, str)
+    engine = make_engine(url, pool_size=1, application_name="auditdesk-test")
+    try:
+        return f"Connected to PostgreSQL {check_connection(engine)}."
+    finally:
+        engine.dispose()
 
 
 class ConnectionDialog(QDialog):
@@ -57,16 +45,14 @@ class ConnectionDialog(QDialog):
 
     tested = Signal(bool, str)
 
-    def __init__(self, parent=None, *, profile_path: Path | None = None):
+    def __init__(self, parent=None, *, profile_path: Path | None = None, runner: Runner | None = None):
         super().__init__(parent)
         self.setWindowTitle("Connect to server")
         self.setMinimumWidth(460)
         self.profile_path = profile_path
         self.use_embedded = False
         self.profile_error: str | None = None
-        self._pool = QThreadPool(self)
-        self._relay = _TestRelay(self)
-        self._relay.finished.connect(self._test_finished)
+        self._runner = runner if runner is not None else Runner(parent=self)
 
         self.host = QLineEdit(self)
         self.host.setPlaceholderText("db.example.org")
@@ -174,7 +160,13 @@ class ConnectionDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self.result_label.setText("Connecting…")
-        self._pool.start(_TestTask(self.url(), self._relay))
+        self._runner.run(
+            lambda url=self.url(): _test(url),
+            lambda message: self._test_finished(True, message),
+            lambda error: self._test_finished(False, user_message(error)),
+            owner=self,
+            key=f"connection-test-{id(self)}",
+        )
 
     def _test_finished(self, ok: bool, message: str) -> None:
         self.test_button.setEnabled(True)
@@ -211,7 +203,3 @@ class ConnectionDialog(QDialog):
         write_profile(None, self.profile_path)
         self.use_embedded = True
         self.accept()
-
-    def done(self, result: int) -> None:
-        self._pool.waitForDone(10_000)
-        super().done(result)

@@ -32,8 +32,8 @@ from auditdesk.domain.drafts import EngagementDraft
 from auditdesk.domain.enums import EngagementStatus
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Engagement
+from auditdesk.services.errors import user_message
 from auditdesk.ui.context import AppContext
-from auditdesk.ui.widgets import describe_error
 
 _NO_DATE = QDate(1900, 1, 1)
 
@@ -178,7 +178,7 @@ class EngagementEditor(QDialog):
 
             return list_auditees(session, tenant_id), list_users(session, tenant_id)
 
-        self.context.worker.submit(job, self._choices_loaded)
+        self.context.worker.submit(job, self._choices_loaded, owner=self)
 
     def _choices_loaded(self, result) -> None:
         if not isValid(self):  # closed while the answer was on its way
@@ -275,7 +275,7 @@ class EngagementEditor(QDialog):
             return update_engagement(session, actor, existing.id, draft, expected)
 
         self.buttons.setEnabled(False)
-        self.context.worker.submit(job, self._save_done, self._save_failed)
+        self.context.worker.submit(job, self._save_done, self._save_failed, owner=self)
 
     def _save_done(self, engagement: Engagement) -> None:
         if not isValid(self):  # closed while the answer was on its way
@@ -294,7 +294,7 @@ class EngagementEditor(QDialog):
         elif isinstance(error, ConflictError):
             self._conflict(error)
         else:
-            self.general_error.setText(describe_error(error))
+            self.general_error.setText(user_message(error))
             self.general_error.show()
 
     def _conflict(self, error: ConflictError) -> None:
@@ -309,7 +309,7 @@ class EngagementEditor(QDialog):
 
             return get_engagement(session, tenant_id, existing.id)
 
-        self.context.worker.submit(job, lambda theirs: self._ask_conflict(error, mine, theirs))
+        self.context.worker.submit(job, lambda theirs: self._ask_conflict(error, mine, theirs), owner=self)
 
     def _ask_conflict(self, error: ConflictError, mine: EngagementDraft, theirs: Engagement) -> None:
         if not isValid(self):  # closed while the answer was on its way

@@ -41,11 +41,13 @@ from PySide6.QtWidgets import (
 from auditdesk.data import engagements as eng_data
 from auditdesk.data import observations as obs_data
 from auditdesk.data import tenants
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
 from auditdesk.domain.enums import ObservationStatus, Severity
-from auditdesk.domain.errors import AuditDeskError, ConflictError, ValidationError
+from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Observation
 from auditdesk.domain.transitions import allowed_targets
+from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.repeat_picker import CLEAR, RepeatPicker
@@ -161,6 +163,7 @@ class ObservationEditor(QDialog):
             _load_job(context.tenant_id, observation_id, recurrence_of),
             self._loaded,
             self._load_failed,
+            owner=self,
         )
 
     def _base_title(self) -> str:
@@ -475,10 +478,8 @@ class ObservationEditor(QDialog):
     def show_banner(self, error: BaseException | str) -> None:
         if isinstance(error, str):
             text = error
-        elif isinstance(error, AuditDeskError):
-            text = str(error)
         else:
-            text = f"The database reported an error: {error}"
+            text = user_message(error)
         self.banner.setText(text)
         self.banner.show()
 
@@ -525,7 +526,7 @@ class ObservationEditor(QDialog):
                 return obs_data.update_observation(session, actor, observation_id, draft, version)
         self._saving = True
         self.save_button.setEnabled(False)
-        self._context.worker.submit(job, self._saved, self._save_failed)
+        self._context.worker.submit(job, self._saved, self._save_failed, owner=self)
 
     def overwrite(self) -> None:
         """Save what the form holds over the other person's version, deliberately."""
@@ -539,7 +540,7 @@ class ObservationEditor(QDialog):
         self.observation_id = observation.id
         self.version = observation.version
         ids = [observation.id]
-        self._context.announce_change("observation", ids)
+        self._context.announce(Changes.of(Table.OBSERVATION, ids))
         self.saved.emit(observation)
         self.accept()
 
@@ -559,6 +560,7 @@ class ObservationEditor(QDialog):
             lambda s: obs_data.get_observation(s, tenant_id, observation_id),
             lambda theirs: self.show_conflict(error, theirs),
             self.show_banner,
+            owner=self,
         )
 
     def show_conflict(self, error: ConflictError, theirs: Observation) -> None:

@@ -173,7 +173,7 @@ class RepeatPicker(QDialog):
         job = _search_job(
             self._context.tenant_id, self._later_id, self._identified_on, self.search.text()
         )
-        self._context.worker.submit(job, self._show, self._show_error, key=f"picker-{id(self)}")
+        self._context.worker.submit(job, self._show, self._show_error, key=f"picker-{id(self)}", owner=self)
 
     def _show(self, rows: list[dict]) -> None:
         self.table.setRowCount(len(rows))
@@ -211,7 +211,7 @@ class RepeatPicker(QDialog):
         """Check ``target`` (an observation id or ref); accept if allowed, else explain."""
         self.message.hide()
         job = _check_job(self._context.tenant_id, self._later_id, self._identified_on, target)
-        self._context.worker.submit(job, self._accepted, self._refused, key=f"pick-{id(self)}")
+        self._context.worker.submit(job, self._accepted, self._refused, key=f"pick-{id(self)}", owner=self)
 
     def _accepted(self, chosen: dict) -> None:
         self.chosen = chosen

@@ -203,6 +203,7 @@ class ObservationTableModel(QAbstractTableModel):
             lambda rows: self._first_page_arrived(generation, rows),
             lambda error: self._failed(generation, error),
             key=f"obs-first-{id(self)}",
+            owner=self,
         )
         if not same_filter:
             self._context.worker.submit(
@@ -210,6 +211,7 @@ class ObservationTableModel(QAbstractTableModel):
                 lambda n: self._count_arrived(generation, n),
                 lambda error: self._failed(generation, error),
                 key=f"obs-count-{id(self)}",
+                owner=self,
             )
 
     def clear(self) -> None:
@@ -268,6 +270,7 @@ class ObservationTableModel(QAbstractTableModel):
             lambda n: self._recount_arrived(generation, n),
             lambda error: self._failed(generation, error),
             key=f"obs-recount-{id(self)}",
+            owner=self,
         )
         self._stale |= touched
         for page_no in touched:
@@ -407,6 +410,7 @@ class ObservationTableModel(QAbstractTableModel):
                 lambda s, plan=plan, t=tenant_id, q=query: plan.run(s, t, q),
                 lambda rows, p=page_no, g=generation: self._page_arrived(g, p, rows),
                 lambda error, p=page_no, g=generation: self._page_failed(g, p, error),
+                owner=self,
             )
 
     def _store(self, page_no: int, rows: list[ObservationRow]) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from auditdesk.data import audit, tenants
+from auditdesk.domain.changes import Table
 from auditdesk.domain.errors import AuditDeskError
 from auditdesk.ui import theme
 from auditdesk.ui.audit_format import cell_text, field_label, field_value, tooltip_text
@@ -41,6 +42,7 @@ class AuditTrailView(QWidget):
     """Every recorded change of the tenant, newest first, a page at a time."""
 
     title = "Audit trail"
+    shows = tuple(Table)  # every write leaves a row in the audit trail
     page_shown = Signal()
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
@@ -53,7 +55,8 @@ class AuditTrailView(QWidget):
         self.names: dict[str, dict[int, str]] = {}
         self._build()
         context.tenant_changed.connect(lambda _t: self.reload())
-        context.data_changed.connect(lambda _table, _ids: self._refresh_if_first_page())
+        # every write leaves an audit row, whatever table it changed
+        context.changed.connect(lambda _changes: self._refresh_if_first_page())
 
     def _build(self) -> None:
         self.banner = ErrorBanner(self)
@@ -221,7 +224,7 @@ class AuditTrailView(QWidget):
                 session, tenant_id, active_only=False
             )
 
-        self._context.worker.submit(job, self._lookups_arrived, key=f"audit-lookups-{id(self)}")
+        self._context.worker.submit(job, self._lookups_arrived, key=f"audit-lookups-{id(self)}", owner=self)
 
     def _lookups_arrived(self, result) -> None:
         tables, users = result
@@ -254,7 +257,7 @@ class AuditTrailView(QWidget):
 
         self.range_label.setText("Loading…")
         self._context.worker.submit(
-            job, self._page_arrived, self._show_error, key=f"audit-page-{id(self)}"
+            job, self._page_arrived, self._show_error, key=f"audit-page-{id(self)}", owner=self
         )
 
     def _page_arrived(self, result) -> None:
@@ -284,8 +287,12 @@ class AuditTrailView(QWidget):
         self.next_button.setEnabled(self.total is not None and self.offset + PAGE_SIZE < self.total)
 
     def _show_error(self, error: BaseException) -> None:
-        text = str(error) if isinstance(error, AuditDeskError) else f"Database error: {error}"
-        self.banner.show_message(text)
+        """A refusal of this view's own request shows here; a database failure goes to
+        the one error display (which also notices a lost connection)."""
+        if isinstance(error, AuditDeskError):
+            self.banner.show_message(str(error))
+        else:
+            self._context.show_error(error)
 
     # -- details ---------------------------------------------------------------------------------
     def _show_details(self, current: QModelIndex, _previous: QModelIndex) -> None:

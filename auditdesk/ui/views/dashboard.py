@@ -54,12 +54,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.records import Snapshot
+from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.charts import CHART_KINDS, TrendChart, TrendSeries, to_series
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.views._common import title_label
-from auditdesk.ui.widgets import EmptyState, debounced, describe_error
+from auditdesk.ui.widgets import EmptyState, debounced
 
 AUTO_CAPTURE_KEY = "dashboard/auto_capture"
 AUTO_CAPTURE_CHECK_MS = 10 * 60 * 1000  # look every ten minutes whether the day changed
@@ -316,6 +318,7 @@ class BackfillDialog(QDialog):
 
 class DashboardView(QWidget):
     title = "Dashboard"
+    shows = (Table.SNAPSHOT, Table.OBSERVATION)
 
     #: emitted after every reload was shown (tests, selfcheck)
     loaded = Signal()
@@ -520,7 +523,7 @@ class DashboardView(QWidget):
         self.auto_first_timer.setSingleShot(True)
         self.auto_first_timer.setInterval(AUTO_CAPTURE_FIRST_DELAY_MS)
         self.auto_first_timer.timeout.connect(self.check_auto_capture)
-        context.data_changed.connect(self._data_changed)
+        context.changed.connect(self._changed)
         context.tenant_changed.connect(self._tenant_changed)
 
         self._sync_controls()
@@ -544,7 +547,7 @@ class DashboardView(QWidget):
         def job(session):
             return load_dashboard(session, tenant_id, preset, granularity, custom)
 
-        self.context.worker.submit(job, self._loaded, self._load_failed, key=f"dashboard:{id(self)}")
+        self.context.worker.submit(job, self._loaded, self._load_failed, key=f"dashboard:{id(self)}", owner=self)
 
     def _loaded(self, data: DashboardData) -> None:
         self.data = data
@@ -587,10 +590,11 @@ class DashboardView(QWidget):
             widget.setVisible(charts)
 
     def _load_failed(self, error: BaseException) -> None:
-        self.range_label.setText(f"Could not load the snapshots: {describe_error(error)}")
+        self.range_label.setText("Could not load the snapshots.")
+        self.context.show_error(error)
 
-    def _data_changed(self, table: str, _ids: object) -> None:
-        if table in ("dashboard_snapshot", "observation"):
+    def _changed(self, changes: Changes) -> None:
+        if changes.touches(*self.shows):
             self._reload_timer.start()
 
     def _tenant_changed(self, _tenant: object) -> None:
@@ -735,7 +739,7 @@ class DashboardView(QWidget):
             button.setEnabled(True)
         self.context.status_message.emit(message)
         if ok:
-            self.context.announce_change("dashboard_snapshot", ())
+            self.context.announce(Changes.of(Table.SNAPSHOT))
         self.operation_finished.emit(ok, message)
 
     @property
@@ -760,9 +764,9 @@ class DashboardView(QWidget):
             self._end(True, f"Captured the snapshot of {when}.")
 
         def failed(error: BaseException) -> None:
-            self._end(False, f"Capture failed: {describe_error(error)}")
+            self._end(False, f"Capture failed: {user_message(error)}")
 
-        self.context.worker.submit(job, done, failed)
+        self.context.worker.submit(job, done, failed, owner=self)
         return True
 
     def backfill(self, start: date, end: date, *, overwrite: bool = False) -> bool:
@@ -798,9 +802,9 @@ class DashboardView(QWidget):
                                 f"{written[0]} day(s) written{kept}.")
 
             def failed(error: BaseException) -> None:
-                self._end(False, f"Backfill failed: {describe_error(error)}")
+                self._end(False, f"Backfill failed: {user_message(error)}")
 
-            self.context.worker.submit(job, done, failed)
+            self.context.worker.submit(job, done, failed, owner=self)
 
         run(start)
         return True
@@ -856,14 +860,15 @@ class DashboardView(QWidget):
                 self.context.status_message.emit(
                     f"Captured today's snapshot ({format_day(captured[0].snapshot_date)}) automatically."
                 )
-                self.context.announce_change("dashboard_snapshot", ())
+                self.context.announce(Changes.of(Table.SNAPSHOT))
             self.operation_finished.emit(True, "auto-capture")
 
         def failed(error: BaseException) -> None:
             self._auto_checked = None  # try again at the next tick
-            self.operation_finished.emit(False, f"auto-capture: {describe_error(error)}")
+            self.context.show_error(error)
+            self.operation_finished.emit(False, f"auto-capture: {user_message(error)}")
 
-        self.context.worker.submit(job, done, failed)
+        self.context.worker.submit(job, done, failed, owner=self)
         return True
 
     # -- export ---------------------------------------------------------------------------------

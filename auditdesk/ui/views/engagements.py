@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.enums import EngagementStatus
 from auditdesk.domain.queries import EngagementFilter, EngagementSort
 from auditdesk.domain.records import Engagement
@@ -34,13 +35,14 @@ from auditdesk.ui.views._common import (
     set_column_widths,
     title_label,
 )
-from auditdesk.ui.widgets import EmptyState, ProgressDelegate, debounced, describe_error
+from auditdesk.ui.widgets import EmptyState, ProgressDelegate, debounced
 
 PAGE_LIMIT = 1000
 
 
 class EngagementsView(QWidget):
     title = "Engagements"
+    shows = (Table.ENGAGEMENT, Table.OBSERVATION, Table.ENGAGEMENT_MEMBER)
 
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
@@ -120,7 +122,7 @@ class EngagementsView(QWidget):
         self._shortcut(QKeySequence(Qt.Key.Key_F2), self.edit_selected, self.table)
         self._shortcut(QKeySequence.StandardKey.New, self.new_engagement, self, Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
-        context.data_changed.connect(self._on_data_changed)
+        context.changed.connect(self._on_changed)
         self._update_buttons()
 
     def _shortcut(self, sequence, slot, widget, context=Qt.ShortcutContext.WidgetShortcut) -> None:
@@ -154,7 +156,7 @@ class EngagementsView(QWidget):
             total = len(rows) if len(rows) < PAGE_LIMIT else count_engagements(session, tenant_id, flt)
             return rows, total
 
-        context.worker.submit(job, self._loaded_rows, self._failed, key=f"engagements:{id(self)}")
+        context.worker.submit(job, self._loaded_rows, self._failed, key=f"engagements:{id(self)}", owner=self)
 
     def has_data(self) -> bool:
         return self.model.rowCount() > 0
@@ -226,7 +228,7 @@ class EngagementsView(QWidget):
 
     def _saved(self, engagement: Engagement) -> None:
         self._select_after_load = engagement.id
-        self.context.announce_change("audit_engagement", (engagement.id,))
+        self.context.announce(Changes.of(Table.ENGAGEMENT, [engagement.id]))
         self.context.status_message.emit(f"Saved engagement {engagement.code}.")
 
     def delete_selected(self) -> None:
@@ -241,7 +243,7 @@ class EngagementsView(QWidget):
 
             return count_observations(session, tenant_id, ObservationFilter(engagement_id=record.id))
 
-        self.context.worker.submit(count, lambda n: self._confirm_delete(record, n))
+        self.context.worker.submit(count, lambda n: self._confirm_delete(record, n), owner=self)
 
     @staticmethod
     def delete_message(record: Engagement, observations: int) -> str:
@@ -287,12 +289,12 @@ class EngagementsView(QWidget):
             return delete_engagement(session, actor, record.id)
 
         def done(result) -> None:
-            self.context.announce_change("audit_engagement", (result.id,))
+            self.context.announce(Changes.of(Table.ENGAGEMENT, [result.id]))
             self.context.status_message.emit(
                 f"Deleted engagement {result.code}; {result.kept_observations} observation(s) kept."
             )
 
-        self.context.worker.submit(job, done)
+        self.context.worker.submit(job, done, owner=self)
 
     # -- internals -------------------------------------------------------------------------
     def _filter_now(self) -> None:
@@ -324,7 +326,8 @@ class EngagementsView(QWidget):
         if not isValid(self):  # closed while the answer was on its way
             return
         if self.model.rowCount() == 0:
-            self._show_empty(f"Could not load engagements.\n{describe_error(error)}")
+            self._show_empty("Could not load engagements.")
+        self.context.show_error(error)
 
     def _show_empty(self, text: str) -> None:
         self.empty.setText(text)
@@ -335,6 +338,6 @@ class EngagementsView(QWidget):
         self.edit_button.setEnabled(has_selection)
         self.delete_button.setEnabled(has_selection)
 
-    def _on_data_changed(self, table: str, _ids) -> None:
-        if table in ("audit_engagement", "observation", "engagement_member"):
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.touches(*self.shows):
             self.reload()

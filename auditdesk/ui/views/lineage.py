@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from auditdesk.data import lineage
 from auditdesk.data import observations as obs_data
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.errors import AuditDeskError
 from auditdesk.domain.queries import ObservationFilter
 from auditdesk.domain.records import LineageNode
@@ -41,6 +42,7 @@ class LineageView(QWidget):
     """Repeat lineage trees for managers."""
 
     title = "Lineage"
+    shows = (Table.OBSERVATION,)
     tree_shown = Signal(int)  # the highlighted observation id
     roots_loaded = Signal(int)
 
@@ -52,7 +54,7 @@ class LineageView(QWidget):
         self.editor: ObservationEditor | None = None
         self.picker: RepeatPicker | None = None
         self._build()
-        context.data_changed.connect(self._data_changed)
+        context.changed.connect(self._changed)
         context.tenant_changed.connect(lambda _t: self._tenant_changed())
 
     def _build(self) -> None:
@@ -173,6 +175,7 @@ class LineageView(QWidget):
             lambda rows: self._show_list(heading, rows, bool(text)),
             self._show_error,
             key=f"lineage-list-{id(self)}",
+            owner=self,
         )
 
     def _show_list(self, heading: str, rows, searching: bool) -> None:
@@ -203,6 +206,7 @@ class LineageView(QWidget):
             lambda root: self._show_tree(observation_id, root),
             self._show_error,
             key=f"lineage-tree-{id(self)}",
+            owner=self,
         )
 
     def _show_tree(self, observation_id: int, root: LineageNode) -> None:
@@ -232,12 +236,17 @@ class LineageView(QWidget):
         self.tree.resizeColumnToContents(0)
 
     def _show_error(self, error: BaseException) -> None:
-        text = str(error) if isinstance(error, AuditDeskError) else f"Database error: {error}"
-        self.banner.show_message(text)
+        """A refusal of this view's own request shows here; a database failure goes to
+        the one error display (which also notices a lost connection)."""
+        if isinstance(error, AuditDeskError):
+            self.banner.show_message(str(error))
+        else:
+            self._context.show_error(error)
 
-    def _data_changed(self, table: str, ids) -> None:
-        if table != "observation" or self._context.tenant is None:
+    def _changed(self, changes: Changes) -> None:
+        if not changes.touches(Table.OBSERVATION) or self._context.tenant is None:
             return
+        ids = changes.ids(Table.OBSERVATION) or ()
         shown = {n.id for n in self.model.root.walk()} if self.model.root else set()
         if self.current_id is not None and (not ids or shown & set(ids)):
             self.show_tree(self.current_id)
@@ -297,6 +306,7 @@ class LineageView(QWidget):
         actor = self._context.actor
         self._context.worker.submit(
             lambda s: lineage.set_repeat_of(s, actor, observation_id, earlier_id),
-            lambda _obs: self._context.announce_change("observation", (observation_id,)),
+            lambda _obs: self._context.announce(Changes.of(Table.OBSERVATION, [observation_id])),
             self._show_error,
+            owner=self,
         )

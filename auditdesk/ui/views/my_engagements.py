@@ -8,6 +8,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QTableView, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import IdRole, MyEngagementsModel, ProgressRole
 from auditdesk.ui.views._common import (
@@ -22,6 +23,7 @@ from auditdesk.ui.widgets import EmptyState, ProgressDelegate
 
 class MyEngagementsView(QWidget):
     title = "My engagements"
+    shows = (Table.ENGAGEMENT, Table.OBSERVATION, Table.ENGAGEMENT_MEMBER)
 
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
@@ -58,7 +60,7 @@ class MyEngagementsView(QWidget):
             shortcut = QShortcut(QKeySequence(key), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(lambda: self._open(self.table.currentIndex()))
-        context.data_changed.connect(self._on_data_changed)
+        context.changed.connect(self._on_changed)
         self._show_empty("Loading…")
 
     def _set_default_widths(self) -> None:
@@ -86,7 +88,7 @@ class MyEngagementsView(QWidget):
 
             return my_engagements(session, tenant_id, user_id)
 
-        context.worker.submit(job, self._loaded_rows, self._failed, key=f"my_engagements:{id(self)}")
+        context.worker.submit(job, self._loaded_rows, self._failed, key=f"my_engagements:{id(self)}", owner=self)
 
     def has_data(self) -> bool:
         return self.model.rowCount() > 0
@@ -122,10 +124,9 @@ class MyEngagementsView(QWidget):
     def _failed(self, error: BaseException) -> None:
         if not isValid(self):  # closed while the answer was on its way
             return
-        from auditdesk.ui.widgets import describe_error
-
         if self.model.rowCount() == 0:
-            self._show_empty(f"Could not load engagements.\n{describe_error(error)}")
+            self._show_empty("Could not load engagements.")
+        self.context.show_error(error)
 
     def _show_empty(self, text: str) -> None:
         self.empty.setText(text)
@@ -135,6 +136,6 @@ class MyEngagementsView(QWidget):
         if index.isValid():
             self.context.navigate.emit("observations", {"engagement_id": index.data(IdRole)})
 
-    def _on_data_changed(self, table: str, _ids) -> None:
-        if table in ("audit_engagement", "observation", "engagement_member"):
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.touches(*self.shows):
             self.reload()

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from auditdesk.data import audit, tenants
 from auditdesk.data import engagements as eng_data
 from auditdesk.data import observations as obs_data
+from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import AuditDeskError
 from auditdesk.domain.queries import ObservationFilter
@@ -138,7 +139,7 @@ class HistoryPanel(QWidget):
             return entries, audit.resolve_labels(session, tenant_id, entries)
 
         self._context.worker.submit(
-            job, lambda result: self._show(row_id, *result), key=f"history-{id(self)}"
+            job, lambda result: self._show(row_id, *result), key=f"history-{id(self)}", owner=self
         )
 
     def _show(self, row_id: int, entries: list[AuditEntry], names: dict[str, dict[int, str]]) -> None:
@@ -169,6 +170,7 @@ class ObservationsView(QWidget):
     """Every observation of the tenant: filter, sort, edit, and follow lineage."""
 
     title = "Observations"
+    shows = (Table.OBSERVATION, Table.ENGAGEMENT, Table.APP_USER)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -180,7 +182,7 @@ class ObservationsView(QWidget):
         self.editor: ObservationEditor | None = None
         self.confirm_box: QMessageBox | None = None
         self._build()
-        context.data_changed.connect(self._data_changed)
+        context.changed.connect(self._changed)
         context.tenant_changed.connect(lambda _t: self.reload())
 
     # -- construction --------------------------------------------------------------------------
@@ -390,7 +392,7 @@ class ObservationsView(QWidget):
             users = [(u.id, u.display_name) for u in tenants.list_users(session, tenant_id)]
             return engagements, users
 
-        self._context.worker.submit(job, self._lookups_arrived, key=f"obs-lookups-{id(self)}")
+        self._context.worker.submit(job, self._lookups_arrived, key=f"obs-lookups-{id(self)}", owner=self)
 
     def _lookups_arrived(self, result) -> None:
         engagements, users = result
@@ -470,8 +472,12 @@ class ObservationsView(QWidget):
         self.count_label.setText(f"{count:,} observation{'s' if count != 1 else ''}")
 
     def _show_error(self, error: BaseException) -> None:
-        text = str(error) if isinstance(error, AuditDeskError) else f"Database error: {error}"
-        self.banner.show_message(text)
+        """A refusal of this view's own request shows here; a database failure goes to
+        the one error display (which also notices a lost connection)."""
+        if isinstance(error, AuditDeskError):
+            self.banner.show_message(str(error))
+        else:
+            self._context.show_error(error)
 
     # -- selection -----------------------------------------------------------------------------
     def selected_row(self) -> ObservationRow | None:
@@ -510,6 +516,7 @@ class ObservationsView(QWidget):
             lambda position: self._position_found(observation_id, position, widen),
             self._show_error,
             key=f"obs-position-{id(self)}",
+            owner=self,
         )
 
     def _position_found(self, observation_id: int, position: int | None, widen: bool) -> None:
@@ -537,14 +544,15 @@ class ObservationsView(QWidget):
         else:
             self._current_changed(index, QModelIndex())
 
-    def _data_changed(self, table: str, ids) -> None:
-        if table == "observation":
+    def _changed(self, changes: Changes) -> None:
+        if changes.touches(Table.OBSERVATION):
+            ids = tuple(changes.ids(Table.OBSERVATION) or ())
             self.model.refresh_ids(ids)
             if self.history.observation_id is not None and (
                 not ids or self.history.observation_id in ids
             ):
                 self.history.refresh()
-        elif table in ("audit_engagement", "app_user"):
+        elif changes.touches(Table.ENGAGEMENT, Table.APP_USER):
             self._load_lookups()
             self.model.refresh_ids(())
 
@@ -592,6 +600,7 @@ class ObservationsView(QWidget):
             lambda s: obs_data.repeats_of(s, tenant_id, row.id),
             lambda repeats: self._confirm_delete(row, repeats),
             self._show_error,
+            owner=self,
         )
 
     def _confirm_delete(self, row: ObservationRow, repeats: list[str]) -> None:
@@ -620,8 +629,8 @@ class ObservationsView(QWidget):
             if deleted.detached_repeats:
                 message += f" {', '.join(deleted.detached_repeats)} kept, no longer linked."
             self._context.status_message.emit(message)
-            self._context.announce_change("observation", ())
+            self._context.announce(Changes.of(Table.OBSERVATION))
 
         self._context.worker.submit(
-            lambda s: obs_data.delete_observation(s, actor, row.id), done, self._show_error
+            lambda s: obs_data.delete_observation(s, actor, row.id), done, self._show_error, owner=self
         )
