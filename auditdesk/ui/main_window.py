@@ -626,7 +626,7 @@ class MainWindow(QMainWindow):
             try:
                 write_profile(None, self.profile_path)
             except OSError as error:
-                self.show_banner(f"Could not update the saved profile: {error}", "warning", retry=False)
+                self.show_banner(f"Could not update the saved profile: {user_message(error)}", "warning", retry=False)
         workspace = self.embedded_workspace or default_workspace()
         self.open_source(DatabaseSource(None, workspace, "embedded"))
 

@@ -261,7 +261,7 @@ class BoardReportDialog(QDialog):
 
                 report = board_report.render_charts(report, render_chart_png, self._folder)
             except Exception as error:  # noqa: BLE001 - a report without charts still helps
-                report = board_report.with_chart_note(report, f"Charts could not be drawn: {error}")
+                report = board_report.with_chart_note(report, f"Charts could not be drawn: {user_message(error)}")
             self.report = report
             self.summary.setHtml(board_report.summary_html(report))
             folder = self._folder

@@ -189,7 +189,7 @@ class ConnectionDialog(QDialog):
                 self.write_profile()
             except (OSError, ValueError) as error:
                 # Connect anyway; the caller tells the user the profile was not saved.
-                self.profile_error = f"The connection profile was not saved: {error}"
+                self.profile_error = f"The connection profile was not saved: {user_message(error)}"
         self.accept()
 
     def write_profile(self) -> Path:

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from auditdesk.data import lineage
 from auditdesk.data import observations as obs_data
-from auditdesk.domain.errors import AuditDeskError
 from auditdesk.domain.queries import ObservationFilter
+from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.widgets import debounced
@@ -193,7 +193,7 @@ class RepeatPicker(QDialog):
         self.candidates_loaded.emit(len(rows))
 
     def _show_error(self, error: BaseException) -> None:
-        self.message.setText(str(error) if isinstance(error, AuditDeskError) else f"Error: {error}")
+        self.message.setText(user_message(error))
         self.message.show()
 
     # -- choosing ------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ class RepeatPicker(QDialog):
         self.accept()
 
     def _refused(self, error: BaseException) -> None:
-        text = str(error) if isinstance(error, AuditDeskError) else f"Error: {error}"
+        text = user_message(error)
         self.message.setText(text)
         self.message.show()
         self.refused.emit(text)
