@@ -54,10 +54,8 @@ def _pump(app, until: Callable[[], bool], timeout_s: float) -> bool:
 def _settle(app, context, view=None, timeout_s: float = VIEW_TIMEOUT_S) -> bool:
     """Wait until the worker is idle, give the view a moment to show its data (a lazy
     model may ask for its first page after the count), then let it paint."""
-    from auditdesk.ui.main_window import PlaceholderView
-
     idle = _pump(app, lambda: not context.worker.busy, timeout_s)
-    if view is not None and not isinstance(view, PlaceholderView):
+    if view is not None:
         _pump(app, lambda: bool(view.has_data()) and not context.worker.busy, GRACE_S)
     # Results may queue follow-up requests (a page, a detail panel); let them land too.
     for _ in range(3):

@@ -33,6 +33,7 @@ from auditdesk.ui import theme
 from auditdesk.ui.audit_format import cell_text, field_label, field_value, tooltip_text
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.audit import AuditTableModel
+from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import ErrorBanner
 
 PAGE_SIZE = 100
@@ -165,6 +166,16 @@ class AuditTrailView(QWidget):
             if index >= 0:
                 self.table_filter.setCurrentIndex(index)
         self.reload()
+
+    def focus_search(self) -> None:
+        focus_field(None, self)
+
+    def new_item(self) -> None:
+        """The audit trail is written by the database, never by hand."""
+
+    def selected_id(self) -> int | None:
+        entry = self.model.entry(self.table.currentIndex().row())
+        return entry.id if entry is not None else None
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("audit/header", self.table.horizontalHeader().saveState())

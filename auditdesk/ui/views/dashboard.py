@@ -920,6 +920,15 @@ class DashboardView(QWidget):
             self._sync_controls()
             self.reload()
 
+    def focus_search(self) -> None:
+        """The dashboard has nothing to search."""
+
+    def new_item(self) -> None:
+        """The dashboard creates nothing."""
+
+    def selected_id(self) -> None:
+        return None
+
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("range", self._preset)
         settings.setValue("granularity", self._granularity)

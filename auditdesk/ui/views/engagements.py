@@ -35,6 +35,7 @@ from auditdesk.ui.views._common import (
     set_column_widths,
     title_label,
 )
+from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import EmptyState, ProgressDelegate, debounced
 
 PAGE_LIMIT = 1000
@@ -165,6 +166,16 @@ class EngagementsView(QWidget):
         engagement_id = (payload or {}).get("engagement_id")
         if engagement_id is not None and not self.select_engagement(engagement_id):
             self._select_after_load = engagement_id
+
+    def focus_search(self) -> None:
+        focus_field(self.search, self)
+
+    def new_item(self) -> None:
+        self.new_engagement()
+
+    def selected_id(self) -> int | None:
+        record = self.selected()
+        return record.id if record is not None else None
 
     def save_state(self, settings: QSettings) -> None:
         save_header(settings, "header", self.table.horizontalHeader())

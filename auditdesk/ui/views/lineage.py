@@ -35,6 +35,7 @@ from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.dialogs.repeat_picker import RepeatPicker
 from auditdesk.ui.models.lineage import LineageTreeModel
+from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import ErrorBanner, debounced
 
 
@@ -135,6 +136,15 @@ class LineageView(QWidget):
     def navigate(self, payload: dict) -> None:
         if payload.get("observation_id") is not None:
             self.show_tree(int(payload["observation_id"]))
+
+    def focus_search(self) -> None:
+        focus_field(self.search, self)
+
+    def new_item(self) -> None:
+        """Links are made from a finding (Change link…), not created here."""
+
+    def selected_id(self) -> int | None:
+        return self.current_id
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("lineage/header", self.tree.header().saveState())

@@ -18,6 +18,7 @@ from auditdesk.ui.views._common import (
     set_column_widths,
     title_label,
 )
+from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import EmptyState, ProgressDelegate
 
 
@@ -101,6 +102,16 @@ class MyEngagementsView(QWidget):
             if self.model.record(row).id == engagement_id:
                 self.table.selectRow(row)
                 break
+
+    def focus_search(self) -> None:
+        focus_field(None, self)
+
+    def new_item(self) -> None:
+        """Engagements are created in the Engagements view."""
+
+    def selected_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.record(index.row()).id if index.isValid() else None
 
     def save_state(self, settings: QSettings) -> None:
         save_header(settings, "header", self.table.horizontalHeader())

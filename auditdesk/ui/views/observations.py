@@ -42,6 +42,7 @@ from auditdesk.ui.audit_format import cell_text, field_label, field_value, toolt
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.models.observations import COLUMNS, ObservationTableModel, RowRole
+from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import ErrorBanner, debounced
 
 #: Characters each filter choice shows at least (it grows with the window up to a maximum).
@@ -363,10 +364,23 @@ class ObservationsView(QWidget):
         return self.model.rowCount() > 0 and self.model.row_at(0) is not None
 
     def navigate(self, payload: dict) -> None:
+        if "edit" in payload:  # the editor only; the list stays as it is
+            self.open_editor_for(int(payload["edit"]))
+            return
         if "engagement_id" in payload:
             self.set_engagement(payload["engagement_id"])
         if "observation_id" in payload:
             self.select_observation(payload["observation_id"])
+
+    def focus_search(self) -> None:
+        focus_field(self.search, self)
+
+    def new_item(self) -> None:
+        self.new_observation()
+
+    def selected_id(self) -> int | None:
+        row = self.selected_row()
+        return row.id if row is not None else None
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("observations/header", self.table.horizontalHeader().saveState())
