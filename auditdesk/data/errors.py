@@ -38,6 +38,7 @@ CONSTRAINT_MESSAGES = {
         "closed and risk-accepted findings need a closing time, others must not have one",
     ),
     "tenant_slug_format_check": ("slug", "use lowercase letters, digits and dashes"),
+    "tenant_time_zone_check": ("time_zone", "is not a time zone the database knows"),
     "app_user_email_format_check": ("email", "must be an e-mail address"),
     "app_user_display_name_length_check": ("display_name", "must be 1 to 200 characters"),
     "audit_engagement_code_format_check": ("code", "use capitals, digits and dashes, e.g. ENG-2026-014"),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from auditdesk.data.errors import translated_errors
 from auditdesk.db.models import TenantRow, UserRow
+from auditdesk.domain.clock import validate_time_zone, workstation_time_zone
 from auditdesk.domain.enums import Role
 from auditdesk.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from auditdesk.domain.records import Actor, Tenant, User
@@ -18,7 +19,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def _tenant(row: TenantRow) -> Tenant:
-    return Tenant(id=row.id, slug=row.slug, name=row.name)
+    return Tenant(id=row.id, slug=row.slug, name=row.name, time_zone=row.time_zone)
 
 
 def _user(row: UserRow) -> User:
@@ -45,9 +46,16 @@ def get_tenant_by_slug(session: Session, slug: str) -> Tenant:
     return _tenant(row)
 
 
-def create_tenant(session: Session, slug: str, name: str) -> Tenant:
+def create_tenant(
+    session: Session, slug: str, name: str, time_zone: str | None = None
+) -> Tenant:
+    """A new tenant; its clock is ``time_zone``, by default the workstation's zone."""
     slug = (slug or "").strip().lower()
     problems = {}
+    try:
+        zone = validate_time_zone(time_zone) if time_zone is not None else workstation_time_zone()
+    except ValidationError as error:
+        problems.update(error.problems)
     if not SLUG_PATTERN.match(slug):
         problems["slug"] = "use 1 to 40 lowercase letters a-z, digits and dashes, not starting with a dash"
     if not (name or "").strip():
@@ -55,10 +63,29 @@ def create_tenant(session: Session, slug: str, name: str) -> Tenant:
     if problems:
         raise ValidationError(problems)
     with translated_errors():
-        row = TenantRow(slug=slug, name=name.strip())
+        row = TenantRow(slug=slug, name=name.strip(), time_zone=zone)
         session.add(row)
         session.flush()
     return _tenant(row)
+
+
+def set_time_zone(session: Session, tenant_id: int, time_zone: str) -> Tenant:
+    """Change the tenant's clock (the caller checks that the actor may)."""
+    zone = validate_time_zone(time_zone)
+    row = session.get(TenantRow, tenant_id)
+    if row is None:
+        raise NotFoundError(f"No tenant {tenant_id}.")
+    with translated_errors():
+        row.time_zone = zone
+        session.flush()
+    return _tenant(row)
+
+
+def time_zone_of(session: Session, tenant_id: int) -> str:
+    zone = session.scalar(select(TenantRow.time_zone).where(TenantRow.id == tenant_id))
+    if zone is None:
+        raise NotFoundError(f"No tenant {tenant_id}.")
+    return zone
 
 
 def create_user(

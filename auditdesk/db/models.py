@@ -1,4 +1,4 @@
-"""ORM models: the schema of DESIGN.md "Data model".
+"""ORM models: the database schema (tables, keys, constraints).
 
 Every tenant-owned table keys on ``(tenant_id, id)``; references inside a tenant
 are composite foreign keys so that no row can point into another tenant. The
@@ -70,6 +70,9 @@ class TenantRow(Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     slug: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
+    # An IANA name; migration 0005's constraint trigger tenant_time_zone_check refuses
+    # a name the server does not know.
+    time_zone: Mapped[str] = mapped_column(Text, server_default=text("'UTC'"))
 
     __table_args__ = (
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{0,39}$'", name="slug_format"),

@@ -21,6 +21,7 @@ class Tenant:
     id: int
     slug: str
     name: str
+    time_zone: str = "UTC"  # IANA name: the tenant's "today" (auditdesk.domain.clock)
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,6 +171,8 @@ TENANTS = (
     ("northwind", "Northwind Holdings", "northwind.example", (1, 3, 10), 20, 1800, 72),
     ("contoso", "Contoso Group", "contoso.example", (1, 2, 7), 18, 650, 48),
 )
+# Each demo tenant keeps its own clock, one far from UTC.
+TIME_ZONES = {"northwind": "Europe/Berlin", "contoso": "Pacific/Auckland"}
 
 # Placeholders in the templates: %1$s process, %2$s system, %3$s auditee,
 # %4$s a sample size, %5$s exceptions found in it, %6$s a number of days.
@@ -426,7 +428,9 @@ def _load(
         rng = random.Random(f"auditdesk-demo:{seed}:{slug}")
         report(f"{name}: users and {engagements:,} engagements")
         tenant_id = connection.execute(
-            insert(TenantRow).values(slug=slug, name=name).returning(TenantRow.id)
+            insert(TenantRow)
+            .values(slug=slug, name=name, time_zone=TIME_ZONES[slug])
+            .returning(TenantRow.id)
         ).scalar_one()
         users = _insert_users(connection, rng, tenant_id, domain, roles)
         auditees = _pick_auditees(rng, n_auditees)
