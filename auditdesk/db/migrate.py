@@ -2,11 +2,15 @@
 
 An older schema is upgraded; a schema newer than this client knows is refused
 before anything is written. Upgrades take an advisory lock so that two clients
-starting together do not migrate the same database twice.
+starting together do not migrate the same database twice, and a process lock because
+Alembic keeps the running migration in module globals (``alembic.context``,
+``alembic.op``): two threads of one process (the desktop client opening two databases)
+migrate one after the other.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +25,7 @@ from auditdesk.domain.errors import SchemaError
 from auditdesk.paths import migrations_dir
 
 MIGRATION_LOCK_KEY = 742_195_001
+_ONE_MIGRATION_PER_PROCESS = threading.Lock()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -89,7 +94,7 @@ def downgrade(engine: Engine, target: str = "base") -> None:
 
 
 def _run(engine: Engine, action: Callable[[Config], None]) -> None:
-    with engine.connect() as connection:
+    with _ONE_MIGRATION_PER_PROCESS, engine.connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         connection.commit()
         try:

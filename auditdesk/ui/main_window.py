@@ -98,7 +98,8 @@ class MainWindow(QMainWindow):
         self.specs = VIEWS
         self._opening_progress = _OpeningProgress(self)
         self._opening = False
-        self._abandon_opening = threading.Event()
+        self._open_serial = 0  # the newest open request; older answers are stale
+        self._unwanted: set[threading.Event] = set()  # set: close the database it opens
         self.setWindowTitle("AuditDesk")
         self.setObjectName("mainWindow")
 
@@ -257,27 +258,38 @@ class MainWindow(QMainWindow):
         where = source.url and _mask(source.url) or f"embedded workspace {source.workspace}"
         self.show_banner(f"Opening {where}…", "info", retry=False)
         self._set_busy(True)
-        self._abandon_opening.clear()
-        announce, abandoned = self._opening_progress.message.emit, self._abandon_opening
+        self._open_serial += 1
+        serial, unwanted = self._open_serial, threading.Event()
+        self._unwanted.add(unwanted)
+        announce = self._opening_progress.message.emit
 
         def open_it():
             from auditdesk.db.connection import open_database
 
             database = open_database(source, migrate=True, announce=announce)
-            if abandoned.is_set():  # the window closed its database while this one opened
+            if unwanted.is_set():  # the window closed its database while this one opened
                 database.close()
                 return None
             return database
 
         self.context.worker.run(
-            open_it, self._database_opened, self._database_open_failed, owner=self.context,
-            key="main:open",
+            open_it, lambda database: self._database_opened(serial, unwanted, database),
+            lambda error: self._database_open_failed(serial, unwanted, error), owner=self.context,
         )
 
-    def _database_opened(self, database) -> None:
-        self._opening = False
-        self._set_busy(self.context.worker.busy)
-        if database is None:
+    def _newest_opening(self, serial: int, unwanted: threading.Event) -> bool:
+        """Whether an answer is for the newest open request (else nobody wants it)."""
+        self._unwanted.discard(unwanted)
+        newest = serial == self._open_serial and not unwanted.is_set()
+        if newest:
+            self._opening = False
+            self._set_busy(self.context.worker.busy)
+        return newest
+
+    def _database_opened(self, serial: int, unwanted: threading.Event, database) -> None:
+        if not self._newest_opening(serial, unwanted):
+            if database is not None:  # superseded by a later choice of database
+                self.context.worker.run(database.close, owner=self.context)
             return
         previous = self.context.database
         self.context.set_tenant(None)
@@ -289,9 +301,10 @@ class MainWindow(QMainWindow):
         self.status.update()
         self.load_tenants()
 
-    def _database_open_failed(self, error: BaseException) -> None:
-        self._opening = False
-        self._set_busy(self.context.worker.busy)
+    def _database_open_failed(self, serial: int, unwanted: threading.Event,
+                              error: BaseException) -> None:
+        if not self._newest_opening(serial, unwanted):
+            return
         self.show_banner(f"Could not open the database: {user_message(error)}", "error")
         self.status.update()
         self.database_failed.emit(error)
@@ -368,7 +381,8 @@ class MainWindow(QMainWindow):
         """Close the database now (stopping the embedded server): at the end, once the event
         loop has stopped. Jobs still running on it fail quietly, their answers dropped; a
         database still opening is closed by its opening job."""
-        self._abandon_opening.set()
+        for unwanted in self._unwanted:
+            unwanted.set()
         database = self.context.database
         if database is not None:
             self.context.set_database(None)

@@ -493,3 +493,40 @@ def test_gui_exit_when_ready_opens_and_quits(database, database_url, tmp_path):
         env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert failed.returncode == 1
+
+
+def test_a_later_choice_of_database_wins_and_the_earlier_one_is_closed(
+    qtbot, create_database, ui_settings, tmp_path, monkeypatch
+):
+    """Two databases chosen in quick succession: the window ends on the second, whatever
+    order they finish opening in, and the first is closed rather than left open."""
+    import auditdesk.db.connection as connection
+
+    first_url, second_url = create_database("auditdesk_first"), create_database("auditdesk_second")
+    opened: list = []
+    closed: list = []
+    real_open, real_close = connection.open_database, connection.Database.close
+
+    def recording_open(source, **options):
+        database = real_open(source, **options)
+        opened.append(database)
+        return database
+
+    def recording_close(self):
+        closed.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(connection, "open_database", recording_open)
+    monkeypatch.setattr(connection.Database, "close", recording_close)
+    context = AppContext()
+    window = MainWindow(context, ui_settings, demo_policy="never", profile_path=tmp_path / "p.ini")
+    qtbot.addWidget(window)
+    try:
+        window.open_source(DatabaseSource(first_url, None, "option"))
+        window.open_source(DatabaseSource(second_url, None, "option"))
+        qtbot.waitUntil(lambda: len(opened) == 2 and not window.context.worker.busy, timeout=120_000)
+        qtbot.waitUntil(lambda: len(closed) == 1, timeout=30_000)
+        assert context.database is not None and context.database.source.url == second_url
+        assert [database.source.url for database in closed] == [first_url]
+    finally:
+        window.close_database()
