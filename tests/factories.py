@@ -5,24 +5,26 @@ from __future__ import annotations
 from datetime import date, timedelta
 from itertools import count
 
-from auditdesk.data import engagements, observations, tenants
 from auditdesk.domain.drafts import EngagementDraft, ObservationDraft
 from auditdesk.domain.enums import Role
 from auditdesk.domain.records import Actor, Tenant, User
+from auditdesk.services import engagements as engagement_service
+from auditdesk.services import observations as observation_service
+from auditdesk.services import tenants as tenant_service
 
 _numbers = count(1)
 
 
 def tenant(session, slug: str | None = None) -> Tenant:
     n = next(_numbers)
-    return tenants.create_tenant(session, slug or f"t{n}", f"Tenant {n}")
+    return tenant_service.create_tenant(session, slug or f"t{n}", f"Tenant {n}").value
 
 
 def user(session, tenant_id: int, role: Role = Role.AUDITOR, name: str | None = None) -> User:
     n = next(_numbers)
-    return tenants.create_user(
+    return tenant_service.create_user(
         session, tenant_id, f"user{n}@example.org", name or f"User {n}", role
-    )
+    ).value
 
 
 def actor(t: Tenant, u: User | None = None) -> Actor:
@@ -35,7 +37,7 @@ def engagement(session, who: Actor, **fields):
     n = next(_numbers)
     values = {"code": f"ENG-2026-{n:03d}", "title": f"Engagement {n}", "auditee": "Treasury"}
     values.update(fields)
-    return engagements.create_engagement(session, who, EngagementDraft(**values))
+    return engagement_service.create(session, who, EngagementDraft(**values)).value
 
 
 def observation(session, who: Actor, **fields):
@@ -47,7 +49,7 @@ def observation(session, who: Actor, **fields):
         "condition": f"Condition text {n}",
     }
     values.update(fields)
-    return observations.create_observation(session, who, ObservationDraft(**values))
+    return observation_service.create(session, who, ObservationDraft(**values)).value
 
 
 def empty_tables(connection, tables: str) -> None:

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import factories as f
 
 from auditdesk.data import audit
-from auditdesk.data import observations as obs
 from auditdesk.domain.enums import AuditAction
+from auditdesk.services import observations as observation_service
 
 
 def test_row_history_newest_first_with_changes_and_who(database):
@@ -18,11 +18,11 @@ def test_row_history_newest_first_with_changes_and_who(database):
         alice = f.user(s, t.id, name="Alice")
         o = f.observation(s, f.actor(t, alice), title="First wording")
     with database.sessions.begin() as s:
-        obs.update_observation(
-            s, f.actor(t, alice), o.id, replace(obs.draft_of(o), title="Second wording", severity="high"), o.version
+        observation_service.update(
+            s, f.actor(t, alice), o.id, replace(observation_service.draft_of(o), title="Second wording", severity="high"), o.version
         )
     with database.sessions.begin() as s:
-        obs.change_status(s, f.actor(t), o.id, "closed")
+        observation_service.change_status(s, f.actor(t), o.id, "closed")
     with database.sessions() as s:
         history = audit.row_history(s, t.id, "observation", o.id)
     assert [e.action for e in history] == [AuditAction.UPDATE, AuditAction.UPDATE, AuditAction.INSERT]

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from auditdesk.data import engagements as eng
-from auditdesk.data import observations as obs
 from auditdesk.domain.drafts import EngagementDraft
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.queries import EngagementFilter, EngagementSort
+from auditdesk.services import engagements as engagement_service
+from auditdesk.services import observations as observation_service
 
 TODAY = date(2026, 6, 30)
 
@@ -29,7 +30,7 @@ def test_validation_lists_problems_and_writes_nothing(database):
         period_end=date(2026, 4, 1),
     )
     with pytest.raises(ValidationError) as caught, database.sessions.begin() as s:
-        eng.create_engagement(s, f.actor(t), draft)
+        engagement_service.create(s, f.actor(t), draft)
     assert set(caught.value.problems) == {"code", "title", "auditee", "status", "period_end"}
     with database.engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM audit_engagement")).scalar_one() == 0
@@ -70,11 +71,11 @@ def portfolio(database):
         o3 = f.observation(s, a, engagement_id=e1.id, identified_on=start, due_date=start)
         o4 = f.observation(s, a, engagement_id=e1.id, identified_on=start, due_date=start)
         f.observation(s, a, engagement_id=e1.id, identified_on=start, status="draft")
-        obs.change_status(s, a, o3.id, "closed")
-        obs.change_status(s, a, o4.id, "risk_accepted")
+        observation_service.change_status(s, a, o3.id, "closed")
+        observation_service.change_status(s, a, o4.id, "risk_accepted")
         # e2: one closed
         o5 = f.observation(s, a, engagement_id=e2.id, identified_on=start)
-        obs.change_status(s, a, o5.id, "closed")
+        observation_service.change_status(s, a, o5.id, "closed")
         del o1
     return t, (e1, e2, e3), (lead, member, outsider)
 
@@ -118,19 +119,19 @@ def test_list_filters_and_sorts_in_the_database(database, portfolio):
 def test_update_with_stale_version_conflicts(database, portfolio):
     t, (e1, *_), _ = portfolio
     with database.sessions.begin() as s:
-        draft = eng.draft_of(e1)
+        draft = engagement_service.draft_of(e1)
         from dataclasses import replace
 
-        updated = eng.update_engagement(s, f.actor(t), e1.id, replace(draft, title="New"), e1.version)
+        updated = engagement_service.update(s, f.actor(t), e1.id, replace(draft, title="New"), e1.version).value
         assert updated.version == e1.version + 1 and updated.title == "New"
     with pytest.raises(ConflictError), database.sessions.begin() as s:
-        eng.update_engagement(s, f.actor(t), e1.id, eng.draft_of(e1), e1.version)
+        engagement_service.update(s, f.actor(t), e1.id, engagement_service.draft_of(e1), e1.version)
 
 
 def test_delete_keeps_observations(database, portfolio):
     t, (e1, *_), _ = portfolio
     with database.sessions.begin() as s:
-        result = eng.delete_engagement(s, f.actor(t), e1.id)
+        result = engagement_service.delete(s, f.actor(t), e1.id).value
     assert result.kept_observations == 5
     with database.engine.connect() as c:
         orphans = c.execute(

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from auditdesk.data import lineage
 from auditdesk.domain.errors import LineageError
+from auditdesk.services import lineage as lineage_service
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_refusals_are_explained(database, family, later, earlier, message):
     t, actor, root, a, b, c, loner = family
     named = {"root": root, "a": a, "b": b}
     with pytest.raises(LineageError, match=message), database.sessions.begin() as s:
-        lineage.set_repeat_of(s, actor, named[later].id, named[earlier].id)
+        lineage_service.set_repeat_of(s, actor, named[later].id, named[earlier].id)
 
 
 def test_cycle_refused_even_when_dates_allow_it(database):
@@ -73,7 +74,7 @@ def test_cycle_refused_even_when_dates_allow_it(database):
         x = f.observation(s, actor, identified_on=same_day)
         y = f.observation(s, actor, identified_on=same_day, repeat_of_id=x.id)
     with pytest.raises(LineageError, match="cycle"), database.sessions.begin() as s:
-        lineage.set_repeat_of(s, actor, x.id, y.id)
+        lineage_service.set_repeat_of(s, actor, x.id, y.id)
 
 
 def test_other_tenant_refused(database, family):
@@ -82,13 +83,13 @@ def test_other_tenant_refused(database, family):
         other = f.tenant(s)
         foreign = f.observation(s, f.actor(other), identified_on=date(2024, 1, 1))
     with pytest.raises(LineageError, match="does not exist in this organisation"), database.sessions.begin() as s:
-        lineage.set_repeat_of(s, actor, root.id, foreign.id)
+        lineage_service.set_repeat_of(s, actor, root.id, foreign.id)
 
 
 def test_clear_link(database, family):
     t, actor, root, a, b, *_ = family
     with database.sessions.begin() as s:
-        cleared = lineage.set_repeat_of(s, actor, b.id, None)
+        cleared = lineage_service.set_repeat_of(s, actor, b.id, None).value
         assert cleared.repeat_of_id is None
         assert lineage.tree(s, t.id, b.id).ref == b.ref
 
@@ -119,7 +120,7 @@ def test_chain_a_thousand_deep(database):
         assert len(lineage.ancestors(s, t.id, deepest)) == depth - 1
         assert len(lineage.descendants(s, t.id, 100001)) == depth - 1
         with pytest.raises(LineageError, match="cycle"):
-            lineage.set_repeat_of(s, f.actor(t), 100001, deepest)
+            lineage_service.set_repeat_of(s, f.actor(t), 100001, deepest)
     with pytest.raises(Exception, match="cycle"), database.engine.begin() as connection:
         connection.execute(
             text("UPDATE observation SET repeat_of_id = :deep WHERE id = 100001"),
@@ -161,7 +162,7 @@ def test_any_sequence_of_links_leaves_a_forest(database, attempts):
     for later, earlier in attempts:
         try:
             with database.sessions.begin() as s:
-                lineage.set_repeat_of(
+                lineage_service.set_repeat_of(
                     s, actor, ids[later], None if earlier is None else ids[earlier]
                 )
         except LineageError:

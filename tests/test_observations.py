@@ -19,6 +19,8 @@ from auditdesk.domain.errors import (
     ValidationError,
 )
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
+from auditdesk.services import lineage as lineage_service
+from auditdesk.services import observations as observation_service
 
 
 def _count(database) -> tuple[int, int]:
@@ -72,7 +74,7 @@ def test_validation_lists_every_problem_and_writes_nothing(database):
         condition="x" * 10_001,
     )
     with pytest.raises(ValidationError) as caught, database.sessions.begin() as s:
-        obs.create_observation(s, f.actor(t), draft)
+        observation_service.create(s, f.actor(t), draft)
     problems = caught.value.problems
     assert set(problems) >= {"title", "severity", "identified_on", "status", "condition"}
     assert "required" in problems["title"]
@@ -87,13 +89,13 @@ def test_stale_update_raises_a_conflict_naming_who_and_when(database):
         bob = f.user(s, t.id, name="Bob Manager", role=Role.MANAGER)
         o = f.observation(s, f.actor(t, alice))
     with database.sessions.begin() as s:
-        draft = replace(obs.draft_of(o), title="Bob's wording")
-        saved = obs.update_observation(s, f.actor(t, bob), o.id, draft, o.version)
+        draft = replace(observation_service.draft_of(o), title="Bob's wording")
+        saved = observation_service.update(s, f.actor(t, bob), o.id, draft, o.version).value
     assert saved.version == o.version + 1
     before = _count(database)
     with pytest.raises(ConflictError) as caught, database.sessions.begin() as s:
-        obs.update_observation(
-            s, f.actor(t, alice), o.id, replace(obs.draft_of(o), title="Alice's wording"), o.version
+        observation_service.update(
+            s, f.actor(t, alice), o.id, replace(observation_service.draft_of(o), title="Alice's wording"), o.version
         )
     assert caught.value.changed_by == "Bob Manager"
     assert caught.value.changed_at is not None
@@ -101,9 +103,9 @@ def test_stale_update_raises_a_conflict_naming_who_and_when(database):
     assert _count(database) == before
     # An explicit overwrite (no expected version) wins.
     with database.sessions.begin() as s:
-        forced = obs.update_observation(
-            s, f.actor(t, alice), o.id, replace(obs.draft_of(o), title="Alice's wording"), None
-        )
+        forced = observation_service.update(
+            s, f.actor(t, alice), o.id, replace(observation_service.draft_of(o), title="Alice's wording"), None
+        ).value
     assert forced.title == "Alice's wording"
 
 
@@ -111,9 +113,9 @@ def test_closing_sets_closed_at_and_reopening_clears_it(database):
     with database.sessions.begin() as s:
         t = f.tenant(s)
         o = f.observation(s, f.actor(t))
-        closed = obs.change_status(s, f.actor(t), o.id, ObservationStatus.CLOSED)
+        closed = observation_service.change_status(s, f.actor(t), o.id, ObservationStatus.CLOSED).value
         assert closed.closed_at is not None
-        reopened = obs.change_status(s, f.actor(t), o.id, ObservationStatus.OPEN)
+        reopened = observation_service.change_status(s, f.actor(t), o.id, ObservationStatus.OPEN).value
         assert reopened.closed_at is None and reopened.status is ObservationStatus.OPEN
 
 
@@ -124,9 +126,9 @@ def test_risk_acceptance_needs_a_manager(database):
         manager = f.user(s, t.id, Role.MANAGER)
         o = f.observation(s, f.actor(t, auditor))
     with pytest.raises(PermissionDenied), database.sessions.begin() as s:
-        obs.change_status(s, f.actor(t, auditor), o.id, ObservationStatus.RISK_ACCEPTED)
+        observation_service.change_status(s, f.actor(t, auditor), o.id, ObservationStatus.RISK_ACCEPTED)
     with database.sessions.begin() as s:
-        accepted = obs.change_status(s, f.actor(t, manager), o.id, ObservationStatus.RISK_ACCEPTED)
+        accepted = observation_service.change_status(s, f.actor(t, manager), o.id, ObservationStatus.RISK_ACCEPTED).value
     assert accepted.status is ObservationStatus.RISK_ACCEPTED and accepted.closed_at is not None
 
 
@@ -135,7 +137,7 @@ def test_transitions_not_in_the_workflow_are_refused(database):
         t = f.tenant(s)
         o = f.observation(s, f.actor(t), status="draft")
     with pytest.raises(TransitionError), database.sessions.begin() as s:
-        obs.change_status(s, f.actor(t), o.id, ObservationStatus.CLOSED)
+        observation_service.change_status(s, f.actor(t), o.id, ObservationStatus.CLOSED)
 
 
 def test_delete_reports_detached_repeats(database):
@@ -144,7 +146,7 @@ def test_delete_reports_detached_repeats(database):
         a = f.actor(t)
         first = f.observation(s, a)
         repeat = f.observation(s, a, repeat_of_id=first.id)
-        result = obs.delete_observation(s, a, first.id)
+        result = observation_service.delete(s, a, first.id).value
         assert result.detached_repeats == (repeat.ref,)
         assert obs.get_observation(s, t.id, repeat.id).repeat_of_id is None
 
@@ -172,11 +174,10 @@ def listed(database):
                     owner_id=owner.id if index == 4 else None,
                 )
             )
-        obs.change_status(s, a, rows[0].id, "closed")
+        observation_service.change_status(s, a, rows[0].id, "closed")
         f.observation(s, f.actor(other), title="Access review elsewhere")
-        from auditdesk.data import lineage
 
-        lineage.set_repeat_of(s, a, rows[4].id, rows[2].id)
+        lineage_service.set_repeat_of(s, a, rows[4].id, rows[2].id)
     return t, rows, e, owner, today
 
 

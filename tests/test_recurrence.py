@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from auditdesk.data import lineage
 from auditdesk.data import observations as obs
 from auditdesk.domain.errors import LineageError
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
+from auditdesk.services import lineage as lineage_service
 from auditdesk.services.demo import load_demo
 
 TRUE_DEPTHS = """
@@ -42,7 +42,7 @@ def test_links_moves_and_deletes_keep_depths_and_leave_versions_alone(database):
     with database.sessions() as s:
         assert [r.recurrence for r in obs.list_observations(s, t.id)] == [0, 1, 2, 0]
     with database.sessions.begin() as s:
-        lineage.set_repeat_of(s, a, root.id, other.id)  # the whole chain moves down one
+        lineage_service.set_repeat_of(s, a, root.id, other.id)  # the whole chain moves down one
     assert _mismatches(database) == []
     with database.sessions() as s:
         depths = obs.recurrence_counts(s, t.id, [root.id, mid.id, leaf.id])
@@ -76,7 +76,7 @@ def test_any_sequence_of_link_changes_keeps_true_depths(database, steps):
     for later, earlier in steps:
         try:
             with database.sessions.begin() as s:
-                lineage.set_repeat_of(s, a, ids[later], None if earlier is None else ids[earlier])
+                lineage_service.set_repeat_of(s, a, ids[later], None if earlier is None else ids[earlier])
         except LineageError:
             pass
     assert _mismatches(database) == []

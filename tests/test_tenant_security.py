@@ -18,6 +18,8 @@ from auditdesk.db.engine import make_engine, make_session_factory
 from auditdesk.domain.drafts import ObservationDraft
 from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.records import Actor
+from auditdesk.services import observations as observation_service
+from auditdesk.services import tenants as tenant_service
 
 
 @pytest.fixture
@@ -46,7 +48,7 @@ def two_tenants(database, login):
     name, _ = login
     with database.sessions.begin() as s:
         alpha, beta = f.tenant(s, "alpha"), f.tenant(s, "beta")
-        alice = tenants.create_user(s, alpha.id, "alice@alpha.example", "Alice", db_login=name)
+        alice = tenant_service.create_user(s, alpha.id, "alice@alpha.example", "Alice", db_login=name).value
         mine = f.observation(s, f.actor(alpha))
         theirs = f.observation(s, f.actor(beta))
     return alpha, beta, alice, mine, theirs
@@ -60,7 +62,7 @@ def test_a_login_reads_and_writes_only_its_tenant(database, login, two_tenants):
     try:
         with sessions() as s:
             assert [t.slug for t in tenants.list_tenants(s)] == ["alpha"]
-            assert tenants.user_for_login(s).id == alice.id
+            assert tenant_service.user_for_login(s).id == alice.id
             assert observations.count_observations(s, alpha.id) == 1
             assert observations.count_observations(s, beta.id) == 0
             with pytest.raises(NotFoundError):
@@ -83,9 +85,9 @@ def test_a_login_reads_and_writes_only_its_tenant(database, login, two_tenants):
             )
         with sessions.begin() as s:
             actor = Actor(alpha.id, alice.id, alice.role, alice.display_name)
-            created = observations.create_observation(
+            created = observation_service.create(
                 s, actor, ObservationDraft(title="Mine", severity="low", identified_on=date.today())
-            )
+            ).value
         with database.engine.connect() as c:
             logged = c.execute(
                 text(

@@ -14,6 +14,7 @@ from auditdesk.data import tenants
 from auditdesk.db.models import TenantRow
 from auditdesk.domain.clock import Clock, today_in, validate_time_zone, workstation_time_zone
 from auditdesk.domain.errors import ValidationError
+from auditdesk.services import tenants as tenant_service
 from auditdesk.services.demo import load_demo
 
 BAD_ZONES = ["", "Mars/Olympus_Mons", "EST5EDT+1", "XYZ+3", "posix/Europe/Berlin", "Factory",
@@ -61,8 +62,8 @@ def test_workstation_zone_sources_in_order(tmp_path):
 def test_new_tenant_takes_the_workstation_zone(database, monkeypatch):
     monkeypatch.setenv("TZ", "Pacific/Pago_Pago")
     with database.sessions.begin() as s:
-        created = tenants.create_tenant(s, "pago", "Pago Ltd")
-        chosen = tenants.create_tenant(s, "kiwi", "Kiwi Ltd", time_zone="Pacific/Auckland")
+        created = tenant_service.create_tenant(s, "pago", "Pago Ltd").value
+        chosen = tenant_service.create_tenant(s, "kiwi", "Kiwi Ltd", time_zone="Pacific/Auckland").value
     assert created.time_zone == "Pacific/Pago_Pago"
     assert chosen.time_zone == "Pacific/Auckland"
     with database.sessions() as s:
@@ -72,7 +73,7 @@ def test_new_tenant_takes_the_workstation_zone(database, monkeypatch):
 
 def test_bad_zone_on_create_changes_nothing(database):
     with pytest.raises(ValidationError) as caught, database.sessions.begin() as s:
-        tenants.create_tenant(s, "mars", "Mars", time_zone="Mars/Olympus_Mons")
+        tenant_service.create_tenant(s, "mars", "Mars", time_zone="Mars/Olympus_Mons")
     assert set(caught.value.problems) == {"time_zone"}
     with database.sessions() as s:
         assert tenants.list_tenants(s) == []
@@ -115,7 +116,7 @@ def test_database_refusal_becomes_a_field_message(database):
 
 def test_set_time_zone(database):
     with database.sessions.begin() as s:
-        t = tenants.create_tenant(s, "acme", "Acme", time_zone="UTC")
+        t = tenant_service.create_tenant(s, "acme", "Acme", time_zone="UTC").value
     with database.sessions.begin() as s:
         assert tenants.set_time_zone(s, t.id, "Europe/Berlin").time_zone == "Europe/Berlin"
     with pytest.raises(ValidationError), database.sessions.begin() as s:

@@ -13,6 +13,7 @@ from auditdesk.config import resolve_source
 from auditdesk.db.connection import Database, open_database
 from auditdesk.db.engine import transaction
 from auditdesk.domain.records import Actor, Tenant
+from auditdesk.services import tenants
 
 
 class CliError(Exception):
@@ -49,8 +50,6 @@ class CliContext:
 
     def tenant(self, session) -> Tenant:
         """The tenant named by --tenant, else the signed-in user's, else the only one."""
-        from auditdesk.data import tenants
-
         slug = getattr(self.args, "tenant", None)
         if slug:
             return tenants.get_tenant_by_slug(session, slug)
@@ -69,11 +68,9 @@ class CliContext:
         )
 
     def actor(self, session, tenant: Tenant) -> Actor:
-        from auditdesk.data import tenants
-
         user = tenants.user_for_login(session)
         if user is not None and user.tenant_id == tenant.id:
-            return tenants.actor_for(session, tenant.id, user)
+            return tenants.actor_for(tenant.id, user)
         return Actor(tenant_id=tenant.id)
 
     def note(self, message: str) -> None:

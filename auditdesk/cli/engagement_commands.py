@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditdesk.data import engagements, tenants
+from auditdesk.services import engagements, tenants
 
 
 def register(subparsers, add_globals) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from auditdesk.cli.context import CliError
-from auditdesk.data import lineage, observations
 from auditdesk.domain.records import LineageNode
+from auditdesk.services import lineage, observations
 
 
 def register(subparsers, add_globals) -> None:
@@ -65,7 +65,7 @@ def repeat_of_command(ctx) -> int:
         earlier_id = None
         if args.earlier:
             earlier_id = observations.get_by_ref(session, tenant.id, args.earlier).id
-        updated = lineage.set_repeat_of(session, actor, later.id, earlier_id)
+        updated = lineage.set_repeat_of(session, actor, later.id, earlier_id).value
     payload = {"ref": updated.ref, "repeat_of": updated.repeat_of_ref}
     text = (
         f"{updated.ref} now repeats {updated.repeat_of_ref}"

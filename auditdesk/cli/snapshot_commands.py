@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 from auditdesk.cli.context import CliError
-from auditdesk.data import snapshots as snapshot_data
 from auditdesk.domain.records import Snapshot, Tenant
 from auditdesk.domain.trends import Granularity, TrendKind
 from auditdesk.services import snapshots as snapshot_service
+from auditdesk.services import tenants
 
 
 def register(subparsers, add_globals) -> None:
@@ -70,8 +70,6 @@ def _date(value: str | None, option: str) -> date | None:
 
 def _tenants(ctx, session) -> list[Tenant]:
     """The tenant named by --tenant, else every tenant."""
-    from auditdesk.data import tenants
-
     if getattr(ctx.args, "tenant", None):
         return [tenants.get_tenant_by_slug(session, ctx.args.tenant)]
     known = sorted(tenants.list_tenants(session), key=lambda t: t.id)
@@ -89,7 +87,7 @@ def _snapshot_json(snapshot: Snapshot, tenant: Tenant) -> dict:
         "tenant": tenant.slug,
         "date": snapshot.snapshot_date,
         "source": snapshot.source.value,
-        **snapshot_data.metrics_of(snapshot).as_json(),
+        **snapshot_service.metrics_of(snapshot).as_json(),
     }
 
 
@@ -153,7 +151,7 @@ def trend_command(ctx) -> int:
         ) from None
     with ctx.transaction() as session:
         tenant = ctx.tenant(session)
-        points = snapshot_data.trend(
+        points = snapshot_service.trend(
             session, tenant.id, ctx.args.trend_kind, start, end, granularity
         )
     rows = [point.as_json() for point in points]

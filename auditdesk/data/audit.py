@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from auditdesk.db.models import AuditLogRow, EngagementRow, ObservationRowModel, UserRow
+from auditdesk.domain.audit import HIDDEN_FIELDS, ID_FIELDS, LABEL_FIELDS, AuditFilter
 from auditdesk.domain.enums import AuditAction
 from auditdesk.domain.records import AuditEntry, FieldChange
 
 A = AuditLogRow
-
-# Bookkeeping columns that change with every save; the history shows what a person changed.
-HIDDEN_FIELDS = frozenset({"version", "updated_at", "created_at", "tenant_id", "id"})
-LABEL_FIELDS = ("ref", "code", "email", "slug", "snapshot_date")
-#: Id columns whose values read better as what they point at: field -> kind of row.
-ID_FIELDS = {
-    "engagement_id": "engagement",
-    "owner_id": "user",
-    "lead_auditor_id": "user",
-    "user_id": "user",
-    "app_user_id": "user",
-    "repeat_of_id": "observation",
-}
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    table_name: str | None = None
-    app_user_id: int | None = None
-    db_login: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    row_id: int | None = None
 
 
 def _entry(row: A, user_name: str | None) -> AuditEntry:
@@ -170,3 +147,24 @@ def resolve_labels(
         for kind, row_id, label in session.execute(query):
             names[kind][row_id] = label
     return {field: names[kind] for field, kind in ID_FIELDS.items() if names[kind]}
+
+
+def last_change(session: Session, tenant_id: int, table: str, row_id: int):
+    """(who, when) of the latest audit entry for a row."""
+    found = session.execute(
+        select(
+            func.coalesce(UserRow.display_name, AuditLogRow.db_login), AuditLogRow.changed_at
+        )
+        .outerjoin(
+            UserRow,
+            and_(UserRow.tenant_id == AuditLogRow.tenant_id, UserRow.id == AuditLogRow.app_user_id),
+        )
+        .where(
+            AuditLogRow.tenant_id == tenant_id,
+            AuditLogRow.table_name == table,
+            AuditLogRow.row_id == row_id,
+        )
+        .order_by(AuditLogRow.changed_at.desc(), AuditLogRow.id.desc())
+        .limit(1)
+    ).first()
+    return (found[0], found[1]) if found else (None, None)

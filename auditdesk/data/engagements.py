@@ -1,11 +1,12 @@
-"""Audit engagements: paged list with observation counts, create, update, delete,
-and "my engagements" with progress for a user (lead or member), each in one query."""
+"""Audit engagements: paged list with observation counts, "my engagements" with
+progress for a user (lead or member), each in one query, and the row writes.
+
+The rules (validation, the version check) are applied by
+``auditdesk.services.engagements`` before it calls the writes here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, true
 from sqlalchemy.orm import Session, aliased
@@ -21,7 +22,7 @@ from auditdesk.db.models import (
 )
 from auditdesk.domain.drafts import EngagementDraft
 from auditdesk.domain.enums import EngagementStatus
-from auditdesk.domain.errors import ConflictError, NotFoundError
+from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.queries import EngagementFilter, EngagementSort
 from auditdesk.domain.records import Actor, Engagement, EngagementProgress
 
@@ -200,8 +201,8 @@ def _set_members(session: Session, tenant_id: int, engagement_id: int, member_id
         )
 
 
-def create_engagement(session: Session, actor: Actor, draft: EngagementDraft) -> Engagement:
-    draft = draft.validated()
+def insert_engagement(session: Session, actor: Actor, draft: EngagementDraft) -> int:
+    """Insert a validated draft and its team; returns the new row's id."""
     set_actor(session, actor.user_id)
     with translated_errors():
         row = E(
@@ -220,27 +221,29 @@ def create_engagement(session: Session, actor: Actor, draft: EngagementDraft) ->
         session.flush()
         _set_members(session, actor.tenant_id, row.id, draft.member_ids)
         session.flush()
-    return get_engagement(session, actor.tenant_id, row.id)
+    return row.id
 
 
-def update_engagement(
-    session: Session,
-    actor: Actor,
-    engagement_id: int,
-    draft: EngagementDraft,
-    expected_version: int | None,
-) -> Engagement:
-    draft = draft.validated()
+def _locked_row(session: Session, tenant_id: int, engagement_id: int) -> E:
     row = session.scalar(
-        select(E).where(E.tenant_id == actor.tenant_id, E.id == engagement_id).with_for_update()
+        select(E).where(E.tenant_id == tenant_id, E.id == engagement_id).with_for_update()
     )
     if row is None:
         raise NotFoundError(f"Engagement {engagement_id} does not exist (it may have been deleted).")
-    if expected_version is not None and row.version != expected_version:
-        from auditdesk.data.observations import last_change
+    return row
 
-        who, when = last_change(session, actor.tenant_id, "audit_engagement", row.id)
-        raise ConflictError(f"Engagement {row.code}", who, when, row.version)
+
+def lock_engagement(session: Session, tenant_id: int, engagement_id: int) -> Engagement:
+    """The stored engagement, its row locked until the transaction ends."""
+    _locked_row(session, tenant_id, engagement_id)
+    return get_engagement(session, tenant_id, engagement_id)
+
+
+def write_engagement(
+    session: Session, actor: Actor, engagement_id: int, draft: EngagementDraft
+) -> None:
+    """Store every field of a validated draft and its team."""
+    row = _locked_row(session, actor.tenant_id, engagement_id)
     set_actor(session, actor.user_id)
     with translated_errors():
         row.code = draft.code
@@ -256,34 +259,25 @@ def update_engagement(
         _set_members(session, actor.tenant_id, engagement_id, draft.member_ids)
         session.flush()
     session.expire(row)
-    return get_engagement(session, actor.tenant_id, engagement_id)
 
 
-@dataclass(frozen=True)
-class DeletedEngagement:
-    id: int
-    code: str
-    kept_observations: int
-
-
-def delete_engagement(session: Session, actor: Actor, engagement_id: int) -> DeletedEngagement:
-    """Delete an engagement; its observations are kept with no engagement (SET NULL)."""
-    row = session.scalar(
-        select(E).where(E.tenant_id == actor.tenant_id, E.id == engagement_id).with_for_update()
-    )
-    if row is None:
-        raise NotFoundError(f"Engagement {engagement_id} does not exist (it may have been deleted).")
-    kept = session.scalar(
+def observation_count(session: Session, tenant_id: int, engagement_id: int) -> int:
+    """Observations filed under an engagement, drafts included."""
+    found = session.scalar(
         select(func.count())
         .select_from(O)
-        .where(O.tenant_id == actor.tenant_id, O.engagement_id == engagement_id)
+        .where(O.tenant_id == tenant_id, O.engagement_id == engagement_id)
     )
+    return int(found or 0)
+
+
+def remove_engagement(session: Session, actor: Actor, engagement_id: int) -> None:
+    """Delete one row; its observations keep existing with no engagement (SET NULL)."""
+    row = _locked_row(session, actor.tenant_id, engagement_id)
     set_actor(session, actor.user_id)
-    code = row.code
     with translated_errors():
         session.delete(row)
         session.flush()
-    return DeletedEngagement(engagement_id, code, int(kept or 0))
 
 
 def my_engagements(
@@ -335,32 +329,3 @@ def my_engagements(
         )
         for r in session.execute(query).all()
     ]
-
-
-def draft_of(engagement: Engagement) -> EngagementDraft:
-    return EngagementDraft(
-        code=engagement.code,
-        title=engagement.title,
-        auditee=engagement.auditee,
-        status=engagement.status,
-        lead_auditor_id=engagement.lead_auditor_id,
-        period_start=engagement.period_start,
-        period_end=engagement.period_end,
-        planned_start=engagement.planned_start,
-        planned_end=engagement.planned_end,
-        member_ids=engagement.member_ids,
-    )
-
-
-def as_dict(engagement: Engagement) -> dict[str, Any]:
-    return {
-        "code": engagement.code,
-        "title": engagement.title,
-        "auditee": engagement.auditee,
-        "status": engagement.status.value,
-        "lead": engagement.lead_auditor_name,
-        "total": engagement.total,
-        "open": engagement.open,
-        "closed": engagement.closed,
-        "overdue": engagement.overdue,
-    }

@@ -1,21 +1,24 @@
-"""Repeat lineage: set and clear ``repeat_of``, and read ancestors, descendants and trees.
+"""Repeat lineage: read ancestors, descendants and trees, and store ``repeat_of``.
 
 Each read is one recursive query. The database's lineage guard (migration 0002)
 refuses self-links, cycles and links to later findings whatever the client sends;
-this module checks the same rules first to give a precise message.
+``auditdesk.services.lineage`` checks the same rules first to give a precise message.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.data.errors import translated_errors
-from auditdesk.data.observations import O, get_observation
+from auditdesk.data.observations import O
 from auditdesk.db.engine import actor as set_actor
 from auditdesk.domain.enums import ObservationStatus, Severity
-from auditdesk.domain.errors import LineageError, NotFoundError
-from auditdesk.domain.records import Actor, LineageNode, LineageRoot, Observation
+from auditdesk.domain.errors import NotFoundError
+from auditdesk.domain.records import Actor, LineageNode, LineageRoot
 
 _NODE_COLUMNS = """
     o.id, o.ref, o.title, o.severity, o.status, o.identified_on, o.engagement_id,
@@ -176,43 +179,28 @@ def roots(
     ]
 
 
-def check_link(session: Session, tenant_id: int, later_id: int, earlier_id: int) -> None:
-    """Raise ``LineageError`` explaining why ``later`` may not repeat ``earlier``."""
-    later = session.execute(
-        select(O.id, O.ref, O.identified_on).where(O.tenant_id == tenant_id, O.id == later_id)
-    ).first()
-    if later is None:
-        raise NotFoundError(f"Observation {later_id} does not exist in this tenant.")
-    earlier = session.execute(
-        select(O.id, O.ref, O.identified_on).where(O.tenant_id == tenant_id, O.id == earlier_id)
-    ).first()
-    if earlier is None:
-        # Never look outside the tenant, not even to say why: that would reveal that
-        # another organisation has a row with this id.
-        raise LineageError(
-            f"{later.ref} cannot repeat observation {earlier_id}: it does not exist in this "
-            "organisation."
-        )
-    if later.id == earlier.id:
-        raise LineageError(f"{later.ref} cannot be a repeat of itself.")
-    if earlier.identified_on > later.identified_on:
-        raise LineageError(
-            f"{later.ref} (identified {later.identified_on:%Y-%m-%d}) cannot repeat "
-            f"{earlier.ref}, which was identified later ({earlier.identified_on:%Y-%m-%d})."
-        )
-    if any(node.id == later.id for node in ancestors(session, tenant_id, earlier.id)):
-        raise LineageError(
-            f"{later.ref} cannot repeat {earlier.ref}: {earlier.ref} already descends from "
-            f"{later.ref}, so the link would make a cycle."
-        )
+@dataclass(frozen=True)
+class LinkEnd:
+    """What the lineage rules need to know about one end of a repeat link."""
+
+    id: int
+    ref: str
+    identified_on: date
 
 
-def set_repeat_of(
+def link_end(session: Session, tenant_id: int, observation_id: int) -> LinkEnd | None:
+    found = session.execute(
+        select(O.id, O.ref, O.identified_on).where(
+            O.tenant_id == tenant_id, O.id == observation_id
+        )
+    ).first()
+    return None if found is None else LinkEnd(found.id, found.ref, found.identified_on)
+
+
+def write_repeat_of(
     session: Session, actor: Actor, later_id: int, earlier_id: int | None
-) -> Observation:
-    """Link ``later`` as a repeat of ``earlier`` (or clear the link with ``None``)."""
-    if earlier_id is not None:
-        check_link(session, actor.tenant_id, later_id, earlier_id)
+) -> None:
+    """Store ``later.repeat_of_id`` (the database's lineage guard checks it again)."""
     set_actor(session, actor.user_id)
     with translated_errors():
         updated = session.execute(
@@ -224,7 +212,6 @@ def set_repeat_of(
         ).first()
     if updated is None:
         raise NotFoundError(f"Observation {later_id} does not exist in this tenant.")
-    return get_observation(session, actor.tenant_id, later_id)
 
 
 def candidates(

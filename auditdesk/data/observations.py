@@ -1,4 +1,7 @@
-"""Observations (findings): paged list queries, get, create, update, delete, status changes.
+"""Observations (findings): paged list queries, get, and row writes (insert, update, delete).
+
+The rules (validation, status transitions, version checks) are applied by
+``auditdesk.services.observations`` before it calls the writes here.
 
 List queries filter and sort in the database and page either by OFFSET or by a
 keyset cursor (the sort value and id of the last row seen), so that a tenant with
@@ -8,8 +11,7 @@ a million observations is served one page at a time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_
@@ -18,20 +20,18 @@ from sqlalchemy.orm import Session, aliased
 from auditdesk.data.errors import translated_errors
 from auditdesk.data.expressions import (
     OBSERVATION_SEARCH,
-    RESOLVED_STATUSES,
     SEVERITY_RANK,
     STATUS_RANK,
     is_open,
     like_pattern,
 )
 from auditdesk.db.engine import actor as set_actor
-from auditdesk.db.models import AuditLogRow, EngagementRow, ObservationRowModel, UserRow
+from auditdesk.db.models import EngagementRow, ObservationRowModel, UserRow
 from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
 from auditdesk.domain.enums import ObservationStatus, Severity
-from auditdesk.domain.errors import ConflictError, NotFoundError
+from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
 from auditdesk.domain.records import Actor, Observation, ObservationRow
-from auditdesk.domain.transitions import check_transition
 
 O = ObservationRowModel
 Owner = aliased(UserRow, name="owner")
@@ -317,22 +317,6 @@ def _to_observation(row: O, engagement_code, owner_name, earlier_ref) -> Observa
     )
 
 
-def draft_of(observation: Observation) -> ObservationDraft:
-    """An editable copy of a stored observation."""
-    return ObservationDraft(
-        title=observation.title,
-        severity=observation.severity,
-        identified_on=observation.identified_on,
-        engagement_id=observation.engagement_id,
-        status=observation.status,
-        owner_id=observation.owner_id,
-        due_date=observation.due_date,
-        original_due_date=observation.original_due_date,
-        repeat_of_id=observation.repeat_of_id,
-        **{name: getattr(observation, name) for name in LONG_TEXT_FIELDS},
-    )
-
-
 def next_ref(session: Session, tenant_id: int) -> str:
     number = session.execute(
         text(
@@ -349,20 +333,13 @@ def next_ref(session: Session, tenant_id: int) -> str:
     return format_ref(number)
 
 
-def _closed_at_for(status: ObservationStatus, previous: datetime | None) -> datetime | None:
-    if status.is_resolved:
-        return previous or datetime.now(UTC)
-    return None
-
-
-def create_observation(
-    session: Session, actor: Actor, draft: ObservationDraft, today: date | None = None
-) -> Observation:
-    """Validate, assign the next ref, and insert. Returns the stored observation."""
-    draft = draft.validated(today)
-    status = ObservationStatus(draft.status)
-    if status is ObservationStatus.RISK_ACCEPTED:
-        check_transition(ObservationStatus.OPEN, status, actor.role)
+def insert_observation(
+    session: Session,
+    actor: Actor,
+    draft: ObservationDraft,
+    closed_at: datetime | None,
+) -> int:
+    """Insert a validated draft under the next ref; returns the new row's id."""
     set_actor(session, actor.user_id)
     with translated_errors():
         row = O(
@@ -370,43 +347,22 @@ def create_observation(
             ref=next_ref(session, actor.tenant_id),
             title=draft.title,
             severity=Severity(draft.severity).value,
-            status=status.value,
+            status=ObservationStatus(draft.status).value,
             owner_id=draft.owner_id,
             identified_on=draft.identified_on,
             due_date=draft.due_date,
             original_due_date=draft.original_due_date,
-            closed_at=_closed_at_for(status, None),
+            closed_at=closed_at,
             engagement_id=draft.engagement_id,
             repeat_of_id=draft.repeat_of_id,
             **{name: getattr(draft, name) for name in LONG_TEXT_FIELDS},
         )
         session.add(row)
         session.flush()
-    return get_observation(session, actor.tenant_id, row.id)
+    return row.id
 
 
-def last_change(session: Session, tenant_id: int, table: str, row_id: int):
-    """(who, when) of the latest audit entry for a row."""
-    found = session.execute(
-        select(
-            func.coalesce(UserRow.display_name, AuditLogRow.db_login), AuditLogRow.changed_at
-        )
-        .outerjoin(
-            UserRow,
-            and_(UserRow.tenant_id == AuditLogRow.tenant_id, UserRow.id == AuditLogRow.app_user_id),
-        )
-        .where(
-            AuditLogRow.tenant_id == tenant_id,
-            AuditLogRow.table_name == table,
-            AuditLogRow.row_id == row_id,
-        )
-        .order_by(AuditLogRow.changed_at.desc(), AuditLogRow.id.desc())
-        .limit(1)
-    ).first()
-    return (found[0], found[1]) if found else (None, None)
-
-
-def _locked(session: Session, tenant_id: int, observation_id: int) -> O:
+def _locked_row(session: Session, tenant_id: int, observation_id: int) -> O:
     row = session.scalar(
         select(O).where(O.tenant_id == tenant_id, O.id == observation_id).with_for_update()
     )
@@ -417,30 +373,21 @@ def _locked(session: Session, tenant_id: int, observation_id: int) -> O:
     return row
 
 
-def _check_version(session: Session, row: O, expected_version: int | None) -> None:
-    if expected_version is not None and row.version != expected_version:
-        who, when = last_change(session, row.tenant_id, "observation", row.id)
-        raise ConflictError(f"Observation {row.ref}", who, when, row.version)
+def lock_observation(session: Session, tenant_id: int, observation_id: int) -> Observation:
+    """The stored observation, its row locked until the transaction ends."""
+    _locked_row(session, tenant_id, observation_id)
+    return get_observation(session, tenant_id, observation_id)
 
 
-def update_observation(
+def write_observation(
     session: Session,
     actor: Actor,
     observation_id: int,
     draft: ObservationDraft,
-    expected_version: int | None,
-    today: date | None = None,
-) -> Observation:
-    """Save every field of ``draft``. ``expected_version=None`` overwrites deliberately.
-
-    A stale ``expected_version`` raises ``ConflictError`` naming who saved last and when.
-    """
-    row = _locked(session, actor.tenant_id, observation_id)
-    _check_version(session, row, expected_version)
-    draft = replace(draft, original_due_date=draft.original_due_date or row.original_due_date)
-    draft = draft.validated(today or max(date.today(), row.identified_on))
-    new_status = ObservationStatus(draft.status)
-    check_transition(ObservationStatus(row.status), new_status, actor.role)
+    closed_at: datetime | None,
+) -> None:
+    """Store every field of a validated draft, its status and ``closed_at``."""
+    row = _locked_row(session, actor.tenant_id, observation_id)
     set_actor(session, actor.user_id)
     with translated_errors():
         row.title = draft.title
@@ -453,43 +400,26 @@ def update_observation(
         row.original_due_date = draft.original_due_date
         row.engagement_id = draft.engagement_id
         row.repeat_of_id = draft.repeat_of_id
-        if new_status.value != row.status:
-            row.closed_at = _closed_at_for(new_status, None)
-            row.status = new_status.value
+        row.closed_at = closed_at
+        row.status = ObservationStatus(draft.status).value
         session.flush()
     session.expire(row)
-    return get_observation(session, actor.tenant_id, observation_id)
 
 
-def change_status(
+def write_status(
     session: Session,
     actor: Actor,
     observation_id: int,
-    status: ObservationStatus | str,
-    expected_version: int | None = None,
-    at: datetime | None = None,
-) -> Observation:
-    """Move to ``status`` if the rules allow; closing sets ``closed_at``, reopening clears it."""
-    status = ObservationStatus(status)
-    row = _locked(session, actor.tenant_id, observation_id)
-    _check_version(session, row, expected_version)
-    check_transition(ObservationStatus(row.status), status, actor.role)
-    if status.value == row.status:
-        return get_observation(session, actor.tenant_id, observation_id)
+    status: ObservationStatus,
+    closed_at: datetime | None,
+) -> None:
+    row = _locked_row(session, actor.tenant_id, observation_id)
     set_actor(session, actor.user_id)
     with translated_errors():
         row.status = status.value
-        row.closed_at = (at or datetime.now(UTC)) if status.is_resolved else None
+        row.closed_at = closed_at
         session.flush()
     session.expire(row)
-    return get_observation(session, actor.tenant_id, observation_id)
-
-
-@dataclass(frozen=True)
-class DeletedObservation:
-    id: int
-    ref: str
-    detached_repeats: tuple[str, ...]
 
 
 def repeats_of(session: Session, tenant_id: int, observation_id: int) -> list[str]:
@@ -503,20 +433,31 @@ def repeats_of(session: Session, tenant_id: int, observation_id: int) -> list[st
     )
 
 
-def delete_observation(
-    session: Session, actor: Actor, observation_id: int, expected_version: int | None = None
-) -> DeletedObservation:
-    """Delete one observation; its repeats are kept and lose their link (ON DELETE SET NULL)."""
-    row = _locked(session, actor.tenant_id, observation_id)
-    _check_version(session, row, expected_version)
-    detached = tuple(repeats_of(session, actor.tenant_id, observation_id))
+def subtree_ids(session: Session, tenant_id: int, observation_id: int) -> list[int]:
+    """The observation and every observation repeating it, directly or not (their
+    recurrence follows a change of its link)."""
+    return list(
+        session.scalars(
+            text(
+                """
+                WITH RECURSIVE down(id) AS (
+                    SELECT id FROM observation WHERE tenant_id = :tenant AND id = :id
+                  UNION ALL
+                    SELECT o.id FROM observation o
+                      JOIN down ON o.tenant_id = :tenant AND o.repeat_of_id = down.id
+                )
+                SELECT id FROM down
+                """
+            ),
+            {"tenant": tenant_id, "id": observation_id},
+        )
+    )
+
+
+def remove_observation(session: Session, actor: Actor, observation_id: int) -> None:
+    """Delete one row; its repeats lose their link (ON DELETE SET NULL)."""
+    row = _locked_row(session, actor.tenant_id, observation_id)
     set_actor(session, actor.user_id)
-    ref = row.ref
     with translated_errors():
         session.delete(row)
         session.flush()
-    return DeletedObservation(observation_id, ref, detached)
-
-
-def resolved_statuses() -> tuple[str, ...]:
-    return RESOLVED_STATUSES

@@ -1,21 +1,17 @@
-"""Tenants and their application users."""
+"""Tenants and their application users: lookups and row inserts (the rules a new row
+meets are applied by ``auditdesk.services.tenants``)."""
 
 from __future__ import annotations
-
-import re
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.data.errors import translated_errors
 from auditdesk.db.models import TenantRow, UserRow
-from auditdesk.domain.clock import validate_time_zone, workstation_time_zone
+from auditdesk.domain.clock import validate_time_zone
 from auditdesk.domain.enums import Role
-from auditdesk.domain.errors import NotFoundError, PermissionDenied, ValidationError
-from auditdesk.domain.records import Actor, Tenant, User
-
-# The same rule as the tenant_slug_format CHECK constraint.
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+from auditdesk.domain.errors import NotFoundError
+from auditdesk.domain.records import Tenant, User
 
 
 def _tenant(row: TenantRow) -> Tenant:
@@ -46,24 +42,10 @@ def get_tenant_by_slug(session: Session, slug: str) -> Tenant:
     return _tenant(row)
 
 
-def create_tenant(
-    session: Session, slug: str, name: str, time_zone: str | None = None
-) -> Tenant:
-    """A new tenant; its clock is ``time_zone``, by default the workstation's zone."""
-    slug = (slug or "").strip().lower()
-    problems = {}
-    try:
-        zone = validate_time_zone(time_zone) if time_zone is not None else workstation_time_zone()
-    except ValidationError as error:
-        problems.update(error.problems)
-    if not SLUG_PATTERN.match(slug):
-        problems["slug"] = "use 1 to 40 lowercase letters a-z, digits and dashes, not starting with a dash"
-    if not (name or "").strip():
-        problems["name"] = "is required"
-    if problems:
-        raise ValidationError(problems)
+def insert_tenant(session: Session, slug: str, name: str, time_zone: str) -> Tenant:
+    """Insert a validated tenant."""
     with translated_errors():
-        row = TenantRow(slug=slug, name=name.strip(), time_zone=zone)
+        row = TenantRow(slug=slug, name=name, time_zone=time_zone)
         session.add(row)
         session.flush()
     return _tenant(row)
@@ -88,36 +70,20 @@ def time_zone_of(session: Session, tenant_id: int) -> str:
     return zone
 
 
-def create_user(
+def insert_user(
     session: Session,
     tenant_id: int,
     email: str,
     display_name: str,
-    role: Role | str = Role.AUDITOR,
+    role: Role,
     db_login: str | None = None,
 ) -> User:
-    from auditdesk.domain.drafts import validate_email
-
-    problems = {}
-    try:
-        email = validate_email(email)
-    except ValidationError as error:
-        problems.update(error.problems)
-    if not (display_name or "").strip():
-        problems["display_name"] = "is required"
-    elif len(display_name.strip()) > 200:
-        problems["display_name"] = "must be at most 200 characters"
-    try:
-        role = Role(role)
-    except ValueError:
-        problems["role"] = "must be one of auditor, manager, admin"
-    if problems:
-        raise ValidationError(problems)
+    """Insert a validated application user."""
     with translated_errors():
         row = UserRow(
             tenant_id=tenant_id,
             email=email,
-            display_name=display_name.strip(),
+            display_name=display_name,
             role=role.value,
             db_login=db_login,
         )
@@ -150,16 +116,6 @@ def get_user_by_email(session: Session, tenant_id: int, email: str) -> User:
 
 
 def user_for_login(session: Session) -> User | None:
-    """The application user mapped to the current database login, if any."""
+    """The application user mapped to the current database login (active or not), if any."""
     row = session.scalar(select(UserRow).where(UserRow.db_login == text("session_user")))
-    if row is not None and not row.active:
-        raise PermissionDenied(
-            f"The account {row.email} is deactivated; ask an administrator to reactivate it."
-        )
     return _user(row) if row else None
-
-
-def actor_for(session: Session, tenant_id: int, user: User | None) -> Actor:
-    if user is None:
-        return Actor(tenant_id=tenant_id)
-    return Actor(tenant_id, user.id, user.role, user.display_name)

@@ -26,6 +26,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from auditdesk.services import engagements as engagement_service
+from auditdesk.services import tenants as tenant_service
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="xdg-"))
 
@@ -49,20 +52,19 @@ def rss_mb() -> float:
 
 def load_data(database, rows: int) -> int:
     """A tenant with users, engagements and ``rows`` observations; returns the tenant id."""
-    from auditdesk.data import engagements, tenants
     from auditdesk.domain.drafts import EngagementDraft
     from auditdesk.domain.enums import Role
     from auditdesk.domain.records import Actor
 
     with database.sessions() as session, session.begin():
-        tenant = tenants.create_tenant(session, "bench", "Benchmark Ltd")
+        tenant = tenant_service.create_tenant(session, "bench", "Benchmark Ltd").value
         users = [
-            tenants.create_user(session, tenant.id, f"u{i}@bench.org", f"Auditor {i:02d}", Role.AUDITOR)
+            tenant_service.create_user(session, tenant.id, f"u{i}@bench.org", f"Auditor {i:02d}", Role.AUDITOR).value
             for i in range(20)
         ]
         actor = Actor(tenant.id)
         for i in range(50):
-            engagements.create_engagement(
+            engagement_service.create(
                 session,
                 actor,
                 EngagementDraft(code=f"ENG-2026-{i:03d}", title=f"Engagement {i}", auditee=f"Unit {i % 7}"),

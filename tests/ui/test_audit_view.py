@@ -7,7 +7,7 @@ from dataclasses import replace
 import factories
 import obs_helpers
 
-from auditdesk.data import observations as obs_data
+from auditdesk.services import observations as observation_service
 from auditdesk.ui.models.audit import AuditTableModel
 from auditdesk.ui.views import audit_trail
 from auditdesk.ui.views.audit_trail import AuditTrailView
@@ -24,8 +24,8 @@ def test_audit_view_filters_pages_and_details(qtbot, qtmodeltester, obs_world, d
         made = [factories.observation(session, auditor, title=f"Item {n}") for n in range(6)]
     with database.sessions() as session, session.begin():
         first = made[0]
-        obs_data.update_observation(
-            session, manager, first.id, replace(obs_data.draft_of(first), title="Item renamed"), first.version
+        observation_service.update(
+            session, manager, first.id, replace(observation_service.draft_of(first), title="Item renamed"), first.version
         )
 
     view = AuditTrailView(obs_world.context)
@@ -98,13 +98,13 @@ def _linked_world(database, obs_world):
     response = "Agreed. " + "We will fix the control and evidence it every quarter. " * 12
     with database.sessions() as session, session.begin():
         draft = replace(
-            obs_data.draft_of(later),
+            observation_service.draft_of(later),
             engagement_id=second.id,
             owner_id=obs_world.auditor.id,
             repeat_of_id=earlier.id,
             management_response=response,
         )
-        obs_data.update_observation(session, manager, later.id, draft, later.version)
+        observation_service.update(session, manager, later.id, draft, later.version)
     return first, second, earlier, later, response
 
 

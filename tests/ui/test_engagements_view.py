@@ -205,8 +205,9 @@ def test_my_engagements_for_a_user_and_for_the_owner(qtbot, ui_context, ui_idle,
 
 
 def test_save_conflict_shows_both_versions_and_overwrites_only_when_asked(view, qtbot, seeded, database):
-    from auditdesk.data.engagements import draft_of, update_engagement
     from auditdesk.domain.records import Actor
+    from auditdesk.services.engagements import draft_of
+    from auditdesk.services.engagements import update as update_engagement
 
     view.select_engagement(seeded["payroll"].id)
     view.edit_selected()
@@ -242,8 +243,10 @@ def test_save_conflict_shows_both_versions_and_overwrites_only_when_asked(view, 
 def test_save_conflict_overwrite(view, qtbot, seeded, database):
     from dataclasses import replace
 
-    from auditdesk.data.engagements import draft_of, get_engagement, update_engagement
+    from auditdesk.data.engagements import get_engagement
     from auditdesk.domain.records import Actor
+    from auditdesk.services.engagements import draft_of
+    from auditdesk.services.engagements import update as update_engagement
 
     view.select_engagement(seeded["payroll"].id)
     view.edit_selected()

@@ -11,6 +11,7 @@ import obs_helpers
 from auditdesk.data import observations as obs_data
 from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.enums import ObservationStatus, Role
+from auditdesk.services import observations as observation_service
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.views.observations import ObservationsView
 
@@ -93,8 +94,8 @@ def _change_behind_the_editors_back(database, world, found, **changes):
     other = factories.actor(world.tenant, world.auditor)
     with database.sessions() as session, session.begin():
         current = obs_data.get_observation(session, world.tenant.id, found.id)
-        obs_data.update_observation(
-            session, other, found.id, replace(obs_data.draft_of(current), **changes), current.version
+        observation_service.update(
+            session, other, found.id, replace(observation_service.draft_of(current), **changes), current.version
         )
 
 

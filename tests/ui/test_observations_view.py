@@ -14,6 +14,7 @@ from auditdesk.data import observations as obs_data
 from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.enums import Severity
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
+from auditdesk.services import observations as observation_service
 from auditdesk.ui.models.observations import (
     MAX_PAGES,
     PAGE_SIZE,
@@ -166,10 +167,10 @@ def test_history_panel_shows_from_and_to(qtbot, obs_world, database):
     with database.sessions() as session, session.begin():
         found = factories.observation(session, actor, title="Before")
     with database.sessions() as session, session.begin():
-        draft = obs_data.draft_of(found)
+        draft = observation_service.draft_of(found)
         from dataclasses import replace
 
-        obs_data.update_observation(session, actor, found.id, replace(draft, title="After"), found.version)
+        observation_service.update(session, actor, found.id, replace(draft, title="After"), found.version)
     view = _view(qtbot, context)
     view.navigate({"observation_id": found.id})
     qtbot.waitUntil(lambda: view.history.tree.topLevelItemCount() == 2, timeout=10_000)
@@ -221,8 +222,8 @@ def test_data_changed_refreshes_only_the_affected_rows(qtbot, obs_world, databas
         current = obs_data.get_observation(session, obs_world.tenant.id, target.id)
         from dataclasses import replace
 
-        obs_data.update_observation(
-            session, actor, target.id, replace(obs_data.draft_of(current), title="Renamed elsewhere"),
+        observation_service.update(
+            session, actor, target.id, replace(observation_service.draft_of(current), title="Renamed elsewhere"),
             current.version,
         )
     fetched = model.fetch_count

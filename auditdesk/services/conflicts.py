@@ -1,0 +1,26 @@
+"""Optimistic locking: a save names the version it started from, and a stale one is
+refused with who saved last and when."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from auditdesk.data.audit import last_change
+from auditdesk.domain.changes import Table
+from auditdesk.domain.errors import ConflictError
+
+
+def check_version(
+    session: Session,
+    tenant_id: int,
+    table: Table,
+    row_id: int,
+    what: str,
+    current_version: int,
+    expected_version: int | None,
+) -> None:
+    """Raise ``ConflictError`` unless ``expected_version`` is the stored one; ``None``
+    overwrites deliberately."""
+    if expected_version is not None and current_version != expected_version:
+        who, when = last_change(session, tenant_id, table.value, row_id)
+        raise ConflictError(what, who, when, current_version)

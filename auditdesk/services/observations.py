@@ -1,0 +1,205 @@
+"""Observation use cases: list and read, create, edit, change status, delete.
+
+Each function takes the caller's session (one transaction per user action, never
+committed here) and, for writes, the acting user; it applies the rules — field
+validation, the status workflow, the version check against a concurrent save — and
+then calls the row writes of ``auditdesk.data.observations``. Writes return an
+``Outcome`` naming the rows they changed (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from auditdesk.data import observations as data
+from auditdesk.domain.changes import Outcome, Table
+from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
+from auditdesk.domain.enums import ObservationStatus
+from auditdesk.domain.queries import ObservationFilter, ObservationSort
+from auditdesk.domain.records import Actor, Observation, ObservationRow
+from auditdesk.domain.transitions import check_transition
+from auditdesk.services.changes import written
+from auditdesk.services.conflicts import check_version
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+def list_page(
+    session: Session,
+    tenant_id: int,
+    flt: ObservationFilter = ObservationFilter(),
+    sort: ObservationSort = ObservationSort.REF,
+    descending: bool = False,
+    *,
+    offset: int = 0,
+    limit: int = 200,
+    after: tuple[Any, int] | None = None,
+) -> list[ObservationRow]:
+    """One page of rows in the given order; ``after=(sort_value, id)`` continues a keyset walk."""
+    return data.list_observations(
+        session, tenant_id, flt, sort, descending, offset=offset, limit=limit, after=after
+    )
+
+
+def count(session: Session, tenant_id: int, flt: ObservationFilter = ObservationFilter()) -> int:
+    return data.count_observations(session, tenant_id, flt)
+
+
+def position_of(
+    session: Session,
+    tenant_id: int,
+    observation_id: int,
+    flt: ObservationFilter,
+    sort: ObservationSort,
+    descending: bool = False,
+) -> int | None:
+    """Zero-based row number of an observation in a filtered, sorted list (None if absent)."""
+    return data.position_of(session, tenant_id, observation_id, flt, sort, descending)
+
+
+def sort_value(row: ObservationRow, sort: ObservationSort) -> Any:
+    """The value a row has in the given sort order (for a keyset cursor)."""
+    return data.sort_value(row, sort)
+
+
+def get(session: Session, tenant_id: int, observation_id: int) -> Observation:
+    return data.get_observation(session, tenant_id, observation_id)
+
+
+def get_by_ref(session: Session, tenant_id: int, ref: str) -> Observation:
+    return data.get_by_ref(session, tenant_id, ref)
+
+
+def repeats_of(session: Session, tenant_id: int, observation_id: int) -> list[str]:
+    """Refs of the observations that directly repeat this one."""
+    return data.repeats_of(session, tenant_id, observation_id)
+
+
+def warm_up(session: Session) -> None:
+    """Compile the first table page's statements while the application starts."""
+    data.warm_up(session)
+
+
+def draft_of(observation: Observation) -> ObservationDraft:
+    """An editable copy of a stored observation."""
+    return ObservationDraft(
+        title=observation.title,
+        severity=observation.severity,
+        identified_on=observation.identified_on,
+        engagement_id=observation.engagement_id,
+        status=observation.status,
+        owner_id=observation.owner_id,
+        due_date=observation.due_date,
+        original_due_date=observation.original_due_date,
+        repeat_of_id=observation.repeat_of_id,
+        **{name: getattr(observation, name) for name in LONG_TEXT_FIELDS},
+    )
+
+
+# -- writes -----------------------------------------------------------------------------------
+
+
+def _closed_at_for(status: ObservationStatus, at: datetime | None = None) -> datetime | None:
+    """Resolved findings carry the time they were resolved; every other status none."""
+    return (at or datetime.now(UTC)) if status.is_resolved else None
+
+
+def _check_version(session: Session, current: Observation, expected_version: int | None) -> None:
+    check_version(
+        session, current.tenant_id, Table.OBSERVATION, current.id,
+        f"Observation {current.ref}", current.version, expected_version,
+    )
+
+
+def create(
+    session: Session, actor: Actor, draft: ObservationDraft, today: date | None = None
+) -> Outcome[Observation]:
+    """Validate, assign the next ref, and insert."""
+    draft = draft.validated(today)
+    status = ObservationStatus(draft.status)
+    if status is ObservationStatus.RISK_ACCEPTED:
+        check_transition(ObservationStatus.OPEN, status, actor.role)
+    new_id = data.insert_observation(session, actor, draft, _closed_at_for(status))
+    return Outcome(
+        data.get_observation(session, actor.tenant_id, new_id),
+        written(Table.OBSERVATION, [new_id]),
+    )
+
+
+def update(
+    session: Session,
+    actor: Actor,
+    observation_id: int,
+    draft: ObservationDraft,
+    expected_version: int | None,
+    today: date | None = None,
+) -> Outcome[Observation]:
+    """Save every field of ``draft``. ``expected_version=None`` overwrites deliberately.
+
+    A stale ``expected_version`` raises ``ConflictError`` naming who saved last and when.
+    """
+    current = data.lock_observation(session, actor.tenant_id, observation_id)
+    _check_version(session, current, expected_version)
+    draft = replace(draft, original_due_date=draft.original_due_date or current.original_due_date)
+    draft = draft.validated(today or max(date.today(), current.identified_on))
+    status = ObservationStatus(draft.status)
+    check_transition(current.status, status, actor.role)
+    closed_at = current.closed_at if status is current.status else _closed_at_for(status)
+    data.write_observation(session, actor, observation_id, draft, closed_at)
+    changed = [observation_id]
+    if draft.repeat_of_id != current.repeat_of_id:
+        # The depth from the root changes for everything below the moved finding.
+        changed = data.subtree_ids(session, actor.tenant_id, observation_id)
+    return Outcome(
+        data.get_observation(session, actor.tenant_id, observation_id),
+        written(Table.OBSERVATION, changed),
+    )
+
+
+def change_status(
+    session: Session,
+    actor: Actor,
+    observation_id: int,
+    status: ObservationStatus | str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Outcome[Observation]:
+    """Move to ``status`` if the rules allow; closing sets ``closed_at``, reopening clears it."""
+    status = ObservationStatus(status)
+    current = data.lock_observation(session, actor.tenant_id, observation_id)
+    _check_version(session, current, expected_version)
+    check_transition(current.status, status, actor.role)
+    if status is current.status:
+        return Outcome(current)
+    data.write_status(session, actor, observation_id, status, _closed_at_for(status, at))
+    return Outcome(
+        data.get_observation(session, actor.tenant_id, observation_id),
+        written(Table.OBSERVATION, [observation_id]),
+    )
+
+
+@dataclass(frozen=True)
+class DeletedObservation:
+    id: int
+    ref: str
+    detached_repeats: tuple[str, ...]
+
+
+def delete(
+    session: Session, actor: Actor, observation_id: int, expected_version: int | None = None
+) -> Outcome[DeletedObservation]:
+    """Delete one observation; its repeats are kept and lose their link."""
+    current = data.lock_observation(session, actor.tenant_id, observation_id)
+    _check_version(session, current, expected_version)
+    detached = tuple(data.repeats_of(session, actor.tenant_id, observation_id))
+    # The repeats below become roots: their depth, and their descendants', changes.
+    changed = data.subtree_ids(session, actor.tenant_id, observation_id)
+    data.remove_observation(session, actor, observation_id)
+    return Outcome(
+        DeletedObservation(observation_id, current.ref, detached),
+        written(Table.OBSERVATION, changed),
+    )

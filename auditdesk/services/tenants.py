@@ -1,0 +1,84 @@
+"""Tenants, application users and signing in: who is acting, in which tenant.
+
+``user_for_login`` maps the current database login to its application user and
+refuses a deactivated one; ``create_tenant`` and ``create_user`` apply the rules of
+``domain.accounts`` before inserting (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from auditdesk.data import tenants as data
+from auditdesk.domain.accounts import validated_tenant, validated_user
+from auditdesk.domain.changes import Outcome, Table
+from auditdesk.domain.enums import Role
+from auditdesk.domain.errors import PermissionDenied
+from auditdesk.domain.records import Actor, Tenant, User
+from auditdesk.services.changes import written
+
+
+def list_tenants(session: Session) -> list[Tenant]:
+    return data.list_tenants(session)
+
+
+def get_tenant_by_slug(session: Session, slug: str) -> Tenant:
+    return data.get_tenant_by_slug(session, slug)
+
+
+def list_users(session: Session, tenant_id: int, *, active_only: bool = True) -> list[User]:
+    return data.list_users(session, tenant_id, active_only=active_only)
+
+
+def get_user(session: Session, tenant_id: int, user_id: int) -> User:
+    return data.get_user(session, tenant_id, user_id)
+
+
+def get_user_by_email(session: Session, tenant_id: int, email: str) -> User:
+    return data.get_user_by_email(session, tenant_id, email)
+
+
+def user_for_login(session: Session) -> User | None:
+    """The application user mapped to the current database login, if any; a deactivated
+    account is refused."""
+    user = data.user_for_login(session)
+    if user is not None and not user.active:
+        raise PermissionDenied(
+            f"The account {user.email} is deactivated; ask an administrator to reactivate it."
+        )
+    return user
+
+
+def sign_in(session: Session) -> tuple[list[Tenant], User | None]:
+    """What the desktop client needs once a database is open: the tenants and the
+    signed-in user (None for a login mapped to no user, such as the workspace owner)."""
+    return data.list_tenants(session), user_for_login(session)
+
+
+def actor_for(tenant_id: int, user: User | None) -> Actor:
+    """The acting user in a tenant (the workspace owner, with every right, when None)."""
+    if user is None:
+        return Actor(tenant_id=tenant_id)
+    return Actor(tenant_id, user.id, user.role, user.display_name)
+
+
+def create_tenant(
+    session: Session, slug: str, name: str, time_zone: str | None = None
+) -> Outcome[Tenant]:
+    """A new tenant; its clock is ``time_zone``, by default the workstation's zone."""
+    slug, name, zone = validated_tenant(slug, name, time_zone)
+    tenant = data.insert_tenant(session, slug, name, zone)
+    return Outcome(tenant, written(Table.TENANT, [tenant.id]))
+
+
+def create_user(
+    session: Session,
+    tenant_id: int,
+    email: str,
+    display_name: str,
+    role: Role | str = Role.AUDITOR,
+    db_login: str | None = None,
+) -> Outcome[User]:
+    email, display_name, role = validated_user(email, display_name, role)
+    user = data.insert_user(session, tenant_id, email, display_name, role, db_login)
+    return Outcome(user, written(Table.APP_USER, [user.id]))
