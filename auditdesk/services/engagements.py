@@ -8,76 +8,32 @@ the rows they changed (see docs/architecture.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy.orm import Session
 
 from auditdesk.data import engagements as data
 from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.drafts import EngagementDraft
-from auditdesk.domain.queries import EngagementFilter, EngagementSort
-from auditdesk.domain.records import Actor, Engagement, EngagementProgress
+from auditdesk.domain.records import Actor, Engagement
 from auditdesk.services.changes import written
-from auditdesk.services.conflicts import check_version
+from auditdesk.services.editing import check_version, editable_copy
 
 # -- reads ------------------------------------------------------------------------------------
 
 
-def list_page(
-    session: Session,
-    tenant_id: int,
-    flt: EngagementFilter = EngagementFilter(),
-    sort: EngagementSort = EngagementSort.CODE,
-    descending: bool = False,
-    *,
-    offset: int = 0,
-    limit: int = 500,
-) -> list[Engagement]:
-    return data.list_engagements(
-        session, tenant_id, flt, sort, descending, offset=offset, limit=limit
-    )
-
-
-def count(session: Session, tenant_id: int, flt: EngagementFilter = EngagementFilter()) -> int:
-    return data.count_engagements(session, tenant_id, flt)
-
-
-def auditees(session: Session, tenant_id: int) -> list[str]:
-    """Every audited unit named by an engagement, alphabetically."""
-    return data.list_auditees(session, tenant_id)
-
-
-def get(
-    session: Session, tenant_id: int, engagement_id: int, today: date | None = None
-) -> Engagement:
-    return data.get_engagement(session, tenant_id, engagement_id, today)
-
-
-def get_by_code(session: Session, tenant_id: int, code: str) -> Engagement:
-    return data.get_by_code(session, tenant_id, code)
-
-
-def my_engagements(
-    session: Session, tenant_id: int, user_id: int | None, today: date | None = None
-) -> list[EngagementProgress]:
-    """Engagements a user leads or works on (all when ``user_id`` is None), with counts."""
-    return data.my_engagements(session, tenant_id, user_id, today)
+# The queries need no rule of their own: the service offers them as they are, so that the
+# UI and the CLI have one boundary to call.
+list_page = data.list_engagements
+count = data.count_engagements
+auditees = data.list_auditees
+get = data.get_engagement
+get_by_code = data.get_by_code
+my_engagements = data.my_engagements
 
 
 def draft_of(engagement: Engagement) -> EngagementDraft:
     """An editable copy of a stored engagement."""
-    return EngagementDraft(
-        code=engagement.code,
-        title=engagement.title,
-        auditee=engagement.auditee,
-        status=engagement.status,
-        lead_auditor_id=engagement.lead_auditor_id,
-        period_start=engagement.period_start,
-        period_end=engagement.period_end,
-        planned_start=engagement.planned_start,
-        planned_end=engagement.planned_end,
-        member_ids=engagement.member_ids,
-    )
+    return editable_copy(engagement, EngagementDraft)
 
 
 # -- writes -----------------------------------------------------------------------------------

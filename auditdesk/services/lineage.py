@@ -13,39 +13,18 @@ from auditdesk.data import lineage as data
 from auditdesk.data import observations as observation_data
 from auditdesk.domain.changes import Outcome, Table
 from auditdesk.domain.errors import LineageError, NotFoundError
-from auditdesk.domain.records import Actor, LineageNode, LineageRoot, Observation
+from auditdesk.domain.records import Actor, Observation
 from auditdesk.services.changes import written
 
 # -- reads ------------------------------------------------------------------------------------
 
 
-def ancestors(session: Session, tenant_id: int, observation_id: int) -> list[LineageNode]:
-    """The chain above an observation, from its direct original up to the root."""
-    return data.ancestors(session, tenant_id, observation_id)
-
-
-def descendants(session: Session, tenant_id: int, observation_id: int) -> list[LineageNode]:
-    """Everything that repeats an observation, directly or through other repeats."""
-    return data.descendants(session, tenant_id, observation_id)
-
-
-def tree(session: Session, tenant_id: int, observation_id: int) -> LineageNode:
-    """The whole tree containing an observation, from its root."""
-    return data.tree(session, tenant_id, observation_id)
-
-
-def roots(
-    session: Session, tenant_id: int, *, limit: int = 100, offset: int = 0, min_size: int = 2
-) -> list[LineageRoot]:
-    """Originals that have repeats, largest tree first."""
-    return data.roots(session, tenant_id, limit=limit, offset=offset, min_size=min_size)
-
-
-def candidates(
-    session: Session, tenant_id: int, later_id: int, search: str = "", limit: int = 50
-) -> list[dict]:
-    """Earlier findings the given one may repeat: same auditee first, then the newest."""
-    return data.candidates(session, tenant_id, later_id, search, limit)
+# The queries need no rule of their own: the service offers them as they are.
+ancestors = data.ancestors
+descendants = data.descendants
+tree = data.tree
+roots = data.roots
+candidates = data.candidates
 
 
 # -- rules and writes -------------------------------------------------------------------------

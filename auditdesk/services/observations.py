@@ -11,93 +11,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from auditdesk.data import observations as data
 from auditdesk.domain.changes import Outcome, Table
-from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
+from auditdesk.domain.drafts import ObservationDraft
 from auditdesk.domain.enums import ObservationStatus
-from auditdesk.domain.queries import ObservationFilter, ObservationSort
-from auditdesk.domain.records import Actor, Observation, ObservationRow
+from auditdesk.domain.records import Actor, Observation
 from auditdesk.domain.transitions import check_transition
 from auditdesk.services.changes import written
-from auditdesk.services.conflicts import check_version
+from auditdesk.services.editing import check_version, editable_copy
 
 # -- reads ------------------------------------------------------------------------------------
 
 
-def list_page(
-    session: Session,
-    tenant_id: int,
-    flt: ObservationFilter = ObservationFilter(),
-    sort: ObservationSort = ObservationSort.REF,
-    descending: bool = False,
-    *,
-    offset: int = 0,
-    limit: int = 200,
-    after: tuple[Any, int] | None = None,
-) -> list[ObservationRow]:
-    """One page of rows in the given order; ``after=(sort_value, id)`` continues a keyset walk."""
-    return data.list_observations(
-        session, tenant_id, flt, sort, descending, offset=offset, limit=limit, after=after
-    )
-
-
-def count(session: Session, tenant_id: int, flt: ObservationFilter = ObservationFilter()) -> int:
-    return data.count_observations(session, tenant_id, flt)
-
-
-def position_of(
-    session: Session,
-    tenant_id: int,
-    observation_id: int,
-    flt: ObservationFilter,
-    sort: ObservationSort,
-    descending: bool = False,
-) -> int | None:
-    """Zero-based row number of an observation in a filtered, sorted list (None if absent)."""
-    return data.position_of(session, tenant_id, observation_id, flt, sort, descending)
-
-
-def sort_value(row: ObservationRow, sort: ObservationSort) -> Any:
-    """The value a row has in the given sort order (for a keyset cursor)."""
-    return data.sort_value(row, sort)
-
-
-def get(session: Session, tenant_id: int, observation_id: int) -> Observation:
-    return data.get_observation(session, tenant_id, observation_id)
-
-
-def get_by_ref(session: Session, tenant_id: int, ref: str) -> Observation:
-    return data.get_by_ref(session, tenant_id, ref)
-
-
-def repeats_of(session: Session, tenant_id: int, observation_id: int) -> list[str]:
-    """Refs of the observations that directly repeat this one."""
-    return data.repeats_of(session, tenant_id, observation_id)
-
-
-def warm_up(session: Session) -> None:
-    """Compile the first table page's statements while the application starts."""
-    data.warm_up(session)
+# The queries need no rule of their own: the service offers them as they are, so that the
+# UI and the CLI have one boundary to call.
+list_page = data.list_observations
+count = data.count_observations
+position_of = data.position_of
+sort_value = data.sort_value
+get = data.get_observation
+get_by_ref = data.get_by_ref
+repeats_of = data.repeats_of
+warm_up = data.warm_up
 
 
 def draft_of(observation: Observation) -> ObservationDraft:
     """An editable copy of a stored observation."""
-    return ObservationDraft(
-        title=observation.title,
-        severity=observation.severity,
-        identified_on=observation.identified_on,
-        engagement_id=observation.engagement_id,
-        status=observation.status,
-        owner_id=observation.owner_id,
-        due_date=observation.due_date,
-        original_due_date=observation.original_due_date,
-        repeat_of_id=observation.repeat_of_id,
-        **{name: getattr(observation, name) for name in LONG_TEXT_FIELDS},
-    )
+    return editable_copy(observation, ObservationDraft)
 
 
 # -- writes -----------------------------------------------------------------------------------

@@ -19,10 +19,6 @@ from auditdesk.domain.records import Snapshot
 from auditdesk.domain.trends import (
     BackfillResult,
     DatedMetrics,
-    Granularity,
-    Metrics,
-    TrendKind,
-    TrendPoint,
 )
 
 
@@ -96,42 +92,11 @@ def capture_today_if_missing(
     return captured
 
 
-# -- reads ------------------------------------------------------------------------------------
+# -- reads: the queries as they are, so that the UI and the CLI have one boundary ---------
 
-
-def today(session: Session) -> date:
-    """The day a capture made now would be stored under."""
-    return data.today(session)
-
-
-def metrics_of(snapshot: Snapshot) -> Metrics:
-    """The figures of a stored snapshot."""
-    return data.metrics_of(snapshot)
-
-
-def bounds(session: Session, tenant_id: int) -> tuple[date, date] | None:
-    """First and last snapshot dates of a tenant, or None when it has none."""
-    return data.snapshot_bounds(session, tenant_id)
-
-
-def bucketed(
-    session: Session,
-    tenant_id: int,
-    start: date | None = None,
-    end: date | None = None,
-    granularity: Granularity | str = Granularity.DAY,
-) -> list[tuple[date, Snapshot]]:
-    """(bucket start, last snapshot in that bucket) for each day, week or month, in order."""
-    return data.bucketed_snapshots(session, tenant_id, start, end, granularity)
-
-
-def trend(
-    session: Session,
-    tenant_id: int,
-    kind: TrendKind | str,
-    start: date | None = None,
-    end: date | None = None,
-    granularity: Granularity | str = Granularity.DAY,
-) -> list[TrendPoint]:
-    """One of the four trend series (severity, compliance, overdue, repeats) by name."""
-    return data.trend(session, tenant_id, kind, start, end, granularity)
+today = data.today
+metrics_of = data.metrics_of
+get_snapshot = data.get_snapshot
+bounds = data.snapshot_bounds
+bucketed = data.bucketed_snapshots
+trend = data.trend

@@ -17,25 +17,12 @@ from auditdesk.domain.errors import PermissionDenied
 from auditdesk.domain.records import Actor, Tenant, User
 from auditdesk.services.changes import written
 
-
-def list_tenants(session: Session) -> list[Tenant]:
-    return data.list_tenants(session)
-
-
-def get_tenant_by_slug(session: Session, slug: str) -> Tenant:
-    return data.get_tenant_by_slug(session, slug)
-
-
-def list_users(session: Session, tenant_id: int, *, active_only: bool = True) -> list[User]:
-    return data.list_users(session, tenant_id, active_only=active_only)
-
-
-def get_user(session: Session, tenant_id: int, user_id: int) -> User:
-    return data.get_user(session, tenant_id, user_id)
-
-
-def get_user_by_email(session: Session, tenant_id: int, email: str) -> User:
-    return data.get_user_by_email(session, tenant_id, email)
+# The lookups need no rule of their own: the service offers them as they are.
+list_tenants = data.list_tenants
+get_tenant_by_slug = data.get_tenant_by_slug
+list_users = data.list_users
+get_user = data.get_user
+get_user_by_email = data.get_user_by_email
 
 
 def user_for_login(session: Session) -> User | None:

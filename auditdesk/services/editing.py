@@ -1,13 +1,26 @@
-"""Optimistic locking: a save names the version it started from, and a stale one is
-refused with who saved last and when."""
+"""Editing a stored row: the editable copy a form starts from, and optimistic locking
+(a save names the version it started from; a stale one is refused with who saved last
+and when)."""
 
 from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from auditdesk.data.audit import last_change
 from auditdesk.domain.changes import Table
 from auditdesk.domain.errors import ConflictError
+
+D = TypeVar("D")
+
+
+def editable_copy(record: Any, draft_type: type[D]) -> D:
+    """A draft holding the record's value of every field the draft has (a field the
+    record does not store keeps the draft's default)."""
+    values = {f.name: getattr(record, f.name) for f in fields(draft_type) if hasattr(record, f.name)}
+    return draft_type(**values)
 
 
 def check_version(
