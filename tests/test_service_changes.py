@@ -95,3 +95,18 @@ def test_engagement_and_account_writes_name_their_tables(database):
         # Its findings lost their engagement: the whole table is named.
         assert removed.changes.touches(Table.OBSERVATION)
         assert removed.changes.ids(Table.OBSERVATION) is None
+
+
+def test_snapshot_writes_name_the_snapshot_table_only_when_they_wrote(database):
+    from auditdesk.services import snapshots
+
+    with database.sessions.begin() as s:
+        t = f.tenant(s)
+        f.observation(s, f.actor(t))
+        first = snapshots.capture_today_if_missing(s, tenant_id=t.id)
+        assert len(first.value) == 1 and first.changes.touches(Table.SNAPSHOT)
+        again = snapshots.capture_today_if_missing(s, tenant_id=t.id)
+        assert again.value == [] and not again.changes
+        today = snapshots.today(s)
+        kept = snapshots.backfill(s, today, today, tenant_id=t.id)
+        assert kept.value.written == 0 and not kept.changes

@@ -439,7 +439,7 @@ def test_backfill_equals_capture_on_captured_days(database, seed):
     with database.sessions.begin() as session:
         captured = {s.snapshot_date: s for s in data.list_snapshots(session, t)}
         rebuilt = {r.snapshot_date: r.metrics for r in service.rebuild(session, start, end, tenant_id=t)}
-        result = service.backfill(session, start - timedelta(days=3), end, tenant_id=t)
+        result = service.backfill(session, start - timedelta(days=3), end, tenant_id=t).value
         assert (result.written, result.kept_captured) == (len(rebuilt) + 3 - len(days), len(days))
         kept = {s.snapshot_date: s for s in data.list_snapshots(session, t, source=SnapshotSource.CAPTURED)}
         assert kept == captured  # backfill never overwrote a captured day
@@ -497,13 +497,13 @@ def test_backfill_keeps_captured_days_unless_overwrite(database):
             ),
             {"t": t, "d": today - timedelta(days=2)},
         )
-        result = service.backfill(session, today - timedelta(days=6))
+        result = service.backfill(session, today - timedelta(days=6)).value
         assert (result.days, result.written, result.kept_captured) == (7, 6, 1)
         kept = data.get_snapshot(session, t, today - timedelta(days=2))
         assert kept.total == 9 and kept.source is SnapshotSource.CAPTURED
         rows = data.list_snapshots(session, t)
         assert [r.total for r in rows] == [1, 2, 2, 2, 9, 2, 2]  # the root counts too
-        again = service.backfill(session, today - timedelta(days=6), overwrite=True)
+        again = service.backfill(session, today - timedelta(days=6), overwrite=True).value
         assert (again.written, again.kept_captured) == (7, 0)
         fixed = data.get_snapshot(session, t, today - timedelta(days=2))
         assert fixed.total == 2 and fixed.source is SnapshotSource.BACKFILLED
@@ -514,7 +514,7 @@ def test_backfill_covers_every_tenant_and_refuses_bad_ranges(database):
         first = add_tenant(session, "acme")
         second = add_tenant(session, "globex")
         today = data.today(session)
-        result = service.backfill(session, today - timedelta(days=1))
+        result = service.backfill(session, today - timedelta(days=1)).value
         assert result.tenant_ids == (first, second) and result.written == 4
         with pytest.raises(ValidationError, match="future"):
             service.backfill(session, today, today + timedelta(days=1))
@@ -530,13 +530,13 @@ def test_capture_service_and_capture_today_if_missing(database):
         second = add_tenant(session, "globex")
         today = data.today(session)
         service.backfill(session, today, tenant_id=first)  # a backfilled today is not enough
-        made = service.capture_today_if_missing(session)
+        made = service.capture_today_if_missing(session).value
         assert sorted(s.tenant_id for s in made) == [first, second]
         assert all(s.source is SnapshotSource.CAPTURED and s.snapshot_date == today for s in made)
-        assert service.capture_today_if_missing(session) == []
-        only = service.capture(session, tenant_id=second)
+        assert service.capture_today_if_missing(session).value == []
+        only = service.capture(session, tenant_id=second).value
         assert [s.tenant_id for s in only] == [second]
-        assert len(service.capture(session)) == 2
+        assert len(service.capture(session).value) == 2
         count = session.execute(text("SELECT count(*) FROM dashboard_snapshot")).scalar_one()
     assert count == 2
 

@@ -106,7 +106,7 @@ def capture_command(ctx) -> int:
         targets = _tenants(ctx, session)
         captured = []
         for tenant in targets:
-            (snapshot,) = snapshot_service.capture(session, tenant_id=tenant.id)
+            (snapshot,) = snapshot_service.capture(session, tenant_id=tenant.id).value
             captured.append((snapshot, tenant))
     ctx.emit(
         [_snapshot_json(s, t) for s, t in captured],
@@ -125,7 +125,7 @@ def backfill_command(ctx) -> int:
         tenant_id = targets[0].id if getattr(ctx.args, "tenant", None) else None
         result = snapshot_service.backfill(
             session, start, end, tenant_id=tenant_id, overwrite=ctx.args.overwrite
-        )
+        ).value
     payload = {**result.as_json(), "tenants": [t.slug for t in targets]}
     text = (
         f"backfilled {result.start.isoformat()} to {result.end.isoformat()} "

@@ -2,36 +2,36 @@
 
 Used by the ``auditdesk snapshot`` commands, a scheduled job, and the desktop
 client (menu actions and the once-a-day automatic capture). Each function works
-in the caller's session (one transaction per user action) and never commits.
+in the caller's session (one transaction per user action) and never commits; the
+writes return an ``Outcome`` (see docs/architecture.md).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from auditdesk.data import snapshots as data
+from auditdesk.data import tenants as tenant_data
+from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.enums import SnapshotSource
 from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.records import Snapshot
-from auditdesk.domain.trends import (
-    BackfillResult,
-    DatedMetrics,
-)
+from auditdesk.domain.trends import BackfillResult, DatedMetrics
+from auditdesk.services.changes import written as changes_written
 
 
 def tenant_ids(session: Session, tenant_id: int | None = None) -> list[int]:
     """The given tenant, or every tenant when None."""
     if tenant_id is not None:
         return [tenant_id]
-    return list(session.execute(text("SELECT id FROM tenant ORDER BY id")).scalars())
+    return tenant_data.tenant_ids(session)
 
 
 def capture(
     session: Session, *, tenant_id: int | None = None, day: date | None = None
-) -> list[Snapshot]:
+) -> Outcome[list[Snapshot]]:
     """Capture the snapshot of ``day`` (today, UTC, by default) for one or all tenants.
 
     Capturing a day that already has a row replaces its figures (and marks it
@@ -41,7 +41,8 @@ def capture(
     day = current if day is None else day
     if day > current:
         raise ValidationError({"date": f"{day.isoformat()} is in the future"})
-    return [data.capture_snapshot(session, tid, day) for tid in tenant_ids(session, tenant_id)]
+    captured = [data.capture_snapshot(session, tid, day) for tid in tenant_ids(session, tenant_id)]
+    return Outcome(captured, _written(captured))
 
 
 def backfill(
@@ -51,7 +52,7 @@ def backfill(
     *,
     tenant_id: int | None = None,
     overwrite: bool = False,
-) -> BackfillResult:
+) -> Outcome[BackfillResult]:
     """Rebuild and store the metrics as of each day from ``start`` to ``end`` (today by
     default) from the audit trail, with source ``backfilled``.
 
@@ -68,7 +69,8 @@ def backfill(
     ids = tenant_ids(session, tenant_id)
     written = data.backfill_range(session, ids, start, end, overwrite=overwrite)
     days = (end - start).days + 1
-    return BackfillResult(start, end, tuple(ids), written, days * len(ids) - written)
+    result = BackfillResult(start, end, tuple(ids), written, days * len(ids) - written)
+    return Outcome(result, changes_written(Table.SNAPSHOT) if written else Changes())
 
 
 def rebuild(
@@ -80,7 +82,7 @@ def rebuild(
 
 def capture_today_if_missing(
     session: Session, *, tenant_id: int | None = None
-) -> list[Snapshot]:
+) -> Outcome[list[Snapshot]]:
     """For the app's daily automatic capture: capture today for each tenant (or the
     given one) that has no captured snapshot today yet; returns what was captured."""
     current = data.today(session)
@@ -89,7 +91,12 @@ def capture_today_if_missing(
         existing = data.get_snapshot(session, tid, current)
         if existing is None or existing.source is not SnapshotSource.CAPTURED:
             captured.append(data.capture_snapshot(session, tid, current))
-    return captured
+    return Outcome(captured, _written(captured))
+
+
+def _written(captured: list[Snapshot]) -> Changes:
+    # A snapshot is named by its tenant and day, not by an id: the table changed.
+    return changes_written(Table.SNAPSHOT) if captured else Changes()
 
 
 # -- reads: the queries as they are, so that the UI and the CLI have one boundary ---------

@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def backfill(key: str, overwrite: bool) -> None:
             with sessions.begin() as session:
-                written[key] = service.backfill(session, start, today, overwrite=overwrite)
+                written[key] = service.backfill(session, start, today, overwrite=overwrite).value
 
         first = timed(lambda: backfill("first", False))
         again = timed(lambda: backfill("again", True))
