@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, true
+from sqlalchemy import Select, and_, case, delete, exists, func, insert, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
@@ -48,17 +48,18 @@ def _counts(today: date):
     )
 
 
-def _sort_expression(sort: EngagementSort, counts):
-    from sqlalchemy import case
+def _status_rank():
+    """Engagements in work first, then planned, closed last."""
+    return case(*((E.status == name, rank) for name, rank in STATUS_ORDER.items()), else_=9)
 
+
+def _sort_expression(sort: EngagementSort, counts):
     return {
         EngagementSort.CODE: E.code,
         EngagementSort.TITLE: E.title,
         EngagementSort.AUDITEE: E.auditee,
         EngagementSort.LEAD: Lead.display_name,
-        EngagementSort.STATUS: case(
-            *((E.status == name, rank) for name, rank in STATUS_ORDER.items()), else_=9
-        ),
+        EngagementSort.STATUS: _status_rank(),
         EngagementSort.PERIOD: E.period_start,
         EngagementSort.PLANNED_END: E.planned_end,
         EngagementSort.TOTAL: counts.c.total,
@@ -292,9 +293,6 @@ def my_engagements(
         EngagementMemberRow.engagement_id == E.id,
         EngagementMemberRow.user_id == user_id,
     )
-    from sqlalchemy import case
-
-    status_rank = case(*((E.status == name, rank) for name, rank in STATUS_ORDER.items()), else_=9)
     query = (
         select(
             E.id,
@@ -310,7 +308,7 @@ def my_engagements(
         )
         .join(counts, true())
         .where(E.tenant_id == tenant_id)
-        .order_by(status_rank, E.planned_end.asc().nulls_last(), E.code)
+        .order_by(_status_rank(), E.planned_end.asc().nulls_last(), E.code)
     )
     if user_id is not None:
         query = query.where(or_(E.lead_auditor_id == user_id, member))
