@@ -15,7 +15,6 @@ from auditdesk.data import engagements as data
 from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.drafts import EngagementDraft
 from auditdesk.domain.records import Actor, Engagement
-from auditdesk.services.changes import written
 from auditdesk.services.editing import check_version, editable_copy
 
 # -- reads ------------------------------------------------------------------------------------
@@ -39,14 +38,19 @@ def draft_of(engagement: Engagement) -> EngagementDraft:
 # -- writes -----------------------------------------------------------------------------------
 
 
-def _written(engagement_id: int) -> Changes:
-    return written(Table.ENGAGEMENT, [engagement_id]) | Changes.tables(Table.ENGAGEMENT_MEMBER)
+def _written(engagement_id: int, team_changed: bool) -> Changes:
+    changes = Changes.of(Table.ENGAGEMENT, [engagement_id])
+    # Team rows have no id of their own: the membership table is named as a whole.
+    return changes | Changes.tables(Table.ENGAGEMENT_MEMBER) if team_changed else changes
 
 
 def create(session: Session, actor: Actor, draft: EngagementDraft) -> Outcome[Engagement]:
     draft = draft.validated()
     new_id = data.insert_engagement(session, actor, draft)
-    return Outcome(data.get_engagement(session, actor.tenant_id, new_id), _written(new_id))
+    return Outcome(
+        data.get_engagement(session, actor.tenant_id, new_id),
+        _written(new_id, bool(draft.member_ids)),
+    )
 
 
 def update(
@@ -66,7 +70,8 @@ def update(
     )
     data.write_engagement(session, actor, engagement_id, draft)
     return Outcome(
-        data.get_engagement(session, actor.tenant_id, engagement_id), _written(engagement_id)
+        data.get_engagement(session, actor.tenant_id, engagement_id),
+        _written(engagement_id, set(draft.member_ids) != set(current.member_ids)),
     )
 
 
@@ -82,7 +87,7 @@ def delete(session: Session, actor: Actor, engagement_id: int) -> Outcome[Delete
     current = data.lock_engagement(session, actor.tenant_id, engagement_id)
     kept = data.observation_count(session, actor.tenant_id, engagement_id)
     data.remove_engagement(session, actor, engagement_id)
-    changes = _written(engagement_id)
+    changes = _written(engagement_id, bool(current.member_ids))
     if kept:
         # Every observation of the engagement lost its link: refresh whatever shows them.
         changes |= Changes.tables(Table.OBSERVATION)

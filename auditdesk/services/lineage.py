@@ -7,14 +7,16 @@ database's lineage guard holds the same rules whatever a client sends.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from auditdesk.data import lineage as data
 from auditdesk.data import observations as observation_data
-from auditdesk.domain.changes import Outcome, Table
+from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.errors import LineageError, NotFoundError
+from auditdesk.domain.queries import ObservationFilter
 from auditdesk.domain.records import Actor, Observation
-from auditdesk.services.changes import written
 
 # -- reads ------------------------------------------------------------------------------------
 
@@ -26,8 +28,69 @@ tree = data.tree
 roots = data.roots
 candidates = data.candidates
 
+CANDIDATE_LIMIT = 50
+
+
+
+def earlier_candidates(
+    session: Session,
+    tenant_id: int,
+    later_id: int | None,
+    identified_on: date | None,
+    search: str,
+) -> list[dict]:
+    """What the repeat picker offers: for a stored finding, ``candidates``; for one not
+    saved yet, findings matching ``search`` identified on or before ``identified_on``,
+    newest first."""
+    if later_id is not None:
+        return data.candidates(session, tenant_id, later_id, search)
+    rows = observation_data.list_observations(
+        session, tenant_id, ObservationFilter(text=search), limit=200
+    )
+    found = [
+        {
+            "id": r.id,
+            "ref": r.ref,
+            "title": r.title,
+            "severity": r.severity.value,
+            "status": r.status.value,
+            "identified_on": r.identified_on,
+            "engagement_code": r.engagement_code,
+            "auditee": None,
+            "same_auditee": False,
+        }
+        for r in rows
+        if identified_on is None or r.identified_on <= identified_on
+    ]
+    found.sort(key=lambda c: (c["identified_on"], c["id"]), reverse=True)
+    return found[:CANDIDATE_LIMIT]
+
 
 # -- rules and writes -------------------------------------------------------------------------
+
+
+def check_earlier(
+    session: Session,
+    tenant_id: int,
+    later_id: int | None,
+    identified_on: date | None,
+    target: int | str,
+) -> Observation:
+    """The finding ``target`` names (an id or a typed ref), if ``later`` may repeat it;
+    for a finding not saved yet (``later_id`` None) only the date order can be checked."""
+    if isinstance(target, str):
+        earlier = observation_data.get_by_ref(session, tenant_id, target)
+    else:
+        earlier = observation_data.get_observation(session, tenant_id, target)
+    if later_id is not None:
+        check_link(session, tenant_id, later_id, earlier.id)
+    elif identified_on is not None and earlier.identified_on > identified_on:
+        raise LineageError(
+            f"This finding (identified {identified_on:%Y-%m-%d}) cannot repeat "
+            f"{earlier.ref}, which was identified later ({earlier.identified_on:%Y-%m-%d})."
+        )
+    return earlier
+
 
 
 def check_link(session: Session, tenant_id: int, later_id: int, earlier_id: int) -> None:
@@ -68,5 +131,5 @@ def set_repeat_of(
     changed = observation_data.subtree_ids(session, actor.tenant_id, later_id)
     return Outcome(
         observation_data.get_observation(session, actor.tenant_id, later_id),
-        written(Table.OBSERVATION, changed),
+        Changes.of(Table.OBSERVATION, changed),
     )

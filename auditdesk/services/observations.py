@@ -15,12 +15,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from auditdesk.data import observations as data
-from auditdesk.domain.changes import Outcome, Table
+from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.drafts import ObservationDraft
 from auditdesk.domain.enums import ObservationStatus
 from auditdesk.domain.records import Actor, Observation
 from auditdesk.domain.transitions import check_transition
-from auditdesk.services.changes import written
 from auditdesk.services.editing import check_version, editable_copy
 
 # -- reads ------------------------------------------------------------------------------------
@@ -69,7 +68,7 @@ def create(
     new_id = data.insert_observation(session, actor, draft, _closed_at_for(status))
     return Outcome(
         data.get_observation(session, actor.tenant_id, new_id),
-        written(Table.OBSERVATION, [new_id]),
+        Changes.of(Table.OBSERVATION, [new_id]),
     )
 
 
@@ -99,7 +98,7 @@ def update(
         changed = data.subtree_ids(session, actor.tenant_id, observation_id)
     return Outcome(
         data.get_observation(session, actor.tenant_id, observation_id),
-        written(Table.OBSERVATION, changed),
+        Changes.of(Table.OBSERVATION, changed),
     )
 
 
@@ -121,7 +120,7 @@ def change_status(
     data.write_status(session, actor, observation_id, status, _closed_at_for(status, at))
     return Outcome(
         data.get_observation(session, actor.tenant_id, observation_id),
-        written(Table.OBSERVATION, [observation_id]),
+        Changes.of(Table.OBSERVATION, [observation_id]),
     )
 
 
@@ -139,10 +138,9 @@ def delete(
     current = data.lock_observation(session, actor.tenant_id, observation_id)
     _check_version(session, current, expected_version)
     detached = tuple(data.repeats_of(session, actor.tenant_id, observation_id))
-    # The repeats below become roots: their depth, and their descendants', changes.
-    changed = data.subtree_ids(session, actor.tenant_id, observation_id)
     data.remove_observation(session, actor, observation_id)
+    # A row gone moves every row after it in any list, and the repeats below it change
+    # depth: the table changed as a whole.
     return Outcome(
-        DeletedObservation(observation_id, current.ref, detached),
-        written(Table.OBSERVATION, changed),
+        DeletedObservation(observation_id, current.ref, detached), Changes.tables(Table.OBSERVATION)
     )

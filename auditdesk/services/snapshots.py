@@ -19,7 +19,6 @@ from auditdesk.domain.enums import SnapshotSource
 from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.records import Snapshot
 from auditdesk.domain.trends import BackfillResult, DatedMetrics
-from auditdesk.services.changes import written as changes_written
 
 
 def tenant_ids(session: Session, tenant_id: int | None = None) -> list[int]:
@@ -70,7 +69,7 @@ def backfill(
     written = data.backfill_range(session, ids, start, end, overwrite=overwrite)
     days = (end - start).days + 1
     result = BackfillResult(start, end, tuple(ids), written, days * len(ids) - written)
-    return Outcome(result, changes_written(Table.SNAPSHOT) if written else Changes())
+    return Outcome(result, Changes.tables(Table.SNAPSHOT) if written else Changes())
 
 
 def rebuild(
@@ -96,7 +95,7 @@ def capture_today_if_missing(
 
 def _written(captured: list[Snapshot]) -> Changes:
     # A snapshot is named by its tenant and day, not by an id: the table changed.
-    return changes_written(Table.SNAPSHOT) if captured else Changes()
+    return Changes.tables(Table.SNAPSHOT) if captured else Changes()
 
 
 # -- reads: the queries as they are, so that the UI and the CLI have one boundary ---------

@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from auditdesk.data import tenants as data
 from auditdesk.domain.accounts import validated_tenant, validated_user
-from auditdesk.domain.changes import Outcome, Table
+from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.enums import Role
 from auditdesk.domain.errors import PermissionDenied
 from auditdesk.domain.records import Actor, Tenant, User
-from auditdesk.services.changes import written
 
 # The lookups need no rule of their own: the service offers them as they are.
 list_tenants = data.list_tenants
@@ -55,7 +54,7 @@ def create_tenant(
     """A new tenant; its clock is ``time_zone``, by default the workstation's zone."""
     slug, name, zone = validated_tenant(slug, name, time_zone)
     tenant = data.insert_tenant(session, slug, name, zone)
-    return Outcome(tenant, written(Table.TENANT, [tenant.id]))
+    return Outcome(tenant, Changes.of(Table.TENANT, [tenant.id]))
 
 
 def create_user(
@@ -68,4 +67,4 @@ def create_user(
 ) -> Outcome[User]:
     email, display_name, role = validated_user(email, display_name, role)
     user = data.insert_user(session, tenant_id, email, display_name, role, db_login)
-    return Outcome(user, written(Table.APP_USER, [user.id]))
+    return Outcome(user, Changes.of(Table.APP_USER, [user.id]))

@@ -1,7 +1,7 @@
 """How audit-trail fields and values read in the history panel and the audit trail view.
 
 Field names become labels ("owner_id" → "Owner"); ids become what they point at, from
-the names ``audit.resolve_labels`` looked up in the worker job with the page; stored
+the names ``services.audit_trail`` looked up in the background job with the page; stored
 enumeration names become their labels. Long text is shortened to one line for a cell,
 with the whole text in a (wrapping) tooltip.
 """
@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from auditdesk.data.audit import ID_FIELDS
+from auditdesk.domain.audit import ID_FIELDS
 from auditdesk.domain.enums import EngagementStatus, ObservationStatus, Severity
 from auditdesk.ui.dialogs.observation_editor import FIELD_LABELS
 

@@ -9,10 +9,10 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 
-from auditdesk.data import observations as obs_data
 from auditdesk.db.connection import Database
 from auditdesk.domain.changes import Changes
 from auditdesk.domain.records import Actor, Tenant, User
+from auditdesk.services import observations as observation_service
 from auditdesk.services.errors import user_message
 from auditdesk.ui.runner import Runner
 
@@ -84,6 +84,6 @@ def _warm_up(session) -> None:
     """While the database opens: compile the first table page's SQL (never fails loudly;
     the real query reports any problem)."""
     try:
-        obs_data.warm_up(session)
+        observation_service.warm_up(session)
     except Exception:  # a warm-up that fails costs nothing
         session.rollback()

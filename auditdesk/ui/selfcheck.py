@@ -162,21 +162,19 @@ def _ensure_snapshots(app, context, out) -> None:
     def job(session):
         from datetime import timedelta
 
-        from auditdesk.data.snapshots import snapshot_bounds, today
-        from auditdesk.services.snapshots import backfill, capture_today_if_missing
+        from auditdesk.domain.changes import Outcome
+        from auditdesk.services import snapshots
 
-        if snapshot_bounds(session, tenant_id) is not None:
+        if snapshots.bounds(session, tenant_id) is not None:
             return False
-        current = today(session)
-        backfill(session, current - timedelta(days=BACKFILL_DAYS), current, tenant_id=tenant_id)
-        capture_today_if_missing(session, tenant_id=tenant_id)
-        return True
+        current = snapshots.today(session)
+        start = current - timedelta(days=BACKFILL_DAYS)
+        filled = snapshots.backfill(session, start, current, tenant_id=tenant_id)
+        captured = snapshots.capture_today_if_missing(session, tenant_id=tenant_id)
+        return Outcome(True, filled.changes | captured.changes)
 
     if _run_job(app, context, job):
         out(f"selfcheck: backfilled {BACKFILL_DAYS} days of dashboard snapshots")
-        from auditdesk.domain.changes import Changes, Table
-
-        context.announce(Changes.of(Table.SNAPSHOT))
 
 
 def _pick_observation(app, context) -> int | None:
@@ -184,12 +182,12 @@ def _pick_observation(app, context) -> int | None:
     tenant_id = context.tenant_id
 
     def job(session):
-        from auditdesk.data.lineage import roots, tree
+        from auditdesk.services import lineage
 
-        found = roots(session, tenant_id, limit=1)
+        found = lineage.roots(session, tenant_id, limit=1)
         if not found:
             return None
-        nodes = list(tree(session, tenant_id, found[0].id).walk())
+        nodes = list(lineage.tree(session, tenant_id, found[0].id).walk())
         return max(nodes, key=lambda node: node.depth).id
 
     return _run_job(app, context, job)

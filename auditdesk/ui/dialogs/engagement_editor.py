@@ -32,6 +32,8 @@ from auditdesk.domain.drafts import EngagementDraft
 from auditdesk.domain.enums import EngagementStatus
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Engagement
+from auditdesk.services import engagements as engagement_service
+from auditdesk.services import tenants as tenant_service
 from auditdesk.services.errors import user_message
 from auditdesk.ui.context import AppContext
 
@@ -173,10 +175,10 @@ class EngagementEditor(QDialog):
         tenant_id = self.context.tenant_id
 
         def job(session):
-            from auditdesk.data.engagements import list_auditees
-            from auditdesk.data.tenants import list_users
-
-            return list_auditees(session, tenant_id), list_users(session, tenant_id)
+            return (
+                engagement_service.auditees(session, tenant_id),
+                tenant_service.list_users(session, tenant_id),
+            )
 
         self.context.worker.submit(job, self._choices_loaded, owner=self)
 
@@ -268,11 +270,9 @@ class EngagementEditor(QDialog):
         expected = None if (overwrite or existing is None) else existing.version
 
         def job(session):
-            from auditdesk.data.engagements import create_engagement, update_engagement
-
             if existing is None:
-                return create_engagement(session, actor, draft)
-            return update_engagement(session, actor, existing.id, draft, expected)
+                return engagement_service.create(session, actor, draft)
+            return engagement_service.update(session, actor, existing.id, draft, expected)
 
         self.buttons.setEnabled(False)
         self.context.worker.submit(job, self._save_done, self._save_failed, owner=self)
@@ -305,18 +305,14 @@ class EngagementEditor(QDialog):
         tenant_id = self.context.tenant_id
 
         def job(session):
-            from auditdesk.data.engagements import get_engagement
-
-            return get_engagement(session, tenant_id, existing.id)
+            return engagement_service.get(session, tenant_id, existing.id)
 
         self.context.worker.submit(job, lambda theirs: self._ask_conflict(error, mine, theirs), owner=self)
 
     def _ask_conflict(self, error: ConflictError, mine: EngagementDraft, theirs: Engagement) -> None:
         if not isValid(self):  # closed while the answer was on its way
             return
-        from auditdesk.data.engagements import draft_of
-
-        stored = draft_of(theirs)
+        stored = engagement_service.draft_of(theirs)
         lines = []
         for name, label in FIELD_LABELS.items():
             ours, current = getattr(mine, name), getattr(stored, name)

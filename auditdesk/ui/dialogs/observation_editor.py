@@ -38,15 +38,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditdesk.data import engagements as eng_data
-from auditdesk.data import observations as obs_data
-from auditdesk.data import tenants
-from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Observation
 from auditdesk.domain.transitions import allowed_targets
+from auditdesk.services import engagements as engagement_service
+from auditdesk.services import observations as observation_service
+from auditdesk.services import tenants as tenant_service
 from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
@@ -86,20 +85,20 @@ def _from_qdate(value: QDate) -> date | None:
 def _load_job(tenant_id: int, observation_id: int | None, template_id: int | None):
     def job(session):
         observation = (
-            obs_data.get_observation(session, tenant_id, observation_id)
+            observation_service.get(session, tenant_id, observation_id)
             if observation_id is not None
             else None
         )
         template = (
-            obs_data.get_observation(session, tenant_id, template_id)
+            observation_service.get(session, tenant_id, template_id)
             if template_id is not None
             else None
         )
         engagements = [
             (e.id, f"{e.code} — {e.title}")
-            for e in eng_data.list_engagements(session, tenant_id, limit=2000)
+            for e in engagement_service.list_page(session, tenant_id, limit=2000)
         ]
-        users = [(u.id, u.display_name) for u in tenants.list_users(session, tenant_id)]
+        users = [(u.id, u.display_name) for u in tenant_service.list_users(session, tenant_id)]
         return observation, template, engagements, users
 
     return job
@@ -375,7 +374,7 @@ class ObservationEditor(QDialog):
         )
         self.setWindowTitle(f"Edit {observation.ref}")
         self._set_statuses(observation.status)
-        self.set_draft(obs_data.draft_of(observation), observation.repeat_of_ref)
+        self.set_draft(observation_service.draft_of(observation), observation.repeat_of_ref)
 
     def _fill_new(self) -> None:
         self._set_statuses(None)
@@ -399,7 +398,7 @@ class ObservationEditor(QDialog):
             "Choose the engagement where it was found again."
         )
         draft = replace(
-            obs_data.draft_of(template),
+            observation_service.draft_of(template),
             engagement_id=self._preset_engagement,
             status=ObservationStatus.OPEN,
             identified_on=date.today(),
@@ -520,10 +519,10 @@ class ObservationEditor(QDialog):
         observation_id = self.observation_id
         if observation_id is None:
             def job(session):
-                return obs_data.create_observation(session, actor, draft)
+                return observation_service.create(session, actor, draft)
         else:
             def job(session):
-                return obs_data.update_observation(session, actor, observation_id, draft, version)
+                return observation_service.update(session, actor, observation_id, draft, version)
         self._saving = True
         self.save_button.setEnabled(False)
         self._context.worker.submit(job, self._saved, self._save_failed, owner=self)
@@ -539,8 +538,6 @@ class ObservationEditor(QDialog):
         self.observation = observation
         self.observation_id = observation.id
         self.version = observation.version
-        ids = [observation.id]
-        self._context.announce(Changes.of(Table.OBSERVATION, ids))
         self.saved.emit(observation)
         self.accept()
 
@@ -557,7 +554,7 @@ class ObservationEditor(QDialog):
     def _fetch_theirs(self, error: ConflictError) -> None:
         tenant_id, observation_id = self._context.tenant_id, self.observation_id
         self._context.worker.submit(
-            lambda s: obs_data.get_observation(s, tenant_id, observation_id),
+            lambda s: observation_service.get(s, tenant_id, observation_id),
             lambda theirs: self.show_conflict(error, theirs),
             self.show_banner,
             owner=self,
@@ -567,7 +564,7 @@ class ObservationEditor(QDialog):
         """Both versions, field by field; the user reloads or overwrites."""
         self.theirs = theirs
         mine = self.draft()
-        stored = obs_data.draft_of(theirs)
+        stored = observation_service.draft_of(theirs)
         rows = []
         for name in FIELD_LABELS:
             yours, their = getattr(mine, name), getattr(stored, name)

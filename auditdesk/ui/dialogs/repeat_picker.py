@@ -26,9 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditdesk.data import lineage
-from auditdesk.data import observations as obs_data
-from auditdesk.domain.queries import ObservationFilter
+from auditdesk.services import lineage as lineage_service
 from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
@@ -38,51 +36,16 @@ CLEAR = object()  # chosen value meaning "no longer a repeat"
 
 
 def _search_job(tenant_id: int, later_id: int | None, identified_on: date | None, search: str):
-    def job(session):
-        if later_id is not None:
-            return lineage.candidates(session, tenant_id, later_id, search)
-        # A finding not saved yet: earlier findings by text, newest first.
-        rows = obs_data.list_observations(
-            session, tenant_id, ObservationFilter(text=search), limit=200
-        )
-        found = [
-            {
-                "id": r.id,
-                "ref": r.ref,
-                "title": r.title,
-                "severity": r.severity.value,
-                "status": r.status.value,
-                "identified_on": r.identified_on,
-                "engagement_code": r.engagement_code,
-                "auditee": None,
-                "same_auditee": False,
-            }
-            for r in rows
-            if identified_on is None or r.identified_on <= identified_on
-        ]
-        found.sort(key=lambda c: (c["identified_on"], c["id"]), reverse=True)
-        return found[:50]
-
-    return job
+    return lambda session: lineage_service.earlier_candidates(
+        session, tenant_id, later_id, identified_on, search
+    )
 
 
 def _check_job(tenant_id: int, later_id: int | None, identified_on: date | None, target):
     """Resolve ``target`` (an id or a typed ref) and check that the link is allowed."""
 
     def job(session):
-        if isinstance(target, str):
-            earlier = obs_data.get_by_ref(session, tenant_id, target)
-        else:
-            earlier = obs_data.get_observation(session, tenant_id, target)
-        if later_id is not None:
-            lineage.check_link(session, tenant_id, later_id, earlier.id)
-        elif identified_on is not None and earlier.identified_on > identified_on:
-            from auditdesk.domain.errors import LineageError
-
-            raise LineageError(
-                f"This finding (identified {identified_on:%Y-%m-%d}) cannot repeat "
-                f"{earlier.ref}, which was identified later ({earlier.identified_on:%Y-%m-%d})."
-            )
+        earlier = lineage_service.check_earlier(session, tenant_id, later_id, identified_on, target)
         return {"id": earlier.id, "ref": earlier.ref, "title": earlier.title}
 
     return job

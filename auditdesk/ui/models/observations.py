@@ -29,10 +29,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from auditdesk.data import observations as obs_data
 from auditdesk.domain.enums import Severity
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
 from auditdesk.domain.records import ObservationRow
+from auditdesk.services import observations as observation_service
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.theme import OVERDUE, STATUS_COLORS, severity_color
 
@@ -89,7 +89,7 @@ class PagePlan:
     reverse: bool
 
     def run(self, session, tenant_id: int, query: Query) -> list[ObservationRow]:
-        rows = obs_data.list_observations(
+        rows = observation_service.list_page(
             session,
             tenant_id,
             query.flt,
@@ -207,7 +207,7 @@ class ObservationTableModel(QAbstractTableModel):
         )
         if not same_filter:
             self._context.worker.submit(
-                lambda s: obs_data.count_observations(s, tenant_id, query.flt),
+                lambda s: observation_service.count(s, tenant_id, query.flt),
                 lambda n: self._count_arrived(generation, n),
                 lambda error: self._failed(generation, error),
                 key=f"obs-count-{id(self)}",
@@ -266,7 +266,7 @@ class ObservationTableModel(QAbstractTableModel):
         tenant_id = self._context.tenant_id
         flt = self._query.flt
         self._context.worker.submit(
-            lambda s: obs_data.count_observations(s, tenant_id, flt),
+            lambda s: observation_service.count(s, tenant_id, flt),
             lambda n: self._recount_arrived(generation, n),
             lambda error: self._failed(generation, error),
             key=f"obs-recount-{id(self)}",
@@ -373,13 +373,13 @@ class ObservationTableModel(QAbstractTableModel):
             q = max(below)
             edge = self._pages[q][-1]
             gap = (page_no - q - 1) * PAGE_SIZE + (PAGE_SIZE - len(self._pages[q]))
-            after = (obs_data.sort_value(edge, query.sort), edge.id)
+            after = (observation_service.sort_value(edge, query.sort), edge.id)
             options.append((gap, PagePlan(query.descending, gap, limit, after, False)))
         if above:
             r = min(above)
             edge = self._pages[r][0]
             gap = max((r * PAGE_SIZE) - end, 0)
-            after = (obs_data.sort_value(edge, query.sort), edge.id)
+            after = (observation_service.sort_value(edge, query.sort), edge.id)
             options.append((gap, PagePlan(not query.descending, gap, limit, after, True)))
         return min(options, key=lambda option: option[0])[1]
 

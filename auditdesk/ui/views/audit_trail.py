@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditdesk.data import audit, tenants
+from auditdesk.domain.audit import AuditFilter
 from auditdesk.domain.changes import Table
 from auditdesk.domain.errors import AuditDeskError
+from auditdesk.services import audit_trail as audit_service
+from auditdesk.services.audit_trail import AuditPage
 from auditdesk.ui import theme
 from auditdesk.ui.audit_format import cell_text, field_label, field_value, tooltip_text
 from auditdesk.ui.context import AppContext
@@ -190,14 +192,14 @@ class AuditTrailView(QWidget):
             self.splitter.restoreState(splitter)
 
     # -- filters and paging ---------------------------------------------------------------------
-    def current_filter(self) -> audit.AuditFilter:
+    def current_filter(self) -> AuditFilter:
         user = self.user_filter.currentData()
         date_from = date_to = None
         if self.use_dates.isChecked():
             d1, d2 = self.date_from.date(), self.date_to.date()
             date_from = date(d1.year(), d1.month(), d1.day())
             date_to = date(d2.year(), d2.month(), d2.day())
-        return audit.AuditFilter(
+        return AuditFilter(
             table_name=self.table_filter.currentData(),
             app_user_id=int(user[5:]) if user and user.startswith("user:") else None,
             db_login=user[6:] if user and user.startswith("login:") else None,
@@ -231,9 +233,7 @@ class AuditTrailView(QWidget):
         tenant_id = self._context.tenant_id
 
         def job(session):
-            return audit.audited_tables(session, tenant_id), tenants.list_users(
-                session, tenant_id, active_only=False
-            )
+            return audit_service.filter_choices(session, tenant_id)
 
         self._context.worker.submit(job, self._lookups_arrived, key=f"audit-lookups-{id(self)}", owner=self)
 
@@ -262,17 +262,15 @@ class AuditTrailView(QWidget):
         tenant_id, flt, offset = self._context.tenant_id, self.current_filter(), self.offset
 
         def job(session):
-            entries = audit.list_entries(session, tenant_id, flt, offset=offset, limit=PAGE_SIZE)
-            names = audit.resolve_labels(session, tenant_id, entries)
-            return entries, audit.count_entries(session, tenant_id, flt), names
+            return audit_service.page(session, tenant_id, flt, offset=offset, limit=PAGE_SIZE)
 
         self.range_label.setText("Loading…")
         self._context.worker.submit(
             job, self._page_arrived, self._show_error, key=f"audit-page-{id(self)}", owner=self
         )
 
-    def _page_arrived(self, result) -> None:
-        entries, total, names = result
+    def _page_arrived(self, result: AuditPage) -> None:
+        entries, total, names = result.entries, result.total, result.labels
         self.total = total
         self.names = names
         if entries == [] and self.offset > 0 and total > 0:

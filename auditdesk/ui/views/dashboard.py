@@ -132,17 +132,17 @@ def load_dashboard(
 ) -> DashboardData:
     """Worker job: the snapshots of the chosen range and bucket size, and the previous
     period's last snapshot for the tiles."""
-    from auditdesk.data import snapshots as data
+    from auditdesk.services import snapshots as data
 
     today = data.today(session)
-    bounds = data.snapshot_bounds(session, tenant_id)
+    bounds = data.bounds(session, tenant_id)
     start, end = resolve_range(preset, today, bounds, custom)
     buckets: list[tuple[date, Snapshot]] = []
     previous = None
     if bounds is not None:
-        buckets = data.bucketed_snapshots(session, tenant_id, start, end, granularity)
+        buckets = data.bucketed(session, tenant_id, start, end, granularity)
         if start > bounds[0]:
-            before = data.bucketed_snapshots(
+            before = data.bucketed(
                 session, tenant_id, max(bounds[0], start - timedelta(days=400)),
                 start - timedelta(days=1), "month",
             )
@@ -738,8 +738,6 @@ class DashboardView(QWidget):
                        self.empty_capture_button, self.empty_backfill_button):
             button.setEnabled(True)
         self.context.status_message.emit(message)
-        if ok:
-            self.context.announce(Changes.of(Table.SNAPSHOT))
         self.operation_finished.emit(ok, message)
 
     @property
@@ -860,7 +858,6 @@ class DashboardView(QWidget):
                 self.context.status_message.emit(
                     f"Captured today's snapshot ({format_day(captured[0].snapshot_date)}) automatically."
                 )
-                self.context.announce(Changes.of(Table.SNAPSHOT))
             self.operation_finished.emit(True, "auto-capture")
 
         def failed(error: BaseException) -> None:

@@ -24,8 +24,10 @@ from shiboken6 import isValid
 
 from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.enums import EngagementStatus
-from auditdesk.domain.queries import EngagementFilter, EngagementSort
+from auditdesk.domain.queries import EngagementFilter, EngagementSort, ObservationFilter
 from auditdesk.domain.records import Engagement
+from auditdesk.services import engagements as engagement_service
+from auditdesk.services import observations as observation_service
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import EngagementTableModel, ProgressRole
 from auditdesk.ui.views._common import (
@@ -151,10 +153,12 @@ class EngagementsView(QWidget):
         sort, descending = self.model.sort_key, self.model.descending
 
         def job(session):
-            from auditdesk.data.engagements import count_engagements, list_engagements
-
-            rows = list_engagements(session, tenant_id, flt, sort, descending, limit=PAGE_LIMIT)
-            total = len(rows) if len(rows) < PAGE_LIMIT else count_engagements(session, tenant_id, flt)
+            rows = engagement_service.list_page(
+                session, tenant_id, flt, sort, descending, limit=PAGE_LIMIT
+            )
+            if len(rows) < PAGE_LIMIT:
+                return rows, len(rows)
+            total = engagement_service.count(session, tenant_id, flt)
             return rows, total
 
         context.worker.submit(job, self._loaded_rows, self._failed, key=f"engagements:{id(self)}", owner=self)
@@ -239,7 +243,6 @@ class EngagementsView(QWidget):
 
     def _saved(self, engagement: Engagement) -> None:
         self._select_after_load = engagement.id
-        self.context.announce(Changes.of(Table.ENGAGEMENT, [engagement.id]))
         self.context.status_message.emit(f"Saved engagement {engagement.code}.")
 
     def delete_selected(self) -> None:
@@ -249,10 +252,9 @@ class EngagementsView(QWidget):
         tenant_id = self.context.tenant_id
 
         def count(session):
-            from auditdesk.data.observations import count_observations
-            from auditdesk.domain.queries import ObservationFilter
-
-            return count_observations(session, tenant_id, ObservationFilter(engagement_id=record.id))
+            return observation_service.count(
+                session, tenant_id, ObservationFilter(engagement_id=record.id)
+            )
 
         self.context.worker.submit(count, lambda n: self._confirm_delete(record, n), owner=self)
 
@@ -295,12 +297,9 @@ class EngagementsView(QWidget):
         actor = self.context.actor
 
         def job(session):
-            from auditdesk.data.engagements import delete_engagement
-
-            return delete_engagement(session, actor, record.id)
+            return engagement_service.delete(session, actor, record.id)
 
         def done(result) -> None:
-            self.context.announce(Changes.of(Table.ENGAGEMENT, [result.id]))
             self.context.status_message.emit(
                 f"Deleted engagement {result.code}; {result.kept_observations} observation(s) kept."
             )

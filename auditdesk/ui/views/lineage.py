@@ -1,8 +1,8 @@
 """The lineage view: browse repeat trees, largest first, or find any observation.
 
 Left: a search box (ref or title) and, when it is empty, the originals that have
-repeats ordered by tree size (``lineage.roots``). Right: the whole tree of the
-chosen finding (``lineage.tree``), the chosen finding highlighted, expanded to
+repeats ordered by tree size (``services.lineage.roots``). Right: the whole tree of
+the chosen finding (``services.lineage.tree``), the chosen finding highlighted, expanded to
 and scrolled to. Double-click opens the editor. A manager may clear or change a
 link from the context menu.
 """
@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditdesk.data import lineage
-from auditdesk.data import observations as obs_data
 from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.errors import AuditDeskError
 from auditdesk.domain.queries import ObservationFilter
 from auditdesk.domain.records import LineageNode
+from auditdesk.services import lineage as lineage_service
+from auditdesk.services import observations as observation_service
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
@@ -168,7 +168,7 @@ class LineageView(QWidget):
         tenant_id, text = self._context.tenant_id, self.search.text().strip()
         if text:
             def job(session):
-                rows = obs_data.list_observations(
+                rows = observation_service.list_page(
                     session, tenant_id, ObservationFilter(text=text), limit=100
                 )
                 return [(r.id, f"{r.ref}  {r.title}", r.recurrence) for r in rows]
@@ -177,7 +177,7 @@ class LineageView(QWidget):
             def job(session):
                 return [
                     (r.id, f"{r.ref}  {r.title}", r.tree_size)
-                    for r in lineage.roots(session, tenant_id, limit=200)
+                    for r in lineage_service.roots(session, tenant_id, limit=200)
                 ]
             heading = "Largest repeat trees"
         self._context.worker.submit(
@@ -212,7 +212,7 @@ class LineageView(QWidget):
         self.current_id = observation_id
         tenant_id = self._context.tenant_id
         self._context.worker.submit(
-            lambda s: lineage.tree(s, tenant_id, observation_id),
+            lambda s: lineage_service.tree(s, tenant_id, observation_id),
             lambda root: self._show_tree(observation_id, root),
             self._show_error,
             key=f"lineage-tree-{id(self)}",
@@ -315,8 +315,8 @@ class LineageView(QWidget):
             return
         actor = self._context.actor
         self._context.worker.submit(
-            lambda s: lineage.set_repeat_of(s, actor, observation_id, earlier_id),
-            lambda _obs: self._context.announce(Changes.of(Table.OBSERVATION, [observation_id])),
+            lambda s: lineage_service.set_repeat_of(s, actor, observation_id, earlier_id),
+            None,
             self._show_error,
             owner=self,
         )

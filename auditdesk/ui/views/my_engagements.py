@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QTableView, Q
 from shiboken6 import isValid
 
 from auditdesk.domain.changes import Changes, Table
+from auditdesk.services import engagements as engagement_service
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import IdRole, MyEngagementsModel, ProgressRole
 from auditdesk.ui.views._common import (
@@ -85,9 +86,7 @@ class MyEngagementsView(QWidget):
         )
 
         def job(session):
-            from auditdesk.data.engagements import my_engagements
-
-            return my_engagements(session, tenant_id, user_id)
+            return engagement_service.my_engagements(session, tenant_id, user_id)
 
         context.worker.submit(job, self._loaded_rows, self._failed, key=f"my_engagements:{id(self)}", owner=self)
 

@@ -29,14 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditdesk.data import audit, tenants
-from auditdesk.data import engagements as eng_data
-from auditdesk.data import observations as obs_data
 from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import AuditDeskError
 from auditdesk.domain.queries import ObservationFilter
 from auditdesk.domain.records import AuditEntry, ObservationRow
+from auditdesk.services import audit_trail
+from auditdesk.services import engagements as engagement_service
+from auditdesk.services import observations as observation_service
+from auditdesk.services import tenants as tenant_service
 from auditdesk.ui import theme
 from auditdesk.ui.audit_format import cell_text, field_label, field_value, tooltip_text
 from auditdesk.ui.context import AppContext
@@ -136,8 +137,7 @@ class HistoryPanel(QWidget):
         tenant_id, row_id = self._context.tenant_id, self.observation_id
 
         def job(session):
-            entries = audit.row_history(session, tenant_id, "observation", row_id)
-            return entries, audit.resolve_labels(session, tenant_id, entries)
+            return audit_trail.row_history(session, tenant_id, "observation", row_id)
 
         self._context.worker.submit(
             job, lambda result: self._show(row_id, *result), key=f"history-{id(self)}", owner=self
@@ -401,9 +401,9 @@ class ObservationsView(QWidget):
 
         def job(session):
             engagements = [
-                (e.id, e.code) for e in eng_data.list_engagements(session, tenant_id, limit=2000)
+                (e.id, e.code) for e in engagement_service.list_page(session, tenant_id, limit=2000)
             ]
-            users = [(u.id, u.display_name) for u in tenants.list_users(session, tenant_id)]
+            users = [(u.id, u.display_name) for u in tenant_service.list_users(session, tenant_id)]
             return engagements, users
 
         self._context.worker.submit(job, self._lookups_arrived, key=f"obs-lookups-{id(self)}", owner=self)
@@ -524,7 +524,7 @@ class ObservationsView(QWidget):
         self._pending_select = None
         tenant_id, query = self._context.tenant_id, self.model.query
         self._context.worker.submit(
-            lambda s: obs_data.position_of(
+            lambda s: observation_service.position_of(
                 s, tenant_id, observation_id, query.flt, query.sort, query.descending
             ),
             lambda position: self._position_found(observation_id, position, widen),
@@ -611,7 +611,7 @@ class ObservationsView(QWidget):
             return
         tenant_id = self._context.tenant_id
         self._context.worker.submit(
-            lambda s: obs_data.repeats_of(s, tenant_id, row.id),
+            lambda s: observation_service.repeats_of(s, tenant_id, row.id),
             lambda repeats: self._confirm_delete(row, repeats),
             self._show_error,
             owner=self,
@@ -643,8 +643,7 @@ class ObservationsView(QWidget):
             if deleted.detached_repeats:
                 message += f" {', '.join(deleted.detached_repeats)} kept, no longer linked."
             self._context.status_message.emit(message)
-            self._context.announce(Changes.of(Table.OBSERVATION))
 
         self._context.worker.submit(
-            lambda s: obs_data.delete_observation(s, actor, row.id), done, self._show_error, owner=self
+            lambda s: observation_service.delete(s, actor, row.id), done, self._show_error, owner=self
         )

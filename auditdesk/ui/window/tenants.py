@@ -43,12 +43,9 @@ class TenantSwitcher(QObject):
         if self.context.database is None:
             return
 
-        def job(session):
-            from auditdesk.data.tenants import list_tenants, user_for_login
+        from auditdesk.services.tenants import sign_in
 
-            return list_tenants(session), user_for_login(session)
-
-        self.context.worker.submit(job, self._loaded, key="main:tenants", owner=self.combo)
+        self.context.worker.submit(sign_in, self._loaded, key="main:tenants", owner=self.combo)
 
     def _loaded(self, result: tuple[list[Tenant], User | None]) -> None:
         tenants, user = result
