@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from auditdesk.data import observation_writes as writes
 from auditdesk.data import observations as data
 from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.drafts import ObservationDraft
@@ -65,7 +66,7 @@ def create(
     status = ObservationStatus(draft.status)
     if status is ObservationStatus.RISK_ACCEPTED:
         check_transition(ObservationStatus.OPEN, status, actor.role)
-    new_id = data.insert_observation(session, actor, draft, _closed_at_for(status))
+    new_id = writes.insert_observation(session, actor, draft, _closed_at_for(status))
     return Outcome(
         data.get_observation(session, actor.tenant_id, new_id),
         Changes.of(Table.OBSERVATION, [new_id]),
@@ -84,14 +85,14 @@ def update(
 
     A stale ``expected_version`` raises ``ConflictError`` naming who saved last and when.
     """
-    current = data.lock_observation(session, actor.tenant_id, observation_id)
+    current = writes.lock_observation(session, actor.tenant_id, observation_id)
     _check_version(session, current, expected_version)
     draft = replace(draft, original_due_date=draft.original_due_date or current.original_due_date)
     draft = draft.validated(today or max(date.today(), current.identified_on))
     status = ObservationStatus(draft.status)
     check_transition(current.status, status, actor.role)
     closed_at = current.closed_at if status is current.status else _closed_at_for(status)
-    data.write_observation(session, actor, observation_id, draft, closed_at)
+    writes.write_observation(session, actor, observation_id, draft, closed_at)
     changed = [observation_id]
     if draft.repeat_of_id != current.repeat_of_id:
         # The depth from the root changes for everything below the moved finding.
@@ -112,12 +113,12 @@ def change_status(
 ) -> Outcome[Observation]:
     """Move to ``status`` if the rules allow; closing sets ``closed_at``, reopening clears it."""
     status = ObservationStatus(status)
-    current = data.lock_observation(session, actor.tenant_id, observation_id)
+    current = writes.lock_observation(session, actor.tenant_id, observation_id)
     _check_version(session, current, expected_version)
     check_transition(current.status, status, actor.role)
     if status is current.status:
         return Outcome(current)
-    data.write_status(session, actor, observation_id, status, _closed_at_for(status, at))
+    writes.write_status(session, actor, observation_id, status, _closed_at_for(status, at))
     return Outcome(
         data.get_observation(session, actor.tenant_id, observation_id),
         Changes.of(Table.OBSERVATION, [observation_id]),
@@ -135,10 +136,10 @@ def delete(
     session: Session, actor: Actor, observation_id: int, expected_version: int | None = None
 ) -> Outcome[DeletedObservation]:
     """Delete one observation; its repeats are kept and lose their link."""
-    current = data.lock_observation(session, actor.tenant_id, observation_id)
+    current = writes.lock_observation(session, actor.tenant_id, observation_id)
     _check_version(session, current, expected_version)
     detached = tuple(data.repeats_of(session, actor.tenant_id, observation_id))
-    data.remove_observation(session, actor, observation_id)
+    writes.remove_observation(session, actor, observation_id)
     # A row gone moves every row after it in any list, and the repeats below it change
     # depth: the table changed as a whole.
     return Outcome(

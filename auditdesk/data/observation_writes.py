@@ -1,0 +1,142 @@
+"""Observation row writes: insert under the next ref, lock, update, delete.
+
+Each write records the acting user for the audit trail and turns a constraint the
+database enforced into a domain error. The rules (validation, status transitions,
+version checks) are applied by ``auditdesk.services.observations`` before it calls
+these (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from auditdesk.data.errors import translated_errors
+from auditdesk.data.observations import O, get_observation
+from auditdesk.db.engine import actor as set_actor
+from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
+from auditdesk.domain.enums import ObservationStatus, Severity
+from auditdesk.domain.errors import NotFoundError
+from auditdesk.domain.records import Actor, Observation
+
+REF_PREFIX = "OBS-"
+
+
+def format_ref(number: int) -> str:
+    return f"{REF_PREFIX}{number:06d}"
+
+
+def next_ref(session: Session, tenant_id: int) -> str:
+    number = session.execute(
+        text(
+            """
+            INSERT INTO tenant_counter (tenant_id, name, last_value)
+            VALUES (:tenant, 'observation', 1)
+            ON CONFLICT (tenant_id, name)
+            DO UPDATE SET last_value = tenant_counter.last_value + 1
+            RETURNING last_value
+            """
+        ),
+        {"tenant": tenant_id},
+    ).scalar_one()
+    return format_ref(number)
+
+
+def insert_observation(
+    session: Session,
+    actor: Actor,
+    draft: ObservationDraft,
+    closed_at: datetime | None,
+) -> int:
+    """Insert a validated draft under the next ref; returns the new row's id."""
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        row = O(
+            tenant_id=actor.tenant_id,
+            ref=next_ref(session, actor.tenant_id),
+            title=draft.title,
+            severity=Severity(draft.severity).value,
+            status=ObservationStatus(draft.status).value,
+            owner_id=draft.owner_id,
+            identified_on=draft.identified_on,
+            due_date=draft.due_date,
+            original_due_date=draft.original_due_date,
+            closed_at=closed_at,
+            engagement_id=draft.engagement_id,
+            repeat_of_id=draft.repeat_of_id,
+            **{name: getattr(draft, name) for name in LONG_TEXT_FIELDS},
+        )
+        session.add(row)
+        session.flush()
+    return row.id
+
+
+def _locked_row(session: Session, tenant_id: int, observation_id: int) -> O:
+    row = session.scalar(
+        select(O).where(O.tenant_id == tenant_id, O.id == observation_id).with_for_update()
+    )
+    if row is None:
+        raise NotFoundError(
+            f"Observation {observation_id} does not exist (it may have been deleted)."
+        )
+    return row
+
+
+def lock_observation(session: Session, tenant_id: int, observation_id: int) -> Observation:
+    """The stored observation, its row locked until the transaction ends."""
+    _locked_row(session, tenant_id, observation_id)
+    return get_observation(session, tenant_id, observation_id)
+
+
+def write_observation(
+    session: Session,
+    actor: Actor,
+    observation_id: int,
+    draft: ObservationDraft,
+    closed_at: datetime | None,
+) -> None:
+    """Store every field of a validated draft, its status and ``closed_at``."""
+    row = _locked_row(session, actor.tenant_id, observation_id)
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        row.title = draft.title
+        row.severity = Severity(draft.severity).value
+        for name in LONG_TEXT_FIELDS:
+            setattr(row, name, getattr(draft, name))
+        row.owner_id = draft.owner_id
+        row.identified_on = draft.identified_on
+        row.due_date = draft.due_date
+        row.original_due_date = draft.original_due_date
+        row.engagement_id = draft.engagement_id
+        row.repeat_of_id = draft.repeat_of_id
+        row.closed_at = closed_at
+        row.status = ObservationStatus(draft.status).value
+        session.flush()
+    session.expire(row)
+
+
+def write_status(
+    session: Session,
+    actor: Actor,
+    observation_id: int,
+    status: ObservationStatus,
+    closed_at: datetime | None,
+) -> None:
+    row = _locked_row(session, actor.tenant_id, observation_id)
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        row.status = status.value
+        row.closed_at = closed_at
+        session.flush()
+    session.expire(row)
+
+
+def remove_observation(session: Session, actor: Actor, observation_id: int) -> None:
+    """Delete one row; its repeats lose their link (ON DELETE SET NULL)."""
+    row = _locked_row(session, actor.tenant_id, observation_id)
+    set_actor(session, actor.user_id)
+    with translated_errors():
+        session.delete(row)
+        session.flush()
