@@ -22,6 +22,7 @@ get_tenant_by_slug = data.get_tenant_by_slug
 list_users = data.list_users
 get_user = data.get_user
 get_user_by_email = data.get_user_by_email
+time_zone_of = data.time_zone_of
 
 
 def user_for_login(session: Session) -> User | None:
@@ -68,3 +69,9 @@ def create_user(
     email, display_name, role = validated_user(email, display_name, role)
     user = data.insert_user(session, tenant_id, email, display_name, role, db_login)
     return Outcome(user, Changes.of(Table.APP_USER, [user.id]))
+
+
+def set_time_zone(session: Session, tenant_id: int, time_zone: str) -> Outcome[Tenant]:
+    """Change the tenant's clock (an IANA zone name; the caller checks that the actor may)."""
+    tenant = data.set_time_zone(session, tenant_id, time_zone)
+    return Outcome(tenant, Changes.of(Table.TENANT, [tenant_id]))
