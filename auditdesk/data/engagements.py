@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
 from auditdesk.data.expressions import ENGAGEMENT_SEARCH, RESOLVED_STATUSES, like_pattern
+from auditdesk.data.rows import locked_row
 from auditdesk.db.engine import actor as set_actor
 from auditdesk.db.models import (
     EngagementMemberRow,
@@ -226,12 +227,7 @@ def insert_engagement(session: Session, actor: Actor, draft: EngagementDraft) ->
 
 
 def _locked_row(session: Session, tenant_id: int, engagement_id: int) -> E:
-    row = session.scalar(
-        select(E).where(E.tenant_id == tenant_id, E.id == engagement_id).with_for_update()
-    )
-    if row is None:
-        raise NotFoundError(f"Engagement {engagement_id} does not exist (it may have been deleted).")
-    return row
+    return locked_row(session, E, tenant_id, engagement_id, f"Engagement {engagement_id}")
 
 
 def lock_engagement(session: Session, tenant_id: int, engagement_id: int) -> Engagement:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from auditdesk.data.errors import translated_errors
 from auditdesk.data.observations import O, get_observation
+from auditdesk.data.rows import locked_row
 from auditdesk.db.engine import actor as set_actor
 from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
 from auditdesk.domain.enums import ObservationStatus, Severity
-from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.records import Actor, Observation
 
 REF_PREFIX = "OBS-"
@@ -74,14 +74,7 @@ def insert_observation(
 
 
 def _locked_row(session: Session, tenant_id: int, observation_id: int) -> O:
-    row = session.scalar(
-        select(O).where(O.tenant_id == tenant_id, O.id == observation_id).with_for_update()
-    )
-    if row is None:
-        raise NotFoundError(
-            f"Observation {observation_id} does not exist (it may have been deleted)."
-        )
-    return row
+    return locked_row(session, O, tenant_id, observation_id, f"Observation {observation_id}")
 
 
 def lock_observation(session: Session, tenant_id: int, observation_id: int) -> Observation:
