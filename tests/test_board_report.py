@@ -26,7 +26,7 @@ from auditdesk.data import tenants
 from auditdesk.db.connection import open_database
 from auditdesk.domain.enums import Severity
 from auditdesk.domain.reports import ReportPeriod
-from auditdesk.services import board_report
+from auditdesk.services import report as board_report
 from auditdesk.services.demo import load_demo
 from auditdesk.ui.charts import render_chart_png
 
@@ -431,11 +431,11 @@ def test_cli_refuses_a_read_only_folder(cli, tmp_path):
 
 def test_pdf_lists_the_longest_overdue_and_points_to_the_workbook(world, tmp_path, monkeypatch):
     """A board pack shows the first OVERDUE_PDF_LIMIT overdue findings; Excel keeps all."""
-    from auditdesk.services import board_report
+    from auditdesk.services.report import tables
 
     overdue = _read(world, data.overdue_findings)
     assert len(overdue) > 3
-    monkeypatch.setattr(board_report, "OVERDUE_PDF_LIMIT", 3)
+    monkeypatch.setattr(tables, "OVERDUE_PDF_LIMIT", 3)
     with world.database.sessions() as s:
         report = board_report.collect(s, world.tenant, today=world.today)
     table = report.table("overdue")

@@ -65,7 +65,7 @@ def _renderer():
 
 
 def board_command(ctx) -> int:
-    from auditdesk.services import board_report
+    from auditdesk.services import report as board_report
 
     start = _date(ctx.args.start, "--from")
     end = _date(ctx.args.end, "--to")

@@ -36,7 +36,7 @@ from auditdesk.data import tenants  # noqa: E402
 from auditdesk.db.engine import make_engine, make_session_factory, normalise_url  # noqa: E402
 from auditdesk.db.migrate import ensure_schema  # noqa: E402
 from auditdesk.domain.reports import ReportPeriod  # noqa: E402
-from auditdesk.services import board_report  # noqa: E402
+from auditdesk.services import report as board_report  # noqa: E402
 from auditdesk.services.demo import load_demo  # noqa: E402
 
 

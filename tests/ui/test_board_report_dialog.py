@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import factories
 from openpyxl import load_workbook
 
-from auditdesk.services import board_report
+from auditdesk.services import report as board_report
 from auditdesk.ui.dialogs.board_report import BoardReportDialog, open_board_report_dialog
 
 

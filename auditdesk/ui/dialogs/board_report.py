@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.reports import ReportPeriod
-from auditdesk.services import board_report
+from auditdesk.services import report as board_report
 from auditdesk.services.errors import user_message
 from auditdesk.ui.context import AppContext
 

@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from auditdesk.services.board_report import BoardReport, Column, ReportTable, headline_rows
+from auditdesk.services.report.model import BoardReport, Column, ReportTable, headline_rows
 
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0%"

@@ -34,7 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from auditdesk.services.board_report import (
+from auditdesk.services.report.model import (
     BoardReport,
     Column,
     ReportTable,

@@ -1,0 +1,139 @@
+"""Collect the board report: run its queries in the caller's session and fill the model.
+
+``collect`` reads only (it never commits) and returns a :class:`BoardReport` with its
+sections laid out; ``render_charts`` then adds the chart images drawn by a renderer the
+caller gives (the GUI's chart code, since this layer may not import Qt).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from auditdesk.data import report as data
+from auditdesk.data import snapshots as snapshot_data
+from auditdesk.domain.errors import ValidationError
+from auditdesk.domain.records import Actor, Tenant
+from auditdesk.domain.reports import ReportPeriod
+from auditdesk.domain.trends import Granularity
+from auditdesk.services.report.model import (
+    NO_SNAPSHOTS,
+    BoardReport,
+    ChartImage,
+    ChartRenderer,
+    Progress,
+    quiet,
+)
+from auditdesk.services.report.tables import build_sections
+
+
+def _granularity(start: date | None, end: date) -> Granularity:
+    if start is None or (end - start).days > 730:
+        return Granularity.MONTH
+    if (end - start).days > 120:
+        return Granularity.WEEK
+    return Granularity.DAY
+
+
+def generated_by(session: Session, actor: Actor | None) -> str:
+    """The application user's name, else the database login that generated the report."""
+    if actor is not None and actor.user_id is not None:
+        return actor.display_name
+    return data.generated_by(session)
+
+
+def collect(
+    session: Session,
+    tenant: Tenant,
+    period: ReportPeriod = ReportPeriod(),
+    *,
+    actor: Actor | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> BoardReport:
+    """Run every query of the report in the caller's session (read only, never commits)."""
+    report = progress or quiet
+    if period.start and period.end and period.end < period.start:
+        raise ValidationError(
+            {"to": f"{period.end.isoformat()} is before {period.start.isoformat()}"}
+        )
+    day = today or snapshot_data.today(session)
+    tid = tenant.id
+    report(2, "Headline figures")
+    headline = data.headline(session, tid, period, day)
+    severity = data.open_by_severity(session, tid, period, day)
+    ages = data.open_by_age(session, tid, period, day)
+    report(8, "Repeat findings")
+    repeats = data.repeat_findings(session, tid, period, day)
+    report(16, "Closed findings that recurred")
+    recurred = data.closed_then_recurred(session, tid, period, day)
+    rates = data.repeat_rate_by_auditee(session, tid, period, day)
+    report(22, "Overdue findings")
+    overdue = data.overdue_findings(session, tid, period, day)
+    report(26, "Engagement progress")
+    engagements = data.engagement_progress(session, tid, day)
+    report(28, "Trends")
+    end = period.end or day
+    unit = _granularity(period.start, end)
+    compliance = snapshot_data.compliance_trend(session, tid, period.start, period.end, unit)
+    by_severity = snapshot_data.severity_trend(session, tid, period.start, period.end, unit)
+    charts: tuple[ChartImage, ...] = ()
+    chart_note = NO_SNAPSHOTS
+    if compliance:
+        charts = (
+            ChartImage("compliance", "Compliance rate (closed by the due date)", tuple(compliance)),
+            ChartImage("severity", "Open findings by severity", tuple(by_severity)),
+        )
+        chart_note = (
+            f"From the dashboard snapshots, the last one of each {unit.value} "
+            f"({compliance[0].date:%d %b %Y} to {compliance[-1].date:%d %b %Y}); all findings "
+            "of the tenant as of each snapshot."
+        )
+    built = BoardReport(
+        tenant=tenant,
+        period=period,
+        as_of=day,
+        generated_at=datetime.now(UTC).astimezone(),
+        generated_by=generated_by(session, actor),
+        headline=headline,
+        severity=tuple(severity),
+        ages=tuple(ages),
+        overdue=tuple(overdue),
+        repeats=tuple(repeats),
+        recurred=tuple(recurred),
+        repeat_rates=tuple(rates),
+        engagements=tuple(engagements),
+        charts=charts,
+        granularity=unit,
+        chart_note=chart_note,
+    )
+    report(30, "Data collected")
+    return replace(built, sections=build_sections(built))
+
+
+def render_charts(
+    report: BoardReport, renderer: ChartRenderer | None, folder: str | Path
+) -> BoardReport:
+    """The report with its chart PNGs drawn into ``folder`` by ``renderer`` (the GUI's
+    chart code); unchanged when there is no renderer or no snapshot to chart."""
+    if renderer is None or not report.charts:
+        if renderer is None and report.charts:
+            return with_chart_note(report, report.chart_note + " Charts were not drawn in this run.")
+        return report
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    drawn = []
+    for chart in report.charts:
+        path = folder / f"{chart.kind}.png"
+        renderer(chart.kind, chart.points, path)
+        drawn.append(replace(chart, path=path if path.exists() else None))
+    return replace(report, charts=tuple(drawn))
+
+
+def with_chart_note(report: BoardReport, note: str) -> BoardReport:
+    """The report with another text under the Trends heading."""
+    updated = replace(report, chart_note=note)
+    return replace(updated, sections=build_sections(updated))
