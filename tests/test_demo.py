@@ -365,7 +365,7 @@ def test_observations_option_scales_first_tenant_exactly(database):
 
 
 def test_bulk_path_pauses_and_restores_triggers_and_indexes(database, monkeypatch):
-    import auditdesk.services.demo as demo
+    import auditdesk.services.demo.bulk as demo
 
     index_sql = """SELECT pg_get_indexdef(indexrelid) FROM pg_index
                     WHERE indrelid = 'observation'::regclass ORDER BY 1"""

@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from auditdesk.data import observations as obs
+from auditdesk.db import migrate
+from auditdesk.db.engine import make_engine
+from auditdesk.db.recurrence import recompute_recurrence
 from auditdesk.domain.errors import LineageError
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
 from auditdesk.services import lineage as lineage_service
@@ -87,3 +90,56 @@ def test_bulk_demo_load_computes_depths(database):
     assert _mismatches(database) == []
     with database.engine.connect() as c:
         assert c.execute(text("SELECT max(recurrence) FROM observation")).scalar_one() >= 2
+
+
+def _chain_per_tenant(connection, slugs, length=3) -> None:
+    for slug in slugs:
+        tenant_id = connection.execute(
+            text("INSERT INTO tenant (slug, name) VALUES (:s, :s) RETURNING id"), {"s": slug}
+        ).scalar_one()
+        parent = None
+        for n in range(length):
+            parent = connection.execute(
+                text(
+                    "INSERT INTO observation (tenant_id, ref, title, severity, status, "
+                    "identified_on, repeat_of_id) VALUES (:t, :ref, 'Chain', 'low', 'open', "
+                    "DATE '2026-01-01' + :n, :p) RETURNING id"
+                ),
+                {"t": tenant_id, "ref": f"OBS-{n + 1:06d}", "n": n, "p": parent},
+            ).scalar_one()
+
+
+def test_migration_0004_derives_depths_of_existing_chains(create_database):
+    """Findings linked before the column existed get their depth from the shared statement."""
+    engine = make_engine(create_database())
+    try:
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as c:
+            _chain_per_tenant(c, ("alpha", "beta"))
+        migrate.upgrade(engine)
+        with engine.connect() as c:
+            depths = c.execute(
+                text("SELECT recurrence FROM observation ORDER BY tenant_id, identified_on")
+            ).scalars().all()
+        assert depths == [0, 1, 2, 0, 1, 2]
+    finally:
+        engine.dispose()
+
+
+def test_recompute_of_one_tenant_leaves_the_others_alone(database):
+    with database.engine.begin() as c:
+        _chain_per_tenant(c, ("alpha", "beta"))
+        c.execute(text("ALTER TABLE observation DISABLE TRIGGER USER"))
+        c.execute(text("UPDATE observation SET recurrence = 7"))
+        c.execute(text("ALTER TABLE observation ENABLE TRIGGER USER"))
+        alpha = c.execute(text("SELECT id FROM tenant WHERE slug = 'alpha'")).scalar_one()
+        assert recompute_recurrence(c, alpha) == 3
+        rows = c.execute(
+            text(
+                "SELECT t.slug, o.recurrence FROM observation o JOIN tenant t ON t.id = o.tenant_id "
+                "ORDER BY t.slug, o.identified_on"
+            )
+        ).all()
+        assert rows == [("alpha", 0), ("alpha", 1), ("alpha", 2), ("beta", 7), ("beta", 7), ("beta", 7)]
+        assert recompute_recurrence(c, alpha) == 0  # nothing left to change
+        assert recompute_recurrence(c) == 3

@@ -15,22 +15,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from auditdesk.db.recurrence import recompute_recurrence
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
-
-RECOMPUTE_ALL = """
-WITH RECURSIVE chain(tenant_id, id, depth) AS (
-    SELECT tenant_id, id, 0 FROM observation WHERE repeat_of_id IS NULL
-  UNION ALL
-    SELECT o.tenant_id, o.id, chain.depth + 1 FROM observation o
-      JOIN chain ON o.tenant_id = chain.tenant_id AND o.repeat_of_id = chain.id
-)
-UPDATE observation o SET recurrence = chain.depth
-  FROM chain
- WHERE o.tenant_id = chain.tenant_id AND o.id = chain.id AND o.recurrence <> chain.depth
-"""
 
 SET_OWN = r"""
 CREATE FUNCTION observation_set_recurrence() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -158,7 +148,7 @@ def upgrade() -> None:
         op.f("observation_recurrence_non_negative_check"), "observation", "recurrence >= 0"
     )
     op.execute("ALTER TABLE observation DISABLE TRIGGER USER")
-    op.execute(RECOMPUTE_ALL)
+    recompute_recurrence(op.get_bind())  # every tenant
     op.execute("ALTER TABLE observation ENABLE TRIGGER USER")
     op.execute(SET_OWN)
     op.execute(MOVE_SUBTREE)
