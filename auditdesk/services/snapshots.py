@@ -1,4 +1,5 @@
-"""Snapshot use cases: capture now, backfill past days, capture today when it is missing.
+"""Snapshot use cases: capture now, backfill past days, capture today when it is missing,
+and what the dashboard shows for a range.
 
 Used by the ``auditdesk snapshot`` commands, a scheduled job, and the desktop
 client (menu actions and the once-a-day automatic capture). Each function works
@@ -8,13 +9,14 @@ writes return an ``Outcome`` (see docs/architecture.md).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from auditdesk.data import snapshots as data
 from auditdesk.data import tenants as tenant_data
 from auditdesk.domain.changes import Changes, Outcome, Table
+from auditdesk.domain.dashboard import DashboardData, resolve_range
 from auditdesk.domain.enums import SnapshotSource
 from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.records import Snapshot
@@ -106,3 +108,28 @@ get_snapshot = data.get_snapshot
 bounds = data.snapshot_bounds
 bucketed = data.bucketed_snapshots
 trend = data.trend
+
+
+def load_dashboard(
+    session: Session,
+    tenant_id: int,
+    preset: str,
+    granularity: str,
+    custom: tuple[date, date] | None = None,
+) -> DashboardData:
+    """The snapshots of the chosen range and bucket size, and the previous period's last
+    snapshot for the tiles' changes (read only)."""
+    current = data.today(session)
+    known = data.snapshot_bounds(session, tenant_id)  # first and last snapshot
+    start, end = resolve_range(preset, current, known, custom)
+    buckets: list[tuple[date, Snapshot]] = []
+    previous = None
+    if known is not None:
+        buckets = data.bucketed_snapshots(session, tenant_id, start, end, granularity)
+        if start > known[0]:
+            before = data.bucketed_snapshots(
+                session, tenant_id, max(known[0], start - timedelta(days=400)),
+                start - timedelta(days=1), "month",
+            )
+            previous = before[-1][1] if before else None
+    return DashboardData(current, known, start, end, granularity, buckets, previous)
