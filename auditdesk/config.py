@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditdesk.domain.errors import SettingsError
+from auditdesk.domain.messages import elide
 from auditdesk.paths import config_file_candidates, default_workspace
 
 
@@ -29,11 +31,33 @@ class DatabaseSource:
 
 
 def read_profile(paths: list[Path] | None = None) -> dict[str, str]:
+    """The ``[server]`` section of the settings files; ``SettingsError`` names a broken file."""
     parser = configparser.ConfigParser(interpolation=None)
-    parser.read([str(p) for p in (paths or config_file_candidates()) if p.is_file()])
+    for path in paths or config_file_candidates():
+        if not path.is_file():
+            continue
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError) as error:
+            raise SettingsError(
+                f"The settings file {path} cannot be read ({_reason(error)}); "
+                "correct it or delete it to use the embedded workspace."
+            ) from None
     if not parser.has_section("server"):
         return {}
     return dict(parser.items("server"))
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return f"line {error.lineno} comes before any [section] header"
+    if isinstance(error, configparser.DuplicateSectionError | configparser.DuplicateOptionError):
+        return f"line {error.lineno} repeats a section or setting"
+    if isinstance(error, configparser.ParsingError):
+        return "some lines are neither a [section] header nor a name = value setting"
+    if isinstance(error, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    return elide(str(error).splitlines()[0] if str(error) else "it is not a valid settings file", 120)
 
 
 def write_profile(url: str | None, path: Path | None = None) -> Path:

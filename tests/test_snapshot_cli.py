@@ -165,9 +165,11 @@ def test_backfill_errors_are_one_line(tenants, database_url, capsys, database, a
         assert session.execute(text("SELECT count(*) FROM dashboard_snapshot")).scalar_one() == 0
 
 
-def test_trend_series_as_json(tenants, database_url, capsys):
+def test_trend_series_as_json(tenants, database_url, capsys, database):
     acme, globex, today = tenants
     start = today - timedelta(days=9)
+    with database.sessions.begin() as session:  # a backfill starts no earlier than a finding
+        add_obs(session, acme, "draft", "low", start)  # drafts count in no figure
     assert run(capsys, database_url, "snapshot", "backfill", "--from", start.isoformat())[0] == 0
     code, out, err = run(
         capsys, database_url, "trend", "severity", "--tenant", "acme", "--json",

@@ -514,6 +514,8 @@ def test_backfill_covers_every_tenant_and_refuses_bad_ranges(database):
         first = add_tenant(session, "acme")
         second = add_tenant(session, "globex")
         today = data.today(session)
+        for tenant in (first, second):  # a backfill starts no earlier than the first finding
+            insert_obs(session, tenant, Obs("open", "low", today - timedelta(days=1), None, None))
         result = service.backfill(session, today - timedelta(days=1)).value
         assert result.tenant_ids == (first, second) and result.written == 4
         with pytest.raises(ValidationError, match="future"):
@@ -529,6 +531,7 @@ def test_capture_service_and_capture_today_if_missing(database):
         first = add_tenant(session, "acme")
         second = add_tenant(session, "globex")
         today = data.today(session)
+        insert_obs(session, first, Obs("open", "low", today, None, None))  # something to backfill
         service.backfill(session, today, tenant_id=first)  # a backfilled today is not enough
         made = service.capture_today_if_missing(session).value
         assert sorted(s.tenant_id for s in made) == [first, second]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from auditdesk import __version__
 from auditdesk.cli.context import CliContext, CliError
 from auditdesk.domain.errors import AuditDeskError
+from auditdesk.domain.messages import has_invalid_bytes, one_line, quoted
 
 COMMAND_MODULES = (
     "auditdesk.cli.db_commands",
@@ -59,7 +60,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="auditdesk",
         description="AuditDesk: engagements, findings, repeat lineage and trends for internal audit.",
     )
@@ -77,7 +78,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors cut to one bounded line (a huge argument is not echoed)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+
+
+def _invalid_argument(argv: Sequence[str]) -> str | None:
+    for value in argv:
+        if has_invalid_bytes(value):
+            return (
+                f"the argument {quoted(value)} holds bytes that are not valid UTF-8 text; "
+                "AuditDesk reads its arguments as UTF-8"
+            )
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    invalid = _invalid_argument(argv)
+    if invalid:
+        print(f"auditdesk: error: {invalid}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.debug:
@@ -86,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         show_parameters(True)
         logging.basicConfig(level=logging.INFO)
         logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    else:  # one line on stderr, never a logged traceback
+        logging.getLogger("auditdesk").addHandler(logging.NullHandler())
     handler = getattr(args, "handler", None)
     if handler is None:
         from auditdesk.cli.gui_commands import open_gui
@@ -97,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AuditDeskError, CliError) as error:
         if args.debug:
             raise
-        print(f"auditdesk: error: {error}", file=sys.stderr)
+        print(f"auditdesk: error: {one_line(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("auditdesk: interrupted", file=sys.stderr)
@@ -105,11 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - one clear line unless --debug
         if args.debug:
             raise
-        from auditdesk.db.engine import describe_db_error
+        from auditdesk.services.errors import user_message
 
         print(
-            f"auditdesk: error: {type(error).__name__}: {describe_db_error(error)} "
-            "(run with --debug for details)",
+            f"auditdesk: error: {one_line(user_message(error))} (run with --debug for details)",
             file=sys.stderr,
         )
         return 1

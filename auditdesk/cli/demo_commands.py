@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from auditdesk.domain.errors import ValidationError
+from auditdesk.domain.limits import check_demo_observations
+from auditdesk.domain.messages import quoted
 from auditdesk.services.demo import load_demo
 
 
@@ -11,9 +14,11 @@ def _count(value: str) -> int:
     try:
         number = int(value.replace("_", "").replace(",", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError("must be zero or more")
+        raise argparse.ArgumentTypeError(f"not a whole number: {quoted(value)}") from None
+    try:
+        check_demo_observations(number)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(error.problems["observations"]) from None
     return number
 
 

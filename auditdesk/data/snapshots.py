@@ -315,6 +315,19 @@ def snapshot_bounds(session: Session, tenant_id: int) -> tuple[date, date] | Non
     return None if row.first is None else (row.first, row.last)
 
 
+def first_finding_day(session: Session, tenant_ids: Sequence[int]) -> date | None:
+    """The earliest ``identified_on`` among the tenants' findings, or None when they have none."""
+    if not tenant_ids:
+        return None
+    return session.execute(
+        text(
+            "SELECT min(identified_on) FROM observation "
+            "WHERE tenant_id = ANY(CAST(:tenant_ids AS bigint[]))"
+        ),
+        {"tenant_ids": list(tenant_ids)},
+    ).scalar_one()
+
+
 # --- trends ----------------------------------------------------------------------------
 
 def bucketed_snapshots(

@@ -1,7 +1,9 @@
 """Engines and sessions: one session (one transaction) per user action.
 
 Every connection runs in UTC so that dates derived from timestamps (``closed_at``)
-mean the same on every workstation. ``actor()`` tells the audit trigger which
+mean the same on every workstation, and checks every few seconds during a long
+statement that its client is still there (PostgreSQL ≥ 14), so that work a
+vanished client started is abandoned. ``actor()`` tells the audit trigger which
 application user is acting, for the length of the current transaction.
 """
 
@@ -16,6 +18,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from auditdesk.domain.errors import ConnectionFailed
+from auditdesk.domain.messages import elide
+
+CLIENT_CHECK_MS = 5000
+"""How often (ms) the server checks, during a long statement, that the client is still there."""
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -25,13 +31,24 @@ def normalise_url(url: str | URL) -> URL:
             parsed = make_url(url.replace("postgres://", "postgresql://", 1))
         except (ValueError, ArgumentError) as error:
             shown = url.split("@")[-1] if "@" in url else url  # never echo a password
-            raise ConnectionFailed(f"Not a valid PostgreSQL URL (…@{shown}): {error}") from None
+            raise ConnectionFailed(
+                f"Not a valid PostgreSQL URL (…@{elide(shown, 80)}): {elide(str(error), 120)}"
+            ) from None
     else:
         parsed = url
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if not parsed.drivername.startswith("postgresql"):
-        raise ConnectionFailed(f"Not a PostgreSQL URL: {parsed.render_as_string()}")
+        raise ConnectionFailed(
+            f"Not a PostgreSQL URL: {elide(parsed.render_as_string(), 120)} "
+            "(write postgresql://user@host/database)"
+        )
+    if parsed.drivername != "postgresql+psycopg":
+        driver = elide(parsed.drivername.partition("+")[2], 40)
+        raise ConnectionFailed(
+            f"The URL names the database driver '{driver}', which AuditDesk does not use; "
+            "write postgresql://… (AuditDesk connects with psycopg 3)."
+        )
     return parsed
 
 
@@ -59,7 +76,9 @@ def make_engine(url: str | URL, *, pool_size: int = 5, application_name: str = "
         max_overflow=5,
         pool_pre_ping=True,
         connect_args={
-            "options": "-c timezone=UTC",
+            # The server checks every few seconds that the client is still there, so a
+            # long statement (a demo load, a backfill) stops when the client goes away.
+            "options": f"-c timezone=UTC -c client_connection_check_interval={CLIENT_CHECK_MS}",
             "application_name": application_name,
             "connect_timeout": 10,
         },
@@ -98,4 +117,4 @@ def describe_db_error(error: BaseException) -> str:
     """The server's own reason, in one line."""
     original = getattr(error, "orig", None) or error
     message = str(original).strip().splitlines()
-    return message[0] if message else type(original).__name__
+    return message[0] if message else "the server gave no reason"

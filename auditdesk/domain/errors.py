@@ -62,3 +62,7 @@ class SchemaError(AuditDeskError):
 
 class ConnectionFailed(AuditDeskError):
     pass
+
+
+class SettingsError(AuditDeskError):
+    """A settings file (connection profile) that cannot be read."""

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 
 from auditdesk.data.errors import primary_message, translated_errors
 from auditdesk.domain.errors import AuditDeskError
+from auditdesk.domain.messages import MAX_MESSAGE_CHARS, elide, printable
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,12 @@ def is_connection_error(error: BaseException) -> bool:
 
 
 def user_message(error: BaseException) -> str:
-    """One line (or a few) for a user; never SQL text, parameters or class names."""
+    """One line (or a few) for a user; never SQL text, parameters or class names, and at
+    most a few hundred characters (a long value someone typed is cut in the middle)."""
+    return elide(printable(_in_words(error)), MAX_MESSAGE_CHARS + 100)
+
+
+def _in_words(error: BaseException) -> str:
     if isinstance(error, AuditDeskError):
         return str(error)
     if isinstance(error, IntegrityError):
@@ -41,6 +47,8 @@ def user_message(error: BaseException) -> str:
         if is_connection_error(error):
             return f"Lost the connection to the database: {reason}"
         return f"The database refused the request: {reason}"
+    if isinstance(error, UnicodeError) or isinstance(getattr(error, "orig", None), UnicodeError):
+        return "Some text is not valid UTF-8 (check the arguments, settings and files used)."
     if isinstance(error, SQLAlchemyError):
         log.error("database layer failure", exc_info=error)
         return "The database request could not be made; the details are in the log."

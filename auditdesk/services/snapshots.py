@@ -19,6 +19,7 @@ from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.dashboard import DashboardData, resolve_range
 from auditdesk.domain.enums import SnapshotSource
 from auditdesk.domain.errors import ValidationError
+from auditdesk.domain.limits import check_backfill_start
 from auditdesk.domain.records import Snapshot
 from auditdesk.domain.trends import BackfillResult, DatedMetrics
 
@@ -59,7 +60,8 @@ def backfill(
 
     Days that were captured are kept unless ``overwrite``; days backfilled before
     are rebuilt. On a captured day with no change after the capture, the rebuilt
-    figures equal the captured ones.
+    figures equal the captured ones. ``start`` may not precede the first finding of
+    the tenants (every figure is zero before it) nor lie more than 20 years back.
     """
     current = data.today(session)
     end = current if end is None else end
@@ -68,6 +70,7 @@ def backfill(
     if start > end:
         raise ValidationError({"from": f"{start.isoformat()} is after {end.isoformat()}"})
     ids = tenant_ids(session, tenant_id)
+    check_backfill_start(start, current, data.first_finding_day(session, ids))
     written = data.backfill_range(session, ids, start, end, overwrite=overwrite)
     days = (end - start).days + 1
     result = BackfillResult(start, end, tuple(ids), written, days * len(ids) - written)

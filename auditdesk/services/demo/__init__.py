@@ -43,7 +43,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.db.models import TenantRow
-from auditdesk.domain.errors import ValidationError
+from auditdesk.domain.limits import check_demo_observations
 from auditdesk.services.demo.bulk import insert_observations
 from auditdesk.services.demo.fixtures import TENANTS, TIME_ZONES
 from auditdesk.services.demo.records import (
@@ -84,8 +84,7 @@ def load_demo(
     Dates are relative to ``today`` (default: the current UTC date): the same seed
     and the same day give the same data. ``progress`` receives one line per step.
     """
-    if observations is not None and observations < 0:
-        raise ValidationError({"observations": "must be zero or more"})
+    check_demo_observations(observations)
     today = today or datetime.now(UTC).date()
     report = progress or (lambda message: None)
     started = time.perf_counter()
