@@ -181,6 +181,19 @@ def test_a_socket_folder_of_another_user_or_open_to_others_is_refused():
     assert not list(foreign.iterdir()) and not list(open_folder.iterdir())  # no socket made
 
 
+def test_a_workspace_folder_others_own_or_may_change_is_refused():
+    workspace = new_workspace()
+    workspace.mkdir(parents=True)
+    os.chown(workspace, NOBODY.pw_uid, NOBODY.pw_gid)
+    with pytest.raises(ConnectionFailed, match="belongs to nobody"):
+        embedded.start(workspace)
+    os.chown(workspace, os.getuid(), os.getgid())
+    workspace.chmod(0o777)
+    with pytest.raises(ConnectionFailed, match="other users may change"):
+        embedded.start(workspace)
+    assert sorted(p.name for p in workspace.iterdir()) == []  # nothing written
+
+
 def test_the_runtime_folder_is_used_only_when_private(monkeypatch):
     uid = os.getuid()
     workspace = new_workspace(length=150)

@@ -166,6 +166,7 @@ def start(workspace: Path) -> EmbeddedServer:
     workspace = workspace.expanduser().resolve()
     try:
         workspace.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _check_workspace_folder(workspace)
         socket_folder = _join(workspace)
         password = access.secret(workspace, access.OWNER_SECRET)
     except ConnectionFailed as error:
@@ -181,6 +182,21 @@ def start(workspace: Path) -> EmbeddedServer:
         query={"host": str(socket_folder), "require_auth": "scram-sha-256"},
     ).render_as_string(hide_password=False)
     return EmbeddedServer(workspace=workspace, uri=uri, socket_folder=socket_folder)
+
+
+def _check_workspace_folder(workspace: Path) -> None:
+    """Only its user may change what is in the workspace (its secrets, its socket record)."""
+    info = os.stat(workspace)
+    if info.st_uid != os.getuid():
+        raise ConnectionFailed(
+            f"the workspace folder belongs to {access.user_name(info.st_uid)}, not to you; "
+            "AuditDesk will not use it"
+        )
+    if info.st_mode & 0o022:
+        raise ConnectionFailed(
+            f"other users may change the workspace folder (permissions "
+            f"{stat.S_IMODE(info.st_mode):04o}); remove their write permission"
+        )
 
 
 def _join(workspace: Path) -> Path:

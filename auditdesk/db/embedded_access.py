@@ -61,7 +61,7 @@ def server_uid() -> int:
     return ensure_user_exists(SERVER_SYSTEM_USER).pw_uid
 
 
-def _user_name(uid: int) -> str:
+def user_name(uid: int) -> str:
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
@@ -78,8 +78,8 @@ def check_private_folder(path: Path, owner_uid: int, what: str = "socket folder"
         raise ConnectionFailed(f"The {what} {path} is not a folder; AuditDesk will not use it.")
     if info.st_uid != owner_uid:
         raise ConnectionFailed(
-            f"The {what} {path} belongs to {_user_name(info.st_uid)}, not to "
-            f"{_user_name(owner_uid)}; AuditDesk will not use it. Remove it, or point "
+            f"The {what} {path} belongs to {user_name(info.st_uid)}, not to "
+            f"{user_name(owner_uid)}; AuditDesk will not use it. Remove it, or point "
             "XDG_RUNTIME_DIR at a private folder."
         )
     if info.st_mode & 0o077:
