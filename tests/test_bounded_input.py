@@ -27,7 +27,7 @@ from auditdesk.domain.limits import (
 from auditdesk.domain.messages import elide, one_line
 from auditdesk.services.demo import load_demo
 from auditdesk.services.errors import user_message
-from auditdesk.services.snapshots import backfill
+from auditdesk.services.snapshots import backfill, backfill_start_bound
 
 
 def count(database, table: str) -> int:
@@ -132,6 +132,8 @@ def test_backfill_refuses_a_start_before_the_first_finding(database, database_ur
     )
     assert code == 0, err
     assert count(database, "dashboard_snapshot") == 11
+    with database.sessions() as session:
+        assert backfill_start_bound(session) == today - timedelta(days=10)
 
 
 def test_backfill_of_twenty_years_is_allowed(old_tenant, database):
@@ -142,6 +144,8 @@ def test_backfill_of_twenty_years_is_allowed(old_tenant, database):
     assert result.written == (today - start).days + 1
     with database.sessions.begin() as session, pytest.raises(ValidationError):
         backfill(session, start - timedelta(days=1), today, tenant_id=tenant.id)
+    with database.sessions() as session:
+        assert backfill_start_bound(session, tenant_id=tenant.id) == start
 
 
 # --- a vanished client's statement is abandoned -----------------------------------------

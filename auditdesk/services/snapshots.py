@@ -19,7 +19,7 @@ from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.dashboard import DashboardData, resolve_range
 from auditdesk.domain.enums import SnapshotSource
 from auditdesk.domain.errors import ValidationError
-from auditdesk.domain.limits import check_backfill_start
+from auditdesk.domain.limits import check_backfill_start, earliest_backfill_day
 from auditdesk.domain.records import Snapshot
 from auditdesk.domain.trends import BackfillResult, DatedMetrics
 
@@ -75,6 +75,15 @@ def backfill(
     days = (end - start).days + 1
     result = BackfillResult(start, end, tuple(ids), written, days * len(ids) - written)
     return Outcome(result, Changes.tables(Table.SNAPSHOT) if written else Changes())
+
+
+def backfill_start_bound(session: Session, *, tenant_id: int | None = None) -> date | None:
+    """The earliest day ``backfill`` accepts as its start for one or all tenants: the first
+    finding, or 20 years back when that is later; None when there is no finding at all."""
+    first = data.first_finding_day(session, tenant_ids(session, tenant_id))
+    if first is None:
+        return None
+    return max(first, earliest_backfill_day(data.today(session)))
 
 
 def rebuild(

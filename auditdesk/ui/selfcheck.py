@@ -162,16 +162,19 @@ def _ensure_snapshots(app, context, out) -> None:
     def job(session):
         from datetime import timedelta
 
-        from auditdesk.domain.changes import Outcome
+        from auditdesk.domain.changes import Changes, Outcome
         from auditdesk.services import snapshots
 
         if snapshots.bounds(session, tenant_id) is not None:
             return False
         current = snapshots.today(session)
-        start = current - timedelta(days=BACKFILL_DAYS)
-        filled = snapshots.backfill(session, start, current, tenant_id=tenant_id)
+        changes = Changes()
+        first = snapshots.backfill_start_bound(session, tenant_id=tenant_id)
+        if first is not None:  # nothing to backfill before the first finding
+            start = max(first, current - timedelta(days=BACKFILL_DAYS))
+            changes = snapshots.backfill(session, start, current, tenant_id=tenant_id).changes
         captured = snapshots.capture_today_if_missing(session, tenant_id=tenant_id)
-        return Outcome(True, filled.changes | captured.changes)
+        return Outcome(True, changes | captured.changes)
 
     if _run_job(app, context, job):
         out(f"selfcheck: backfilled {BACKFILL_DAYS} days of dashboard snapshots")
