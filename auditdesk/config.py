@@ -67,7 +67,10 @@ def write_profile(url: str | None, path: Path | None = None) -> Path:
     path = path or config_file_candidates()[0]
     parser = configparser.ConfigParser(interpolation=None)
     if path.is_file():
-        parser.read(path)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            parser = configparser.ConfigParser(interpolation=None)  # unreadable: start afresh
     if url:
         safe = make_url(url)._replace(password=None).render_as_string(hide_password=False)
         if not parser.has_section("server"):

@@ -106,6 +106,16 @@ def test_saved_profile_fills_the_form_next_time(qtbot, tmp_path):
     assert dialog.password.text() == ""
 
 
+def test_a_broken_profile_leaves_the_form_empty_and_saving_replaces_it(qtbot, tmp_path):
+    path = tmp_path / "auditdesk.ini"
+    path.write_text("url = postgresql://carol@db.internal/audit\n")  # no [server] header
+    dialog = ConnectionDialog(profile_path=path)
+    qtbot.addWidget(dialog)
+    assert dialog.host.text() == "" and dialog.user.text() == ""
+    write_profile("postgresql+psycopg://carol@db.internal/audit", path)
+    assert read_profile([path])["url"] == "postgresql+psycopg://carol@db.internal/audit"
+
+
 def test_back_to_the_embedded_workspace_removes_the_profile(qtbot, tmp_path):
     path = tmp_path / "auditdesk.ini"
     write_profile("postgresql+psycopg://carol@db.internal/audit", path)

@@ -134,9 +134,13 @@ class ConnectionDialog(QDialog):
 
     def _load_profile(self) -> None:
         from auditdesk.config import read_profile
+        from auditdesk.domain.errors import SettingsError
 
         paths = [self.profile_path] if self.profile_path is not None else None
-        saved = read_profile(paths).get("url")
+        try:
+            saved = read_profile(paths).get("url")
+        except SettingsError:
+            saved = None  # a settings file that cannot be read leaves the form empty
         if saved:
             # a broken profile just leaves the form empty
             with contextlib.suppress(Exception):
