@@ -66,6 +66,9 @@ def test_the_client_signs_in_as_an_owner_that_is_not_a_superuser(workspace_db):
         )).scalar_one()
         assert owner == "auditdesk_owner"
         assert connection.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")).scalar_one() == 1
+        # no TCP listener at all: the socket folder is the only way in
+        assert connection.execute(text("SHOW listen_addresses")).scalar_one() == ""
+        assert connection.execute(text("SHOW unix_socket_permissions")).scalar_one() == "0700"
     # what a superuser could do, the owner cannot
     for statement in (
         "COPY (SELECT 1) TO PROGRAM 'id'",
