@@ -140,7 +140,7 @@ def test_backfill_of_twenty_years_is_allowed(old_tenant, database):
     tenant, _, today = old_tenant
     start = earliest_backfill_day(today)
     with database.sessions.begin() as session:
-        result = backfill(session, start, today, tenant_id=tenant.id)
+        result = backfill(session, start, today, tenant_id=tenant.id).value
     assert result.written == (today - start).days + 1
     with database.sessions.begin() as session, pytest.raises(ValidationError):
         backfill(session, start - timedelta(days=1), today, tenant_id=tenant.id)
