@@ -323,3 +323,21 @@ def my_engagements(
         )
         for r in session.execute(query).all()
     ]
+
+
+def codes_starting_with(session: Session, tenant_id: int, prefix: str) -> list[str]:
+    """Every engagement code of the tenant that begins with ``prefix`` (case-insensitive)."""
+    query = select(E.code).where(E.tenant_id == tenant_id, E.code.istartswith(prefix, autoescape=True))
+    return list(session.scalars(query))
+
+
+def engagements_of_auditee(
+    session: Session, tenant_id: int, auditee: str, status: EngagementStatus
+) -> list[tuple[int, str, EngagementStatus, date | None]]:
+    """(id, auditee, status, planned start) of the tenant's engagements of ``auditee`` in ``status``."""
+    query = select(E.id, E.auditee, E.status, E.planned_start).where(
+        E.tenant_id == tenant_id,
+        func.lower(func.btrim(E.auditee)) == auditee.strip().lower(),
+        E.status == status.value,
+    )
+    return [(i, a, EngagementStatus(s), p) for i, a, s, p in session.execute(query).all()]

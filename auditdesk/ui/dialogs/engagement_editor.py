@@ -8,12 +8,10 @@ Overwrite explicitly.
 
 from __future__ import annotations
 
-from datetime import date
-
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -33,11 +31,11 @@ from auditdesk.domain.enums import EngagementStatus
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Engagement
 from auditdesk.services import engagements as engagement_service
+from auditdesk.services import proposals
 from auditdesk.services import tenants as tenant_service
 from auditdesk.services.errors import user_message
 from auditdesk.ui.context import AppContext
-
-_NO_DATE = QDate(1900, 1, 1)
+from auditdesk.ui.date_field import DateField
 
 FIELD_LABELS = {
     "code": "Code",
@@ -61,25 +59,6 @@ def field_message(label: str, message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
-class OptionalDateEdit(QDateEdit):
-    """A date edit whose lowest value means "no date" (shown as a dash)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(_NO_DATE)
-        self.setSpecialValueText("—")
-        self.setDate(_NO_DATE)
-
-    def value(self) -> date | None:
-        current = self.date()
-        return None if current == _NO_DATE else current.toPython()
-
-    def set_value(self, value: date | None) -> None:
-        self.setDate(QDate(value) if value else _NO_DATE)
-
-
 class EngagementEditor(QDialog):
     saved = Signal(object)  # Engagement
 
@@ -93,18 +72,22 @@ class EngagementEditor(QDialog):
         self.code = QLineEdit(self)
         self.code.setPlaceholderText("ENG-2026-014")
         self.title_edit = QLineEdit(self)
+        # Any auditee can be typed; the known ones are suggested in a list below the field
+        # rather than completed inline (which turned "Finance" into "Finance and Tax").
         self.auditee = QComboBox(self)
         self.auditee.setEditable(True)
         self.auditee.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.auditee.lineEdit().setPlaceholderText("Type a new auditee or pick a known one")
+        self.auditee.setCompleter(self._auditee_completer())
         self.status = QComboBox(self)
         for status in EngagementStatus:
             self.status.addItem(status.label, status)
         self.lead = QComboBox(self)
         self.lead.addItem("— none —", None)
-        self.period_start = OptionalDateEdit(self)
-        self.period_end = OptionalDateEdit(self)
-        self.planned_start = OptionalDateEdit(self)
-        self.planned_end = OptionalDateEdit(self)
+        self.period_start = DateField(optional=True, parent=self)
+        self.period_end = DateField(optional=True, parent=self)
+        self.planned_start = DateField(optional=True, parent=self)
+        self.planned_end = DateField(optional=True, parent=self)
         self.members = QListWidget(self)
         self.members.setMaximumHeight(110)
         self.members.setToolTip("Tick the auditors who work on this engagement")
@@ -121,6 +104,7 @@ class EngagementEditor(QDialog):
             "member_ids": self.members,
         }
         self.errors: dict[str, QLabel] = {}
+        self._refused: dict[str, tuple[object, str]] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for name, widget in self.inputs.items():
@@ -154,7 +138,30 @@ class EngagementEditor(QDialog):
 
         if engagement is not None:
             self._fill(engagement)
+        self._watch_fields()
         self._load_choices()
+        if engagement is None:
+            self._propose_code()
+
+    def _auditee_completer(self) -> QCompleter:
+        completer = QCompleter(self.auditee.model(), self)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        return completer
+
+    def _propose_code(self) -> None:
+        """Fill in the next free code, unless the user typed one meanwhile."""
+        tenant_id = self.context.tenant_id
+
+        def propose(code: str) -> None:
+            if isValid(self) and not self.code.text():
+                self.code.setText(code)
+                self.code.setPlaceholderText(code)
+
+        self.context.worker.submit(
+            lambda session: proposals.next_engagement_code(session, tenant_id), propose, owner=self
+        )
 
     # -- loading ---------------------------------------------------------------------------
     def _fill(self, engagement: Engagement) -> None:
@@ -239,16 +246,61 @@ class EngagementEditor(QDialog):
             if self.members.item(row).checkState() == Qt.CheckState.Checked
         )
 
-    def show_problems(self, problems: dict[str, str]) -> None:
-        other = []
+    def date_fields(self) -> dict[str, DateField]:
+        return {name: w for name, w in self.inputs.items() if isinstance(w, DateField)}
+
+    def current_problems(self) -> dict[str, str]:
+        """Every problem of the form as it stands: the domain's, and dates typed wrong."""
+        problems: dict[str, str] = {}
+        try:
+            self.draft().validated()
+        except ValidationError as error:
+            problems.update(error.problems)
+        for name, field in self.date_fields().items():
+            typed = field.problem()
+            if typed:
+                problems[name] = typed
+        # What the database refused (a code in use) stands until that field changes.
+        draft = self.draft()
+        for name, (value, message) in self._refused.items():
+            if getattr(draft, name, None) == value:
+                problems.setdefault(name, message)
+        return problems
+
+    def _watch_fields(self) -> None:
+        """Re-check the form on every edit: a message goes as soon as its field is valid,
+        and text over a field's limit is said at once (nothing is cut)."""
+        self.code.textChanged.connect(self._recheck)
+        self.title_edit.textChanged.connect(self._recheck)
+        self.auditee.editTextChanged.connect(self._recheck)
+        self.status.currentIndexChanged.connect(self._recheck)
+        for field in self.date_fields().values():
+            field.changed.connect(self._recheck)
+
+    def _recheck(self, *_args) -> None:
+        problems = self.current_problems()
+        shown = {
+            name: problems[name]
+            for name in problems
+            if name in self.errors
+            and (not self.errors[name].isHidden() or problems[name].startswith("must be at most"))
+        }
+        self._mark(shown)
+
+    def _mark(self, problems: dict[str, str]) -> None:
         for name, label in self.errors.items():
             message = problems.get(name)
             label.setText(field_message(FIELD_LABELS[name], message) if message else "")
             label.setVisible(bool(message))
             widget = self.inputs[name]
-            widget.setProperty("invalid", bool(message))
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+            if bool(widget.property("invalid")) != bool(message):
+                widget.setProperty("invalid", bool(message))
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        other = []
+        self._mark(problems)
         for name, message in problems.items():
             if name not in self.errors:
                 other.append(field_message(name.replace("_", " ").capitalize(), message))
@@ -259,11 +311,11 @@ class EngagementEditor(QDialog):
             first.setFocus()
 
     def save(self, overwrite: bool = False) -> None:
-        try:
-            draft = self.draft().validated()
-        except ValidationError as error:
-            self.show_problems(error.problems)
+        problems = self.current_problems()
+        if problems:
+            self.show_problems(problems)
             return
+        draft = self.draft().validated()
         self.show_problems({})
         actor = self.context.actor
         existing = self.engagement
@@ -290,6 +342,10 @@ class EngagementEditor(QDialog):
             return
         self.buttons.setEnabled(True)
         if isinstance(error, ValidationError):
+            draft = self.draft()
+            self._refused = {
+                name: (getattr(draft, name, None), message) for name, message in error.problems.items()
+            }
             self.show_problems(error.problems)
         elif isinstance(error, ConflictError):
             self._conflict(error)

@@ -16,11 +16,10 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QFormLayout,
     QFrame,
@@ -38,20 +37,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
+from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft, default_due_date
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Observation
 from auditdesk.domain.transitions import allowed_targets
 from auditdesk.services import engagements as engagement_service
 from auditdesk.services import observations as observation_service
+from auditdesk.services import proposals
 from auditdesk.services import tenants as tenant_service
 from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
+from auditdesk.ui.date_field import DateField
 from auditdesk.ui.dialogs.repeat_picker import CLEAR, RepeatPicker
-
-NO_DATE = QDate(1900, 1, 1)
 
 FIELD_LABELS: dict[str, str] = {
     "title": "Title",
@@ -70,16 +69,6 @@ FIELD_LABELS: dict[str, str] = {
     "recommendation": "Recommendation",
     "management_response": "Management response",
 }
-
-
-def _to_qdate(value: date | None) -> QDate:
-    return QDate(value.year, value.month, value.day) if value else NO_DATE
-
-
-def _from_qdate(value: QDate) -> date | None:
-    if not value.isValid() or value == NO_DATE:
-        return None
-    return date(value.year(), value.month(), value.day())
 
 
 def _load_job(tenant_id: int, observation_id: int | None, template_id: int | None):
@@ -102,27 +91,6 @@ def _load_job(tenant_id: int, observation_id: int | None, template_id: int | Non
         return observation, template, engagements, users
 
     return job
-
-
-class DateField(QDateEdit):
-    """A date editor that can also be empty (shown as "—") when ``optional``."""
-
-    def __init__(self, optional: bool, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(NO_DATE)
-        self.setMaximumDate(QDate(2999, 12, 31))
-        self._optional = optional
-        if optional:
-            self.setSpecialValueText("—")
-        self.setDate(NO_DATE if optional else QDate.currentDate())
-
-    def value(self) -> date | None:
-        return _from_qdate(self.date())
-
-    def set_value(self, value: date | None) -> None:
-        self.setDate(_to_qdate(value) if value or self._optional else QDate.currentDate())
 
 
 class ObservationEditor(QDialog):
@@ -193,8 +161,8 @@ class ObservationEditor(QDialog):
 
         self.widgets: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
+        # No length cut: text over the limit stays, and the message says by how much.
         self.title_edit = QLineEdit()
-        self.title_edit.setMaxLength(400)
         self.engagement_combo = QComboBox()
         self.engagement_combo.setMinimumContentsLength(24)
         self.severity_combo = QComboBox()
@@ -229,6 +197,18 @@ class ObservationEditor(QDialog):
             ("repeat_of_id", repeat_box),
         ):
             left.addRow(FIELD_LABELS[name] + ":", self._with_error(name, widget))
+        # The due date the severity policy gives, shown in the field before saving.
+        self._due_proposed = False
+        self.due_hint = QLabel()
+        self.due_hint.setObjectName("dueHint")
+        self.due_hint.setWordWrap(True)
+        self.due_hint.setStyleSheet(f"color:{theme.MUTED_TEXT}; font-size: 11px;")
+        self.due_hint.hide()
+        self.due_edit.parentWidget().layout().addWidget(self.due_hint)
+        self.severity_combo.currentIndexChanged.connect(lambda _i: self._propose_due())
+        self.identified_edit.changed.connect(self._propose_due)
+        self.due_edit.edit.textEdited.connect(self._due_typed)
+        self.due_edit.edit.editingFinished.connect(self._due_left)
 
         right = QFormLayout()
         right.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -263,6 +243,8 @@ class ObservationEditor(QDialog):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+
+        self._watch_fields()
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -408,6 +390,26 @@ class ObservationEditor(QDialog):
             repeat_of_id=template.id,
         )
         self.set_draft(draft, template.ref)
+        if self._preset_engagement is None:
+            self._propose_recurrence_engagement(template.id)
+
+    def _propose_recurrence_engagement(self, template_id: int) -> None:
+        """Propose the auditee's engagement in fieldwork, unless the user chose one meanwhile."""
+        tenant_id = self._context.tenant_id
+        chosen_before = self.engagement_combo.currentData()
+
+        def propose(engagement_id: int | None) -> None:
+            if engagement_id is None or self.engagement_combo.currentData() != chosen_before:
+                return
+            index = self.engagement_combo.findData(engagement_id)
+            if index >= 0:
+                self.engagement_combo.setCurrentIndex(index)
+
+        self._context.worker.submit(
+            lambda session: proposals.recurrence_engagement(session, tenant_id, template_id),
+            propose,
+            owner=self,
+        )
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (*self.widgets.values(), self.save_button):
@@ -423,12 +425,45 @@ class ObservationEditor(QDialog):
         self._set_combo(self.owner_combo, draft.owner_id)
         self.identified_edit.set_value(draft.identified_on)
         self.due_edit.set_value(draft.due_date)
+        self._due_proposed = draft.due_date is None
+        self._propose_due()
         self.original_due_edit.set_value(draft.original_due_date)
         for name, edit in self.text_edits.items():
             edit.setPlainText(getattr(draft, name) or "")
         self._repeat_of = (draft.repeat_of_id, repeat_ref or "") if draft.repeat_of_id else None
         self._show_repeat()
         self.clear_problems()
+
+    # -- the proposed due date ----------------------------------------------------------------
+    def proposed_due_date(self) -> date | None:
+        severity, identified = self.severity_combo.currentData(), self.identified_edit.value()
+        if severity is None or identified is None:
+            return None
+        return default_due_date(Severity(severity), identified)
+
+    def _propose_due(self) -> None:
+        """While the user has not chosen a due date, the field shows the policy's."""
+        proposed = self.proposed_due_date()
+        if proposed is None:
+            return
+        self.due_edit.edit.setPlaceholderText(f"{proposed.isoformat()} (proposed)")
+        if self._due_proposed:
+            self.due_edit.set_value(proposed)
+            severity = Severity(self.severity_combo.currentData())
+            self.due_hint.setText(
+                f"Proposed by the severity policy: {severity.label} findings are due "
+                f"{severity.default_due_days} days after they are identified."
+            )
+        self.due_hint.setVisible(self._due_proposed)
+
+    def _due_typed(self, _text: str) -> None:
+        self._due_proposed = False
+        self.due_hint.hide()
+
+    def _due_left(self) -> None:
+        if not self.due_edit.text().strip():  # emptied: the policy's date applies again
+            self._due_proposed = True
+            self._propose_due()
 
     def _show_repeat(self) -> None:
         self.repeat_label.setText(self._repeat_of[1] if self._repeat_of else "— (not a repeat)")
@@ -449,6 +484,50 @@ class ObservationEditor(QDialog):
         )
 
     # -- validation messages ----------------------------------------------------------------------
+    def date_fields(self) -> dict[str, DateField]:
+        return {name: w for name, w in self.widgets.items() if isinstance(w, DateField)}
+
+    def current_problems(self) -> dict[str, str]:
+        """Every problem of the form as it stands: the domain's, and dates typed wrong."""
+        problems: dict[str, str] = {}
+        try:
+            self.draft().validated()
+        except ValidationError as error:
+            problems.update(error.problems)
+        for name, field in self.date_fields().items():
+            typed = field.problem()
+            if typed:
+                problems[name] = typed
+        return problems
+
+    def _watch_fields(self) -> None:
+        """Re-check the form on every edit: a message goes as soon as its field is valid,
+        and text over a field's limit is said at once (nothing is cut)."""
+        self.title_edit.textChanged.connect(self._recheck)
+        for combo in (self.engagement_combo, self.severity_combo, self.status_combo, self.owner_combo):
+            combo.currentIndexChanged.connect(self._recheck)
+        for field in self.date_fields().values():
+            field.changed.connect(self._recheck)
+        for edit in self.text_edits.values():
+            edit.textChanged.connect(self._recheck)
+
+    def _recheck(self, *_args) -> None:
+        if not self.is_loaded:
+            return
+        problems = self.current_problems()
+        for name, label in self.errors.items():
+            message = problems.get(name)
+            if message and (not label.isHidden() or message.startswith("must be at most")):
+                label.setText(self._problem_text(name, message))
+                label.show()
+            elif not message and not label.isHidden():
+                label.hide()
+                label.clear()
+
+    @staticmethod
+    def _problem_text(field_name: str, message: str) -> str:
+        return f"{FIELD_LABELS.get(field_name, field_name)} {message}"
+
     def clear_problems(self) -> None:
         for label in self.errors.values():
             label.hide()
@@ -460,7 +539,7 @@ class ObservationEditor(QDialog):
         unplaced = []
         for field_name, message in problems.items():
             label = self.errors.get(field_name)
-            text = f"{FIELD_LABELS.get(field_name, field_name)} {message}"
+            text = self._problem_text(field_name, message)
             if label is None:
                 unplaced.append(text)
                 continue
@@ -508,10 +587,9 @@ class ObservationEditor(QDialog):
         if not self.is_loaded or self._saving:
             return
         draft = self.draft()
-        try:
-            draft.validated()
-        except ValidationError as error:
-            self.show_problems(error.problems)
+        problems = self.current_problems()
+        if problems:
+            self.show_problems(problems)
             return
         self.clear_problems()
         version = self.version if expected_version == "current" else expected_version
