@@ -60,3 +60,28 @@ def empty_tables(connection, tables: str) -> None:
     connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_truncate"))
     connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     connection.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_truncate"))
+
+
+def walk(session, who: Actor, observation_id: int, target: str):
+    """Move an observation to ``target`` along the workflow's shortest path of steps."""
+    from collections import deque
+
+    from auditdesk.domain.enums import ObservationStatus
+    from auditdesk.domain.transitions import WORKFLOW
+
+    goal = ObservationStatus(target)
+    start = observation_service.get(session, who.tenant_id, observation_id).status
+    paths = deque([[start]])
+    seen = {start}
+    while paths:
+        path = paths.popleft()
+        if path[-1] is goal:
+            current = None
+            for status in path[1:]:
+                current = observation_service.change_status(session, who, observation_id, status).value
+            return current
+        for step in WORKFLOW[path[-1]]:
+            if step.target not in seen:
+                seen.add(step.target)
+                paths.append([*path, step.target])
+    raise ValueError(f"no path to {target}")

@@ -16,7 +16,7 @@ def test_row_history_newest_first_with_changes_and_who(database):
     with database.sessions.begin() as s:
         t = f.tenant(s)
         alice = f.user(s, t.id, name="Alice")
-        o = f.observation(s, f.actor(t, alice), title="First wording")
+        o = f.observation(s, f.actor(t, alice), title="First wording", status="pending_validation")
     with database.sessions.begin() as s:
         observation_service.update(
             s, f.actor(t, alice), o.id, replace(observation_service.draft_of(o), title="Second wording", severity="high"), o.version

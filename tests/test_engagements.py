@@ -71,11 +71,11 @@ def portfolio(database):
         o3 = f.observation(s, a, engagement_id=e1.id, identified_on=start, due_date=start)
         o4 = f.observation(s, a, engagement_id=e1.id, identified_on=start, due_date=start)
         f.observation(s, a, engagement_id=e1.id, identified_on=start, status="draft")
-        observation_service.change_status(s, a, o3.id, "closed")
+        f.walk(s, a, o3.id, "closed")
         observation_service.change_status(s, a, o4.id, "risk_accepted")
         # e2: one closed
         o5 = f.observation(s, a, engagement_id=e2.id, identified_on=start)
-        observation_service.change_status(s, a, o5.id, "closed")
+        f.walk(s, a, o5.id, "closed")
         del o1
     return t, (e1, e2, e3), (lead, member, outsider)
 

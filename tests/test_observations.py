@@ -112,7 +112,7 @@ def test_stale_update_raises_a_conflict_naming_who_and_when(database):
 def test_closing_sets_closed_at_and_reopening_clears_it(database):
     with database.sessions.begin() as s:
         t = f.tenant(s)
-        o = f.observation(s, f.actor(t))
+        o = f.observation(s, f.actor(t), status="pending_validation")
         closed = observation_service.change_status(s, f.actor(t), o.id, ObservationStatus.CLOSED).value
         assert closed.closed_at is not None
         reopened = observation_service.change_status(s, f.actor(t), o.id, ObservationStatus.OPEN).value
@@ -174,7 +174,7 @@ def listed(database):
                     owner_id=owner.id if index == 4 else None,
                 )
             )
-        observation_service.change_status(s, a, rows[0].id, "closed")
+        f.walk(s, a, rows[0].id, "closed")
         f.observation(s, f.actor(other), title="Access review elsewhere")
 
         lineage_service.set_repeat_of(s, a, rows[4].id, rows[2].id)

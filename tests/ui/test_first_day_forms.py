@@ -13,7 +13,11 @@ from PySide6.QtCore import QLocale
 
 from auditdesk.domain.drafts import TITLE_MAX
 from auditdesk.domain.enums import Severity
-from auditdesk.domain.proposals import EngagementCandidate, next_engagement_code, recurrence_engagement
+from auditdesk.domain.proposals import (
+    EngagementCandidate,
+    next_engagement_code,
+    recurrence_engagement,
+)
 from auditdesk.ui.date_field import DateField, parse_date
 from auditdesk.ui.dialogs.engagement_editor import EngagementEditor
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor

@@ -72,7 +72,11 @@ def test_status_offers_only_allowed_transitions(qtbot, obs_world, database):
     found = _make(database, obs_world, status="closed")
     editor = _editor(qtbot, obs_world.context, found.id)
     statuses = [editor.status_combo.itemData(i) for i in range(editor.status_combo.count())]
-    assert statuses == [ObservationStatus.CLOSED, ObservationStatus.OPEN]
+    assert statuses == [
+        ObservationStatus.CLOSED, ObservationStatus.OPEN, ObservationStatus.IN_REMEDIATION
+    ]
+    names = [editor.status_combo.itemText(i) for i in range(editor.status_combo.count())]
+    assert names == ["Closed (no change)", "Reopen → Open", "Reopen into remediation → In remediation"]
     editor.close()
 
     opened = _make(database, obs_world, status="open")
@@ -82,7 +86,8 @@ def test_status_offers_only_allowed_transitions(qtbot, obs_world, database):
     editor = _editor(qtbot, context, opened.id)
     statuses = [editor.status_combo.itemData(i) for i in range(editor.status_combo.count())]
     assert ObservationStatus.RISK_ACCEPTED not in statuses
-    assert statuses[0] == ObservationStatus.OPEN and ObservationStatus.CLOSED in statuses
+    # Open is never closed directly: remediation and validation come first.
+    assert statuses == [ObservationStatus.OPEN, ObservationStatus.IN_REMEDIATION]
     editor.close()
     context.set_tenant(obs_world.tenant, obs_world.manager)
     editor = _editor(qtbot, context, opened.id)

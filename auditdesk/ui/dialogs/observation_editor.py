@@ -1,6 +1,7 @@
 """The observation editor: every field, validation beside each field, safe saving.
 
-* Only the status transitions ``transitions.allowed_targets`` permits for the user's role.
+* Status: no change, or one of the workflow's next steps by its name
+  (``transitions.next_steps`` for the user's role).
 * The domain's ``ValidationError.problems`` are shown under the fields they concern.
 * Saving uses optimistic locking: when someone else saved first, the dialog shows
   both versions field by field and the user chooses *Reload theirs* or *Overwrite
@@ -41,7 +42,7 @@ from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft, default_
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Observation
-from auditdesk.domain.transitions import allowed_targets
+from auditdesk.domain.transitions import INITIAL, next_steps
 from auditdesk.services import engagements as engagement_service
 from auditdesk.services import observations as observation_service
 from auditdesk.services import proposals
@@ -338,14 +339,23 @@ class ObservationEditor(QDialog):
         combo.setCurrentIndex(max(index, 0))
 
     def _set_statuses(self, current: ObservationStatus | None) -> None:
+        """A new finding starts as a draft or open; a stored one stays as it is or takes
+        one of the workflow's next steps, each offered by its name."""
         self.status_combo.clear()
         if current is None:
-            options = [ObservationStatus.DRAFT, ObservationStatus.OPEN]
-        else:
-            role = self._context.user.role if self._context.user else None
-            options = [current, *allowed_targets(current, role)]
-        for status in options:
-            self.status_combo.addItem(status.label, status)
+            for status in INITIAL:
+                self.status_combo.addItem(status.label, status)
+            self.status_combo.setToolTip("")
+            return
+        self.status_combo.addItem(f"{current.label} (no change)", current)
+        role = self._context.user.role if self._context.user else None
+        steps = next_steps(current, role)
+        for step in steps:
+            self.status_combo.addItem(f"{step.action} → {step.target.label}", step.target)
+        self.status_combo.setToolTip(
+            "Next steps from " + current.label.lower() + ": "
+            + (", ".join(step.action for step in steps) or "none")
+        )
 
     def _fill(self, observation: Observation) -> None:
         self.observation = observation
