@@ -1,7 +1,8 @@
 """How audit-trail fields and values read in the history panel and the audit trail view.
 
-Field names become labels ("owner_id" → "Owner"); ids become what they point at, from
-the names ``services.audit_trail`` looked up in the background job with the page; stored
+Field and table names become labels ("owner_id" → "Owner", "app_user" → "User"); ids
+become what they point at, from the names ``services.audit_trail`` looked up in the
+background job with the page; stored
 enumeration names become their labels. Long text is shortened to one line for a cell,
 with the whole text in a (wrapping) tooltip.
 """
@@ -42,6 +43,23 @@ LABELS: dict[str, str] = {
     "snapshot_date": "Snapshot date",
 }
 
+#: Table names as a person reads them; an unknown table reads as words.
+TABLE_LABELS: dict[str, str] = {
+    "tenant": "Tenant",
+    "app_user": "User",
+    "audit_engagement": "Engagement",
+    "engagement_member": "Engagement team",
+    "observation": "Observation",
+    "dashboard_snapshot": "Dashboard snapshot",
+    "audit_log": "Audit trail",
+    "repeat_suggestion": "Repeat suggestion",
+    "remediation_action": "Remediation action",
+    "attachment": "Attachment",
+}
+
+#: What each recorded action did, in words.
+ACTION_LABELS: dict[str, str] = {"insert": "Created", "update": "Changed", "delete": "Deleted"}
+
 _ENUMS = {
     "severity": (Severity,),
     "status": (ObservationStatus, EngagementStatus),
@@ -54,6 +72,28 @@ def field_label(field: str) -> str:
         return LABELS[field]
     words = field.removesuffix("_id").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+def table_label(table_name: str) -> str:
+    """``app_user`` → ``User``; an unknown table reads as words."""
+    if table_name in TABLE_LABELS:
+        return TABLE_LABELS[table_name]
+    words = table_name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def action_label(action: str) -> str:
+    """``insert`` → ``Created``."""
+    value = getattr(action, "value", action)
+    return ACTION_LABELS.get(value, str(value).capitalize())
+
+
+def summary_text(row: str, action: str, fields: list[str]) -> str:
+    """"OBS-000650: Title, Repeat of" for a change; "OBS-000650 created" otherwise."""
+    value = getattr(action, "value", action)
+    if value == "update":
+        return f"{row}: " + ", ".join(field_label(f) for f in fields)
+    return f"{row} {'created' if value == 'insert' else 'deleted'}"
 
 
 def field_value(field: str, value: Any, names: Mapping[str, Mapping[int, str]] | None = None) -> str:

@@ -9,7 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from auditdesk.domain.enums import AuditAction
 from auditdesk.domain.records import AuditEntry
-from auditdesk.ui.audit_format import field_label
+from auditdesk.ui.audit_format import action_label, field_label, summary_text, table_label
 
 HEADERS = ("When", "Who", "Table", "Row", "Action", "Changed fields")
 EntryRole = Qt.ItemDataRole.UserRole + 1
@@ -29,6 +29,11 @@ def row_label(entry: AuditEntry) -> str:
         if summary.endswith(suffix):
             return summary[: -len(suffix)]
     return summary.split(":", 1)[0]
+
+
+def entry_summary(entry: AuditEntry) -> str:
+    """The entry's summary with field names in words ("OBS-000650: Repeat of")."""
+    return summary_text(row_label(entry), entry.action, [c.field for c in entry.changes])
 
 
 class AuditTableModel(QAbstractTableModel):
@@ -75,9 +80,9 @@ class AuditTableModel(QAbstractTableModel):
             return (
                 f"{entry.changed_at.astimezone():%Y-%m-%d %H:%M:%S}",
                 entry.user_name or entry.db_login or "unknown",
-                entry.table_name,
+                table_label(entry.table_name),
                 row_label(entry),
-                entry.action.value,
+                action_label(entry.action),
                 ", ".join(field_label(c.field) for c in entry.changes)
                 if entry.action is AuditAction.UPDATE
                 else "",
@@ -91,5 +96,5 @@ class AuditTableModel(QAbstractTableModel):
                 return f"Database login: {entry.db_login}"
             if column == 5 and entry.changes:
                 return ", ".join(field_label(c.field) for c in entry.changes)
-            return entry.summary
+            return entry_summary(entry)
         return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
 
@@ -17,6 +18,7 @@ def configure_table(table: QTableView) -> None:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
     table.setWordWrap(False)
     table.setShowGrid(False)
     table.verticalHeader().setVisible(False)
@@ -52,3 +54,92 @@ def set_column_widths(table: QTableView, widths: tuple[int, ...], stretch: int |
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+
+
+HEADER_PADDING = 16  # a header section's padding (6 px a side, style.qss) and its border
+
+
+class TitleColumnFit(QObject):
+    """Keeps a table's title column readable: it stretches over the free width, and when
+    that would leave it narrower than ``title_minimum`` the other columns give way first,
+    each down to its own minimum (its header, or what ``minimums`` says).
+
+    Runs whenever the table's viewport changes size; a user's own column widths are kept
+    as long as the title still gets its minimum.
+    """
+
+    def __init__(
+        self,
+        view: QAbstractItemView,
+        header: QHeaderView,
+        title: int,
+        title_minimum: int,
+        minimums: dict[int, int] | None = None,
+    ):
+        super().__init__(view)
+        self.view, self.header, self.title = view, header, title
+        self.title_minimum = title_minimum
+        self.minimums = dict(minimums or {})
+        header.setSectionResizeMode(title, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(24)
+        view.viewport().installEventFilter(self)
+        header.sectionResized.connect(self._section_resized)
+        self._fitting = False
+
+    def minimum_of(self, column: int) -> int:
+        if column in self.minimums:
+            return self.minimums[column]
+        model = self.view.model()
+        text = str(model.headerData(column, Qt.Orientation.Horizontal) or "") if model else ""
+        font = QFont(self.header.font())
+        font.setWeight(QFont.Weight.DemiBold)  # the header sections' weight (style.qss)
+        return QFontMetrics(font).horizontalAdvance(text) + HEADER_PADDING
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column != self.title and not self._fitting:
+            self.fit(keep=column)  # the column the user drags keeps its new width
+
+    def fit(self, keep: int | None = None) -> None:
+        """Shrink the other columns (those wider than their minimum, in proportion to what
+        each can spare) until the title has its minimum or none can give more."""
+        header = self.header
+        available = self.view.viewport().width()
+        if available <= 0 or header.count() == 0:
+            return
+        others = [
+            c for c in range(header.count()) if c != self.title and not header.isSectionHidden(c)
+        ]
+        used = sum(header.sectionSize(c) for c in others)
+        others = [c for c in others if c != keep]
+        shortfall = self.title_minimum - (available - used)
+        if shortfall <= 0:
+            return
+        spare = {c: max(header.sectionSize(c) - self.minimum_of(c), 0) for c in others}
+        total_spare = sum(spare.values())
+        if total_spare <= 0:
+            return
+        give = min(shortfall, total_spare)
+        self._fitting = True
+        try:
+            for column, can in spare.items():
+                if can:
+                    header.resizeSection(column, header.sectionSize(column) - round(give * can / total_spare))
+        finally:
+            self._fitting = False
+
+
+def text_width(view: QAbstractItemView, sample: str, padding: int = 14) -> int:
+    """Pixels ``sample`` takes in the view's font, with a cell's padding."""
+    view.ensurePolished()
+    return view.fontMetrics().horizontalAdvance(sample) + padding
+
+
+def readable_title_width(view: QAbstractItemView) -> int:
+    """The least a title column gets: about thirty characters."""
+    view.ensurePolished()
+    return view.fontMetrics().averageCharWidth() * 30

@@ -32,13 +32,22 @@ from auditdesk.domain.errors import AuditDeskError
 from auditdesk.services import audit_trail as audit_service
 from auditdesk.services.audit_trail import AuditPage
 from auditdesk.ui import theme
-from auditdesk.ui.audit_format import cell_text, field_label, field_value, tooltip_text
+from auditdesk.ui.audit_format import (
+    action_label,
+    cell_text,
+    field_label,
+    field_value,
+    table_label,
+    tooltip_text,
+)
 from auditdesk.ui.context import AppContext
-from auditdesk.ui.models.audit import AuditTableModel
+from auditdesk.ui.models.audit import HEADERS, AuditTableModel, entry_summary
+from auditdesk.ui.views._common import TitleColumnFit, text_width
 from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import ErrorBanner
 
 PAGE_SIZE = 100
+FILTER_COMBO_CHARS = 14
 
 
 class AuditTrailView(QWidget):
@@ -75,6 +84,11 @@ class AuditTrailView(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setEnabled(False)
+        # Sized by characters, not by their longest entry: a long user name must not
+        # widen the window (the popup still shows it whole).
+        for combo in (self.table_filter, self.user_filter):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(FILTER_COMBO_CHARS)
         self.use_dates.toggled.connect(self.date_from.setEnabled)
         self.use_dates.toggled.connect(self.date_to.setEnabled)
         self.previous_button = QPushButton("◀ Previous")
@@ -92,9 +106,12 @@ class AuditTrailView(QWidget):
         filters.addWidget(QLabel("to"))
         filters.addWidget(self.date_to)
         filters.addStretch(1)
-        filters.addWidget(self.range_label)
-        filters.addWidget(self.previous_button)
-        filters.addWidget(self.next_button)
+        # Paging sits under the table, so the filter row fits a 1280-pixel window.
+        paging = QHBoxLayout()
+        paging.addStretch(1)
+        paging.addWidget(self.range_label)
+        paging.addWidget(self.previous_button)
+        paging.addWidget(self.next_button)
 
         self.table = QTableView()
         self.table.setObjectName("auditTable")
@@ -103,13 +120,24 @@ class AuditTrailView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
         header.setStretchLastSection(True)
-        for column, width in enumerate((150, 150, 130, 130, 70)):
-            self.table.setColumnWidth(column, width)
+        table = self.table
+        for column, sample in enumerate(
+            ("2026-12-31 23:59:59", "Maria Manager", "Engagement team", "OBS-000000", "Changed")
+        ):
+            table.setColumnWidth(column, text_width(table, sample, padding=18))
+        # "Changed fields" takes the free width; the others give way before its header is cut.
+        changed = len(HEADERS) - 1
+        self.changed_fit = TitleColumnFit(
+            table, header, changed,
+            header.fontMetrics().horizontalAdvance(HEADERS[changed]) + 40,
+            {0: text_width(table, "2026-12-31 23:59", padding=18), 3: text_width(table, "OBS-000000")},
+        )
         self.table.selectionModel().currentRowChanged.connect(self._show_details)
 
         self.details_heading = QLabel("Select a change to see each field from → to.")
@@ -118,6 +146,7 @@ class AuditTrailView(QWidget):
         self.details.setHorizontalHeaderLabels(["Field", "From", "To"])
         self.details.verticalHeader().hide()
         self.details.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.details.setTabKeyNavigation(False)
         self.details.setWordWrap(False)
         self.details.setTextElideMode(Qt.TextElideMode.ElideRight)
         details_header = self.details.horizontalHeader()
@@ -135,12 +164,13 @@ class AuditTrailView(QWidget):
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([820, 460])
+        self.splitter.setSizes([700, 420])
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(filters)
         layout.addWidget(self.splitter, 1)
+        layout.addLayout(paging)
 
         for combo in (self.table_filter, self.user_filter):
             combo.currentIndexChanged.connect(lambda _i: self.first_page())
@@ -240,7 +270,7 @@ class AuditTrailView(QWidget):
     def _lookups_arrived(self, result) -> None:
         tables, users = result
         for combo, items in (
-            (self.table_filter, [(t, t) for t in tables]),
+            (self.table_filter, [(t, table_label(t)) for t in tables]),
             (
                 self.user_filter,
                 [(f"user:{u.id}", u.display_name) for u in users]
@@ -312,13 +342,13 @@ class AuditTrailView(QWidget):
             return
         who = entry.user_name or entry.db_login or "unknown"
         self.details_heading.setText(
-            f"{entry.summary}\n{entry.action.value} by {who} at "
+            f"{entry_summary(entry)}\n{action_label(entry.action)} by {who} at "
             f"{entry.changed_at.astimezone():%Y-%m-%d %H:%M:%S}"
         )
         self.details.setRowCount(len(entry.changes))
         for i, change in enumerate(entry.changes):
             label = QTableWidgetItem(field_label(change.field))
-            label.setToolTip(change.field)
+            label.setToolTip(field_label(change.field))
             self.details.setItem(i, 0, label)
             for j, value in enumerate((change.old, change.new), start=1):
                 text = field_value(change.field, value, self.names)
