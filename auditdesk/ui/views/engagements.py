@@ -31,10 +31,13 @@ from auditdesk.services import observations as observation_service
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import EngagementTableModel, ProgressRole
 from auditdesk.ui.views._common import (
+    TitleColumnFit,
     configure_table,
+    readable_title_width,
     restore_header,
     save_header,
     set_column_widths,
+    text_width,
     title_label,
 )
 from auditdesk.ui.views.base import focus_field
@@ -85,6 +88,12 @@ class EngagementsView(QWidget):
         set_column_widths(
             self.table, (115, 260, 150, 120, 85, 180, 140, 55, 55, 70),
             stretch=EngagementTableModel.TITLE,
+        )
+        model = EngagementTableModel
+        self.title_fit = TitleColumnFit(
+            self.table, self.table.horizontalHeader(), model.TITLE, readable_title_width(self.table),
+            {model.CODE: text_width(self.table, "ENG-2026-000"), model.PROGRESS: 90,
+             model.PERIOD: text_width(self.table, "2026-01-01 – 2026")},
         )
         self.empty = EmptyState("Loading…", self)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -35,6 +34,7 @@ from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.dialogs.repeat_picker import RepeatPicker
 from auditdesk.ui.models.lineage import LineageTreeModel
+from auditdesk.ui.views._common import TitleColumnFit, readable_title_width, text_width
 from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import ErrorBanner, debounced
 
@@ -100,7 +100,12 @@ class LineageView(QWidget):
             self.tree.setColumnWidth(column, width)
         # The title takes what the other columns leave, so status and recurrence stay visible.
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.tree.setTabKeyNavigation(False)
+        # The other columns give way before the title gets narrower than it can be read.
+        self.title_fit = TitleColumnFit(
+            self.tree, header, 1, readable_title_width(self.tree),
+            {2: text_width(self.tree, "ENG-2026-000"), 3: text_width(self.tree, "2026-12-31")},
+        )
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 0, 0, 0)
@@ -111,7 +116,7 @@ class LineageView(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([400, 1000])
+        self.splitter.setSizes([300, 1000])
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
@@ -244,6 +249,8 @@ class LineageView(QWidget):
         """The ref column as wide as its deepest shown ref: indentation, branch and bold text."""
         self.tree.ensurePolished()  # measure in the style sheet's font even while hidden
         self.tree.resizeColumnToContents(0)
+        self.title_fit.minimums[0] = self.tree.header().sectionSize(0)  # refs stay whole
+        self.title_fit.fit()
 
     def _show_error(self, error: BaseException) -> None:
         """A refusal of this view's own request shows here; a database failure goes to

@@ -13,10 +13,13 @@ from auditdesk.services import engagements as engagement_service
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import IdRole, MyEngagementsModel, ProgressRole
 from auditdesk.ui.views._common import (
+    TitleColumnFit,
     configure_table,
+    readable_title_width,
     restore_header,
     save_header,
     set_column_widths,
+    text_width,
     title_label,
 )
 from auditdesk.ui.views.base import focus_field
@@ -68,6 +71,11 @@ class MyEngagementsView(QWidget):
     def _set_default_widths(self) -> None:
         set_column_widths(
             self.table, (120, 300, 170, 95, 110, 170, 65, 80), stretch=MyEngagementsModel.TITLE
+        )
+        model = MyEngagementsModel
+        self.title_fit = TitleColumnFit(
+            self.table, self.table.horizontalHeader(), model.TITLE, readable_title_width(self.table),
+            {model.CODE: text_width(self.table, "ENG-2026-000"), model.PROGRESS: 90},
         )
 
     # -- contract --------------------------------------------------------------------------

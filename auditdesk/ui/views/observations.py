@@ -39,10 +39,17 @@ from auditdesk.services import engagements as engagement_service
 from auditdesk.services import observations as observation_service
 from auditdesk.services import tenants as tenant_service
 from auditdesk.ui import theme
-from auditdesk.ui.audit_format import cell_text, field_label, field_value, tooltip_text
+from auditdesk.ui.audit_format import (
+    action_label,
+    cell_text,
+    field_label,
+    field_value,
+    tooltip_text,
+)
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.models.observations import COLUMNS, ObservationTableModel, RowRole
+from auditdesk.ui.views._common import TitleColumnFit, readable_title_width
 from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import ErrorBanner, debounced
 
@@ -110,10 +117,15 @@ class HistoryPanel(QWidget):
         self.tree.setHeaderLabels(["Change", "From", "To"])
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.tree.header().setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 120)
-        self.tree.setColumnWidth(1, 80)
+        # The three columns share the panel's width, so From and To never run off its edge;
+        # a long value is elided and its whole text is in the tooltip.
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setMinimumSectionSize(40)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.tree.setTabKeyNavigation(False)
+        self.setMinimumWidth(180)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addWidget(self.heading)
@@ -151,14 +163,14 @@ class HistoryPanel(QWidget):
         for entry in entries:
             who = entry.user_name or entry.db_login or "unknown"
             item = QTreeWidgetItem(
-                [f"{entry.changed_at:%Y-%m-%d %H:%M} · {who} · {entry.action.value}", "", ""]
+                [f"{entry.changed_at:%Y-%m-%d %H:%M} · {who} · {action_label(entry.action).lower()}", "", ""]
             )
             item.setToolTip(0, ", ".join(field_label(c.field) for c in entry.changes) or entry.summary)
             for change in entry.changes:
                 old = field_value(change.field, change.old, names)
                 new = field_value(change.field, change.new, names)
                 child = QTreeWidgetItem([field_label(change.field), cell_text(old), cell_text(new)])
-                child.setToolTip(0, change.field)
+                child.setToolTip(0, field_label(change.field))
                 child.setToolTip(1, tooltip_text(old))
                 child.setToolTip(2, tooltip_text(new))
                 item.addChild(child)
@@ -180,6 +192,7 @@ class ObservationsView(QWidget):
         self._pending_select: int | None = None
         self._pending_engagement: int | None = None
         self._lookups_loaded = False
+        self._restored_choices: dict[str, int] = {}
         self.editor: ObservationEditor | None = None
         self.confirm_box: QMessageBox | None = None
         self._build()
@@ -268,6 +281,7 @@ class ObservationsView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         vertical = self.table.verticalHeader()
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(24)
@@ -277,6 +291,11 @@ class ObservationsView(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
         self._fit_columns()
+        keys = [c.key for c in COLUMNS]
+        self.title_fit = TitleColumnFit(
+            self.table, header, keys.index("title"), readable_title_width(self.table),
+            {keys.index(k): column_width(self.table, k) for k in ("ref", "due")},
+        )
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
@@ -292,15 +311,26 @@ class ObservationsView(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.history)
+        self.splitter.setObjectName("historySplitter")
+        self.splitter.setHandleWidth(7)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([990, 260])
+        self.splitter.setSizes([1000, 250])
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.toolbar)
         layout.addLayout(filters)
         layout.addWidget(self.splitter, 1)
+        # Tab walks the filter bar, then the table, then the history panel (Shift+Tab back).
+        chain = [
+            self.search, self.overdue_only, self.repeats_only, self.engagement_filter,
+            self.severity_filter, self.status_filter, self.owner_filter, self.table,
+            self.history.tree,
+        ]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
         self._debounce = debounced(self, 300, self.apply_filter)
         self.search.textChanged.connect(lambda _text: self._debounce.start())
@@ -385,15 +415,56 @@ class ObservationsView(QWidget):
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("observations/header", self.table.horizontalHeader().saveState())
         settings.setValue("observations/splitter", self.splitter.saveState())
+        flt = self.current_filter()
+        settings.setValue("observations/filter/text", flt.text)
+        settings.setValue("observations/filter/severity", self.severity_filter.currentIndex())
+        settings.setValue("observations/filter/status", self.status_filter.currentIndex())
+        settings.setValue("observations/filter/engagement", flt.engagement_id or 0)
+        settings.setValue("observations/filter/owner", flt.owner_id or 0)
+        settings.setValue("observations/filter/overdue", flt.overdue_only)
+        settings.setValue("observations/filter/repeats", flt.repeats_only)
 
     def restore_state(self, settings: QSettings) -> None:
-        header = settings.value("observations/header")
-        if isinstance(header, QByteArray | bytes):
-            self.table.horizontalHeader().restoreState(header)
+        header = self.table.horizontalHeader()
+        state = settings.value("observations/header")
+        if isinstance(state, QByteArray | bytes):
+            header.blockSignals(True)
+            header.restoreState(state)
+            header.blockSignals(False)
             self._fit_columns(only_widen=True)  # a layout saved before may cut refs off
+        # The rows follow the restored sort arrow (restoring it emits no signal).
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         splitter = settings.value("observations/splitter")
         if isinstance(splitter, QByteArray | bytes):
             self.splitter.restoreState(splitter)
+        self._restore_filters(settings)
+
+    def _restore_filters(self, settings: QSettings) -> None:
+        """The filters as they were; an engagement or owner is chosen once the lists load."""
+
+        def number(key: str) -> int:
+            try:
+                return int(settings.value(f"observations/filter/{key}", 0) or 0)
+            except (TypeError, ValueError):
+                return 0
+
+        def flag(key: str) -> bool:
+            return str(settings.value(f"observations/filter/{key}", "false")).lower() == "true"
+
+        widgets = (self.search, self.severity_filter, self.status_filter, self.overdue_only,
+                   self.repeats_only, self.engagement_filter, self.owner_filter)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.search.setText(str(settings.value("observations/filter/text", "") or ""))
+        for combo, key in ((self.severity_filter, "severity"), (self.status_filter, "status")):
+            index = number(key)
+            combo.setCurrentIndex(index if 0 <= index < combo.count() else 0)
+        self.overdue_only.setChecked(flag("overdue"))
+        self.repeats_only.setChecked(flag("repeats"))
+        for widget in widgets:
+            widget.blockSignals(False)
+        self._restored_choices = {"engagement": number("engagement"), "owner": number("owner")}
+        self.apply_filter()
 
     # -- filters -------------------------------------------------------------------------------
     def _load_lookups(self) -> None:
@@ -421,6 +492,11 @@ class ObservationsView(QWidget):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
         self._lookups_loaded = True
+        restored, self._restored_choices = self._restored_choices, {}
+        for combo, key in ((self.engagement_filter, "engagement"), (self.owner_filter, "owner")):
+            index = combo.findData(restored.get(key)) if restored.get(key) else -1
+            if index > 0 and combo.currentIndex() == 0:
+                combo.setCurrentIndex(index)  # applies the filter
         if self._pending_engagement is not None:
             engagement_id, self._pending_engagement = self._pending_engagement, None
             self.set_engagement(engagement_id)
