@@ -140,6 +140,6 @@ def text_width(view: QAbstractItemView, sample: str, padding: int = 14) -> int:
 
 
 def readable_title_width(view: QAbstractItemView) -> int:
-    """The least a title column gets: about thirty characters."""
+    """The least a title column gets: about 26 characters, the opening words of a title."""
     view.ensurePolished()
-    return view.fontMetrics().averageCharWidth() * 30
+    return view.fontMetrics().averageCharWidth() * 26

@@ -101,6 +101,7 @@ class LineageView(QWidget):
         # The title takes what the other columns leave, so status and recurrence stay visible.
         header.setStretchLastSection(False)
         self.tree.setTabKeyNavigation(False)
+        self.tree.setIndentation(14)  # deep trees leave room for the title
         # The other columns give way before the title gets narrower than it can be read.
         self.title_fit = TitleColumnFit(
             self.tree, header, 1, readable_title_width(self.tree),
@@ -116,7 +117,7 @@ class LineageView(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 1000])
+        self.splitter.setSizes([250, 1000])
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)

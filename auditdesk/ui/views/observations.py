@@ -121,6 +121,7 @@ class HistoryPanel(QWidget):
         # a long value is elided and its whole text is in the tooltip.
         self.tree.header().setStretchLastSection(False)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.tree.header().setMinimumSectionSize(40)
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -177,6 +178,24 @@ class HistoryPanel(QWidget):
             self.tree.addTopLevelItem(item)
             item.setFirstColumnSpanned(True)
         self.tree.expandAll()
+        self._fit_change_column()
+
+    def _fit_change_column(self) -> None:
+        """The field labels whole when they fit in 45 % of the panel; From and To share the rest."""
+        widest = max(
+            (
+                self.tree.fontMetrics().horizontalAdvance(item.child(i).text(0))
+                for item in (self.tree.topLevelItem(n) for n in range(self.tree.topLevelItemCount()))
+                for i in range(item.childCount())
+            ),
+            default=60,
+        )
+        room = self.tree.viewport().width()
+        self.tree.setColumnWidth(0, max(60, min(widest + self.tree.indentation() + 12, room * 45 // 100)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_change_column()
 
 
 class ObservationsView(QWidget):
@@ -294,7 +313,7 @@ class ObservationsView(QWidget):
         keys = [c.key for c in COLUMNS]
         self.title_fit = TitleColumnFit(
             self.table, header, keys.index("title"), readable_title_width(self.table),
-            {keys.index(k): column_width(self.table, k) for k in ("ref", "due")},
+            {keys.index(k): column_width(self.table, k) for k in ("ref", "due", "repeat_of")},
         )
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.setSortIndicatorShown(True)
@@ -316,7 +335,7 @@ class ObservationsView(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([1000, 250])
+        self.splitter.setSizes([1000, 270])
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
