@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from PySide6.QtCore import QDate, QLocale, QPoint, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, QMargins, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QFrame,
@@ -132,7 +132,7 @@ class DateField(QWidget):
         shown = self.value() or date.today()
         self.calendar.setSelectedDate(QDate(shown.year, shown.month, shown.day))
         self.calendar.setCurrentPage(shown.year, shown.month)
-        self.popup.adjustSize()
+        self.popup.resize(self.calendar.sizeHint().grownBy(QMargins(4, 4, 4, 4)))
         self.popup.move(self.mapToGlobal(QPoint(0, self.height())))
         self.popup.show()
         self.calendar.setFocus()
