@@ -135,7 +135,7 @@ def test_audit_view_shows_labels_and_resolves_ids(qtbot, obs_world, database):
     assert changes["Engagement"][:2] == ("ENG-2026-101", "ENG-2026-102")
     assert changes["Owner"][:2] == ("Maria Manager", "Alex Auditor")
     assert changes["Repeat of"][:2] == ("—", earlier.ref)
-    assert changes["Engagement"][3] == "engagement_id"
+    assert changes["Engagement"][3] == "Engagement"  # never the column's name (issue 13)
     # Long text: one shortened line in the cell, the whole text in the tooltip.
     shown, tooltip = changes["Management response"][1], changes["Management response"][2]
     assert shown.endswith("…") and len(shown) < len(response) and response.startswith(shown[:-1])

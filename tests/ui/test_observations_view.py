@@ -157,7 +157,7 @@ def test_view_filters_sorts_and_shows_overdue(qtbot, obs_world, database):
     view.navigate({"observation_id": late.id})
     qtbot.waitUntil(lambda: view.selected_row() is not None and view.selected_row().id == late.id, timeout=10_000)
     qtbot.waitUntil(lambda: view.history.tree.topLevelItemCount() == 1, timeout=10_000)
-    assert "insert" in view.history.tree.topLevelItem(0).text(0)
+    assert "created" in view.history.tree.topLevelItem(0).text(0)
     assert view.has_data()
 
 
@@ -175,7 +175,7 @@ def test_history_panel_shows_from_and_to(qtbot, obs_world, database):
     view.navigate({"observation_id": found.id})
     qtbot.waitUntil(lambda: view.history.tree.topLevelItemCount() == 2, timeout=10_000)
     newest = view.history.tree.topLevelItem(0)
-    assert "Maria Manager" in newest.text(0) and "update" in newest.text(0)
+    assert "Maria Manager" in newest.text(0) and "changed" in newest.text(0)
     change = newest.child(0)
     assert (change.text(0), change.text(1), change.text(2)) == ("Title", "Before", "After")
 

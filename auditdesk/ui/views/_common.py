@@ -1,6 +1,10 @@
-"""Helpers shared by the engagement views: the view header and table set-up."""
+"""Helpers shared by the table views: the view header, table set-up, and the title column
+that keeps its width readable (``TitleColumnFit``)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QFont, QFontMetrics
@@ -85,6 +89,27 @@ class TitleColumnFit(QObject):
         view.viewport().installEventFilter(self)
         header.sectionResized.connect(self._section_resized)
         self._fitting = False
+        self._defaults = {c: header.sectionSize(c) for c in range(header.count())}
+
+    @contextmanager
+    def restoring(self) -> Iterator[None]:
+        """Restore a saved layout inside this block: nothing gives way while it is applied,
+        then the user's own widths are kept (``keep_restored_widths``)."""
+        self._fitting = True
+        try:
+            yield
+        finally:
+            self._fitting = False
+        self.keep_restored_widths()
+
+    def keep_restored_widths(self) -> None:
+        """After a saved layout is restored: a width the user chose (one that differs from
+        the default) is kept; the columns still at their default give way."""
+        for column, default in self._defaults.items():
+            size = self.header.sectionSize(column)
+            if column != self.title and size != default:
+                self.minimums[column] = size
+        self.fit()
 
     def minimum_of(self, column: int) -> int:
         if column in self.minimums:
@@ -107,6 +132,8 @@ class TitleColumnFit(QObject):
     def fit(self, keep: int | None = None) -> None:
         """Shrink the other columns (those wider than their minimum, in proportion to what
         each can spare) until the title has its minimum or none can give more."""
+        if self._fitting:
+            return
         header = self.header
         available = self.view.viewport().width()
         if available <= 0 or header.count() == 0:

@@ -196,7 +196,9 @@ class EngagementsView(QWidget):
 
     def restore_state(self, settings: QSettings) -> None:
         header = self.table.horizontalHeader()
-        if restore_header(settings, "header", header):
+        with self.title_fit.restoring():
+            restored = restore_header(settings, "header", header)
+        if restored:
             key = EngagementTableModel.SORT_KEYS.get(header.sortIndicatorSection(), EngagementSort.CODE)
             self.model.sort_key = key
             self.model.descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder

@@ -124,7 +124,8 @@ class MyEngagementsView(QWidget):
         save_header(settings, "header", self.table.horizontalHeader())
 
     def restore_state(self, settings: QSettings) -> None:
-        restore_header(settings, "header", self.table.horizontalHeader())
+        with self.title_fit.restoring():
+            restore_header(settings, "header", self.table.horizontalHeader())
 
     # -- internals -------------------------------------------------------------------------
     def _loaded_rows(self, rows) -> None:

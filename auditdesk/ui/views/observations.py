@@ -447,10 +447,11 @@ class ObservationsView(QWidget):
         header = self.table.horizontalHeader()
         state = settings.value("observations/header")
         if isinstance(state, QByteArray | bytes):
-            header.blockSignals(True)
-            header.restoreState(state)
-            header.blockSignals(False)
-            self._fit_columns(only_widen=True)  # a layout saved before may cut refs off
+            with self.title_fit.restoring():
+                header.blockSignals(True)
+                header.restoreState(state)
+                header.blockSignals(False)
+                self._fit_columns(only_widen=True)  # a layout saved before may cut refs off
         # The rows follow the restored sort arrow (restoring it emits no signal).
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         splitter = settings.value("observations/splitter")
