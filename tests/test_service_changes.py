@@ -25,7 +25,9 @@ def test_observation_writes_name_the_rows_they_changed(database):
         )
         root = f.observation(s, a, identified_on=date(2026, 1, 1))
         middle = f.observation(s, a, identified_on=date(2026, 1, 2), repeat_of_id=root.id)
-        leaf = f.observation(s, a, identified_on=date(2026, 1, 3), repeat_of_id=middle.id)
+        leaf = f.observation(
+            s, a, identified_on=date(2026, 1, 3), repeat_of_id=middle.id, status="pending_validation"
+        )
 
         assert created.changes.ids(Table.OBSERVATION) == {created.value.id}
         assert not created.changes.touches(Table.ENGAGEMENT)
