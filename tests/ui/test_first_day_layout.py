@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from auditdesk.data import observations as obs_data
+from auditdesk.services import observations as obs_data
 from auditdesk.ui.models.observations import COLUMNS
 from auditdesk.ui.views._common import TitleColumnFit, readable_title_width
 
@@ -104,7 +104,7 @@ def test_history_from_and_to_elide_with_the_whole_value_in_the_tooltip(qtbot, ob
     long_condition = "Purchase orders above the threshold were approved by the requester " * 4
     with database.sessions.begin() as session:
         found = factories.observation(session, actor, condition="Short")
-        obs_data.update_observation(
+        obs_data.update(
             session, actor, found.id, replace(obs_data.draft_of(found), condition=long_condition),
             found.version,
         )
@@ -192,7 +192,7 @@ def test_the_audit_trail_fits_a_1280_window_and_speaks_in_words(qtbot, ui_contex
         user = factories.user(session, tenant.id, name=long_name)
         found = factories.observation(session, factories.actor(tenant, user))
         later = factories.observation(session, factories.actor(tenant, user))
-        obs_data.update_observation(
+        obs_data.update(
             session, factories.actor(tenant, user), later.id,
             replace(obs_data.draft_of(later), repeat_of_id=found.id), later.version,
         )
