@@ -47,6 +47,11 @@ CONSTRAINT_MESSAGES = {
 }
 
 
+# Repeat-link refusals: the lineage trigger's and the self-link CHECK's own message.
+LINEAGE_CONSTRAINTS = frozenset({"observation_lineage_check", "observation_not_self_repeat_check"})
+MISSING_ORIGINAL_CONSTRAINT = "observation_tenant_id_repeat_of_id_fkey"
+
+
 def constraint_name(error: DBAPIError) -> str | None:
     diag = getattr(getattr(error, "orig", None), "diag", None)
     return getattr(diag, "constraint_name", None)
@@ -65,9 +70,9 @@ def translated_errors() -> Iterator[None]:
         yield
     except IntegrityError as error:
         name = constraint_name(error)
-        if name == "observation_lineage_check" or name == "observation_not_self_repeat_check":
+        if name in LINEAGE_CONSTRAINTS:
             raise LineageError(primary_message(error).capitalize() + ".") from error
-        if name == "observation_tenant_id_repeat_of_id_fkey":
+        if name == MISSING_ORIGINAL_CONSTRAINT:
             raise LineageError(
                 "The earlier finding does not exist in this tenant."
             ) from error
