@@ -165,7 +165,8 @@ def get_engagement(
         )
         .order_by(EngagementMemberRow.user_id)
     ).all()
-    return _to_engagement(*found, members=members)
+    row, lead, total, open_, closed, overdue = found
+    return _to_engagement(row, lead, total, open_, closed, overdue, members=members)
 
 
 def get_by_code(session: Session, tenant_id: int, code: str) -> Engagement:

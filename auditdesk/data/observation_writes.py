@@ -8,7 +8,8 @@ these (see docs/architecture.md).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -99,7 +100,7 @@ def write_observation(
         for name in LONG_TEXT_FIELDS:
             setattr(row, name, getattr(draft, name))
         row.owner_id = draft.owner_id
-        row.identified_on = draft.identified_on
+        row.identified_on = cast(date, draft.identified_on)  # validated(): a date
         row.due_date = draft.due_date
         row.original_due_date = draft.original_due_date
         row.engagement_id = draft.engagement_id

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_
+from sqlalchemy import SQLColumnExpression, and_, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.expressions import (
@@ -34,7 +34,7 @@ Owner = aliased(UserRow, name="owner")
 Earlier = aliased(ObservationRowModel, name="earlier")
 Eng = aliased(EngagementRow, name="engagement")
 
-def sort_expression(sort: ObservationSort) -> ColumnElement[Any]:
+def sort_expression(sort: ObservationSort) -> SQLColumnExpression[Any]:
     return {
         ObservationSort.REF: O.ref,
         ObservationSort.TITLE: O.title,

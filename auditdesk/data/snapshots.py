@@ -17,7 +17,7 @@ never commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from sqlalchemy import text
@@ -422,7 +422,7 @@ def repeat_trend(
     ]
 
 
-_TRENDS = {
+_TRENDS: dict[TrendKind, Callable[..., Sequence[TrendPoint]]] = {
     TrendKind.SEVERITY: severity_trend,
     TrendKind.COMPLIANCE: compliance_trend,
     TrendKind.OVERDUE: overdue_trend,
@@ -445,4 +445,4 @@ def trend(
         raise ValidationError(
             {"trend": f"'{kind}' is not one of severity, compliance, overdue, repeats"}
         ) from None
-    return function(session, tenant_id, start, end, granularity)
+    return list(function(session, tenant_id, start, end, granularity))

@@ -46,9 +46,9 @@ def validated_user(email: str, display_name: str, role: Role | str) -> tuple[str
     elif len(display_name.strip()) > DISPLAY_NAME_MAX:
         problems["display_name"] = f"must be at most {DISPLAY_NAME_MAX} characters"
     try:
-        role = Role(role)
+        chosen = Role(role)
     except ValueError:
         problems["role"] = "must be one of auditor, manager, admin"
     if problems:
         raise ValidationError(problems)
-    return email, display_name.strip(), role
+    return email, display_name.strip(), chosen

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any, cast
 
 from auditdesk.domain.enums import EngagementStatus, ObservationStatus, Severity
 from auditdesk.domain.errors import ValidationError
@@ -150,7 +151,11 @@ class ObservationDraft:
         if problems:
             raise ValidationError(problems)
         severity = Severity(self.severity)
-        due = self.due_date or default_due_date(severity, self.identified_on)
+        identified_on = cast(date, self.identified_on)  # checked above: a date
+        due = self.due_date or default_due_date(severity, identified_on)
+        texts: dict[str, Any] = {
+            name: (getattr(self, name) or "").strip() for name in LONG_TEXT_FIELDS
+        }
         return replace(
             self,
             title=self.title.strip(),
@@ -158,7 +163,7 @@ class ObservationDraft:
             status=ObservationStatus(self.status),
             due_date=due,
             original_due_date=self.original_due_date or due,
-            **{name: (getattr(self, name) or "").strip() for name in LONG_TEXT_FIELDS},
+            **texts,
         )
 
 

@@ -12,6 +12,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+Day = date  # the type, in classes that have a field named ``date``
+
 
 class Granularity(StrEnum):
     """Trend bucket size; a bucket shows the last snapshot taken in it."""
@@ -73,8 +75,8 @@ class DatedMetrics:
 
 @dataclass(frozen=True, slots=True)
 class SeverityPoint:
-    date: date
-    bucket: date
+    date: Day
+    bucket: Day
     critical: int
     high: int
     medium: int
@@ -94,8 +96,8 @@ class SeverityPoint:
 
 @dataclass(frozen=True, slots=True)
 class CompliancePoint:
-    date: date
-    bucket: date
+    date: Day
+    bucket: Day
     compliance_rate: float | None  # None is a gap in the chart, not zero
 
     def as_json(self) -> dict[str, Any]:
@@ -104,8 +106,8 @@ class CompliancePoint:
 
 @dataclass(frozen=True, slots=True)
 class OverduePoint:
-    date: date
-    bucket: date
+    date: Day
+    bucket: Day
     overdue: int
     open_total: int
 
@@ -115,8 +117,8 @@ class OverduePoint:
 
 @dataclass(frozen=True, slots=True)
 class RepeatPoint:
-    date: date
-    bucket: date
+    date: Day
+    bucket: Day
     repeat_open: int
     open_total: int
 

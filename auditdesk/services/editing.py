@@ -4,6 +4,11 @@ and when)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -13,7 +18,7 @@ from auditdesk.data.audit import last_change
 from auditdesk.domain.changes import Table
 from auditdesk.domain.errors import ConflictError
 
-D = TypeVar("D")
+D = TypeVar("D", bound="DataclassInstance")
 
 
 def editable_copy(record: Any, draft_type: type[D]) -> D:

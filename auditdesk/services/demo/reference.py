@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, insert
 
@@ -42,7 +43,7 @@ def insert_users(
         [(f, last) for f in FIRST_NAMES for last in LAST_NAMES], admins + managers + auditors
     )
     wanted = ["admin"] * admins + ["manager"] * managers + ["auditor"] * auditors
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (first, last), role in zip(people, wanted, strict=True):
         local = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
         local = local.translate(str.maketrans("áéíóöüß", "aeioous"))
@@ -107,7 +108,7 @@ def insert_engagements(
     in_fieldwork = set(rng.sample(range(len(auditees)), max(2, len(auditees) // 6)))
     leads = [u.id for u in users if u.role in ("auditor", "manager")]
     auditors = [u.id for u in users if u.role == "auditor"]
-    drafts = []
+    drafts: list[dict[str, Any]] = []
     for a_index, (auditee, count) in enumerate(zip(auditees, counts, strict=True), start=1):
         slot = span_days / count
         if a_index - 1 in in_fieldwork:
