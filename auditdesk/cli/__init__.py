@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "auditdesk.cli.demo_commands",
     "auditdesk.cli.engagement_commands",
     "auditdesk.cli.observation_commands",
+    "auditdesk.cli.lineage_commands",
     "auditdesk.cli.snapshot_commands",
     "auditdesk.cli.report_commands",
     "auditdesk.cli.selfcheck_commands",

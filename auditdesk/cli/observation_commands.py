@@ -8,11 +8,6 @@ from auditdesk.services import lineage, observations
 
 
 def register(subparsers, add_globals) -> None:
-    tree = subparsers.add_parser("lineage", help="the repeat tree that contains a finding")
-    tree.add_argument("ref", metavar="REF", help="observation reference, e.g. OBS-000042")
-    add_globals(tree)
-    tree.set_defaults(handler=lineage_command)
-
     group = subparsers.add_parser("observations", help="observation commands")
     sub = group.add_subparsers(dest="observations_command", metavar="ACTION", required=True)
     repeat = sub.add_parser(
@@ -45,10 +40,11 @@ def _render(node: LineageNode, highlight: str) -> list[str]:
     return lines
 
 
-def lineage_command(ctx) -> int:
+def tree_command(ctx, ref: str) -> int:
+    """``auditdesk lineage REF`` (registered by lineage_commands)."""
     with ctx.transaction() as session:
         tenant = ctx.tenant(session)
-        found = observations.get_by_ref(session, tenant.id, ctx.args.ref)
+        found = observations.get_by_ref(session, tenant.id, ref)
         root = lineage.tree(session, tenant.id, found.id)
     ctx.emit(root.as_json(), "\n".join(_render(root, found.ref)))
     return 0

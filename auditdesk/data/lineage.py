@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.data.errors import translated_errors
@@ -18,6 +18,7 @@ from auditdesk.data.observations import O
 from auditdesk.db.engine import actor as set_actor
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import NotFoundError
+from auditdesk.domain.queries import TreeFilter
 from auditdesk.domain.records import Actor, LineageNode, LineageRoot
 
 _NODE_COLUMNS = """
@@ -137,33 +138,53 @@ def _assemble(rows) -> LineageNode:
     return built[root_row.id]
 
 
+_TREE_FILTERS = {
+    "auditee": " AND o.tree_auditees @> ARRAY[CAST(:auditee AS text)]",
+    "open_only": " AND o.tree_open > 0",
+    # a repeat identified on a later day than the finding it repeats was closed
+    "recurred_after_close": " AND o.tree_reopened",
+}
+
+
 def roots(
-    session: Session, tenant_id: int, *, limit: int = 100, offset: int = 0, min_size: int = 2
+    session: Session,
+    tenant_id: int,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    min_size: int = 2,
+    filters: TreeFilter | None = None,
 ) -> list[LineageRoot]:
-    """Originals that have repeats, largest tree first."""
+    """Originals that have repeats, largest tree first (then oldest first).
+
+    One scan of the index on the roots' stored tree summaries (migration 0005), the
+    filters read from the same index entries.
+    """
+    filters = filters or TreeFilter()
+    conditions = "".join(
+        sql
+        for name, sql in _TREE_FILTERS.items()
+        if (filters.auditee if name == "auditee" else getattr(filters, name))
+    )
     rows = session.execute(
         text(
-            """
-            WITH RECURSIVE down(root_id, id, depth) AS (
-                SELECT o.id, o.id, 0 FROM observation o
-                 WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NULL
-                   AND EXISTS (SELECT 1 FROM observation c
-                                WHERE c.tenant_id = o.tenant_id AND c.repeat_of_id = o.id)
-              UNION ALL
-                SELECT down.root_id, o.id, down.depth + 1 FROM observation o
-                  JOIN down ON o.tenant_id = :tenant AND o.repeat_of_id = down.id
-            ),
-            sized AS (
-                SELECT root_id, count(*) AS size, max(depth) AS max_depth
-                  FROM down GROUP BY root_id HAVING count(*) >= :min_size
-            )
-            SELECT o.id, o.ref, o.title, o.severity, o.status, s.size, s.max_depth
-              FROM sized s JOIN observation o ON o.tenant_id = :tenant AND o.id = s.root_id
-             ORDER BY s.size DESC, s.max_depth DESC, o.ref
+            f"""
+            SELECT o.id, o.ref, o.title, o.severity, o.status, o.tree_size AS size,
+                   o.tree_depth AS max_depth
+              FROM observation o
+             WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NULL
+               AND o.tree_size >= greatest(:min_size, 2) {conditions}
+             ORDER BY o.tree_size DESC, o.id
              LIMIT :limit OFFSET :offset
             """
         ),
-        {"tenant": tenant_id, "limit": limit, "offset": offset, "min_size": min_size},
+        {
+            "tenant": tenant_id,
+            "limit": limit,
+            "offset": offset,
+            "min_size": min_size,
+            "auditee": filters.auditee,
+        },
     ).all()
     return [
         LineageRoot(
@@ -173,10 +194,51 @@ def roots(
             severity=Severity(r.severity),
             status=ObservationStatus(r.status),
             tree_size=r.size,
-            max_depth=r.max_depth,
+            max_depth=r.max_depth or 0,
         )
         for r in rows
     ]
+
+
+_RECOMPUTE_ROOTS = """
+WITH RECURSIVE chain(id, root_id) AS (
+    SELECT id, id FROM observation WHERE tenant_id = :tenant AND repeat_of_id IS NULL
+  UNION ALL
+    SELECT o.id, chain.root_id FROM observation o
+      JOIN chain ON o.tenant_id = :tenant AND o.repeat_of_id = chain.id
+)
+UPDATE observation o SET root_id = chain.root_id
+  FROM chain
+ WHERE o.tenant_id = :tenant AND o.id = chain.id AND o.root_id IS DISTINCT FROM chain.root_id
+"""
+
+_RECOMPUTE_SUMMARIES = """
+UPDATE observation o
+   SET tree_size = CASE WHEN o.repeat_of_id IS NULL THEN s.size ELSE 0 END,
+       tree_depth = CASE WHEN o.repeat_of_id IS NULL THEN s.depth ELSE 0 END,
+       tree_open = CASE WHEN o.repeat_of_id IS NULL THEN s.open ELSE 0 END,
+       tree_reopened = o.repeat_of_id IS NULL AND s.reopened,
+       tree_auditees = CASE WHEN o.repeat_of_id IS NULL THEN s.auditees ELSE '{}' END
+  FROM (SELECT m.root_id, count(*) AS size, max(m.recurrence) AS depth,
+               count(*) FILTER (WHERE m.status IN ('open', 'in_remediation',
+                                                   'pending_validation')) AS open,
+               coalesce(bool_or(p.closed_at IS NOT NULL AND m.identified_on > p.closed_at),
+                        false) AS reopened,
+               coalesce(array_agg(DISTINCT e.auditee ORDER BY e.auditee)
+                            FILTER (WHERE e.auditee IS NOT NULL), '{}') AS auditees
+          FROM observation m
+          LEFT JOIN observation p ON p.tenant_id = m.tenant_id AND p.id = m.repeat_of_id
+          LEFT JOIN audit_engagement e ON e.tenant_id = m.tenant_id AND e.id = m.engagement_id
+         WHERE m.tenant_id = :tenant GROUP BY m.root_id) s
+ WHERE o.tenant_id = :tenant AND o.root_id = s.root_id
+"""
+
+
+def recompute_trees(connection: Connection, tenant_id: int) -> None:
+    """Set every finding's root and every root's tree summary, set-based, for a bulk
+    load that paused the triggers which keep them (they must be paused here too)."""
+    connection.execute(text(_RECOMPUTE_ROOTS), {"tenant": tenant_id})
+    connection.execute(text(_RECOMPUTE_SUMMARIES), {"tenant": tenant_id})
 
 
 @dataclass(frozen=True)

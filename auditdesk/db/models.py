@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -30,7 +31,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -48,6 +49,13 @@ def _in(column: str, values: list[str]) -> str:
 
 
 ROLES = ["auditor", "manager", "admin"]
+SUGGESTION_STATUSES = ["pending", "accepted", "rejected"]
+# Must match migration 0005 exactly.
+SEARCH_VECTOR = (
+    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, condition), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, cause), 'C')"
+)
 ENGAGEMENT_STATUSES = ["planned", "fieldwork", "reporting", "closed"]
 SEVERITIES = ["critical", "high", "medium", "low"]
 OBSERVATION_STATUSES = [
@@ -219,6 +227,19 @@ class ObservationRowModel(Base):
     )
     # Depth from the root of the repeat tree; kept by triggers (migration 0004).
     recurrence: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # The root of its repeat tree, and (on a root) the tree's summary; kept by triggers.
+    root_id: Mapped[int | None] = mapped_column(BigInteger)
+    tree_size: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    tree_depth: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    tree_open: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    tree_reopened: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    tree_auditees: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]")
+    )
+    # Weighted title/condition/cause for full-text search (see docs/architecture.md).
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR, Computed(SEARCH_VECTOR, persisted=True)
+    )
 
     __table_args__ = (
         PrimaryKeyConstraint("tenant_id", "id"),
@@ -267,7 +288,59 @@ class ObservationRowModel(Base):
         Index(None, "tenant_id", "closed_at", "id"),
         Index(None, "tenant_id", "updated_at", "id"),
         Index(None, "tenant_id", "recurrence", "id"),
+        Index(None, "tenant_id", "root_id", "id"),
         CheckConstraint("recurrence >= 0", name="recurrence_non_negative"),
+        CheckConstraint("tree_size >= 0", name="tree_size_non_negative"),
+    )
+
+
+class RepeatSuggestionRow(Base):
+    """A proposed repeat pair: ``observation`` may repeat the earlier ``candidate``."""
+
+    __tablename__ = "repeat_suggestion"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity())
+    observation_id: Mapped[int] = mapped_column(BigInteger)
+    candidate_id: Mapped[int] = mapped_column(BigInteger)
+    score: Mapped[Decimal] = mapped_column(Numeric(4, 3))
+    reasons: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    status: Mapped[str] = mapped_column(Text, server_default=text("'pending'"))
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "observation_id", "candidate_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "observation_id"],
+            ["observation.tenant_id", "observation.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "candidate_id"],
+            ["observation.tenant_id", "observation.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "decided_by"],
+            ["app_user.tenant_id", "app_user.id"],
+            ondelete="SET NULL (decided_by)",
+        ),
+        CheckConstraint(_in("status", SUGGESTION_STATUSES), name="status"),
+        CheckConstraint("score >= 0 AND score <= 1", name="score_range"),
+        CheckConstraint("observation_id <> candidate_id", name="distinct_pair"),
+        CheckConstraint(
+            "(status = 'pending') = (decided_at IS NULL)", name="decided_at_matches_status"
+        ),
+        CheckConstraint("jsonb_typeof(reasons) = 'array'", name="reasons_list"),
+        Index(None, "tenant_id", "status", "score", "id"),
+        Index(None, "tenant_id", "candidate_id"),
     )
 
 

@@ -53,3 +53,13 @@ class EngagementFilter:
     auditee: str | None = None
     text: str = ""
     today: date | None = None
+
+
+@dataclass(frozen=True)
+class TreeFilter:
+    """Which repeat trees to list: those with a finding at ``auditee``, those with an
+    open finding, those where a finding came back after the one it repeats was closed."""
+
+    auditee: str | None = None
+    open_only: bool = False
+    recurred_after_close: bool = False

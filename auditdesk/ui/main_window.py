@@ -39,6 +39,7 @@ from auditdesk.ui.views.engagements import EngagementsView
 from auditdesk.ui.views.lineage import LineageView
 from auditdesk.ui.views.my_engagements import MyEngagementsView
 from auditdesk.ui.views.observations import ObservationsView
+from auditdesk.ui.views.review_queue import ReviewQueueView
 from auditdesk.ui.window import menus, sources
 from auditdesk.ui.window.banner import BannerArea
 from auditdesk.ui.window.demo import DemoOffer
@@ -63,6 +64,7 @@ VIEWS = (
     ViewSpec("lineage", LineageView, LineageView.title),
     ViewSpec("dashboard", DashboardView, DashboardView.title),
     ViewSpec("audit_trail", AuditTrailView, AuditTrailView.title),
+    ViewSpec("review_queue", ReviewQueueView, ReviewQueueView.title),
 )
 
 

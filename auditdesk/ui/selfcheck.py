@@ -95,6 +95,8 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
         _ensure_snapshots(app, context, out)
         focus = _pick_observation(app, context)
 
+        _ensure_suggestions(app, context, out)
+        extra: list[CheckResult] = []
         for spec in VIEWS:
             view = window.show_view(spec.name)
             if spec.name in ("lineage", "observations") and focus is not None:
@@ -109,8 +111,11 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
             path = screenshots / f"{len(results) + 1:02d}-{spec.name}.png"
             window.grab().save(str(path))
             results.append(CheckResult(spec.name, spec.title, bool(view.has_data()), path))
+            if spec.name == "lineage" and hasattr(view, "map"):
+                extra.append(_map_check(view, screenshots))
             if spec.name == "observations":
                 results.append(_editor_check(app, context, view, focus, screenshots, len(results) + 1))
+        results.extend(extra)
     finally:
         window.close()
         window.close_database()
@@ -129,6 +134,16 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
         f"screenshots in {screenshots}"
     )
     return 0 if not failed else 1
+
+
+def _map_check(view, screenshots: Path) -> CheckResult:
+    """The lineage map of the chosen tree, written whole as lineage-map.png."""
+    path = screenshots / "lineage-map.png"
+    cards = len(view.map.cards)
+    drawn = cards > 0 and view.map.render_image(scale=1.5).save(str(path))
+    depth = max((card.node.depth for card in view.map.cards.values()), default=0)
+    note = f"{cards} findings, a chain {depth + 1} deep"
+    return CheckResult("lineage_map", "Lineage map", bool(drawn) and depth + 1 >= 6, path, note)
 
 
 def _editor_check(app, context, observations_view, focus, screenshots: Path, number: int) -> CheckResult:
@@ -180,17 +195,36 @@ def _ensure_snapshots(app, context, out) -> None:
         out(f"selfcheck: backfilled {BACKFILL_DAYS} days of dashboard snapshots")
 
 
+def _ensure_suggestions(app, context, out) -> None:
+    """Pending repeat suggestions for the review queue: detection over the newest 40
+    unlinked findings, when none are pending."""
+    actor = context.actor
+
+    def job(session):
+        from auditdesk.services import repeats
+
+        if repeats.review_queue(session, actor.tenant_id, limit=1):
+            return None
+        return repeats.detect(session, actor, newest=40, min_score=0.3)
+
+    outcome = _run_job(app, context, job)
+    if outcome is not None:
+        out(f"selfcheck: detection proposed {len(outcome.proposed)} repeat suggestions")
+
+
 def _pick_observation(app, context) -> int | None:
-    """A finding in the largest repeat tree (a repeat, so that the tree has a path to show)."""
+    """The last finding of the deepest chain among the largest repeat trees (so that the
+    tree and the map have a long path to show)."""
     tenant_id = context.tenant_id
 
     def job(session):
         from auditdesk.services import lineage
 
-        found = lineage.roots(session, tenant_id, limit=1)
+        found = lineage.roots(session, tenant_id, limit=50)
         if not found:
             return None
-        nodes = list(lineage.tree(session, tenant_id, found[0].id).walk())
+        deepest = max(found, key=lambda r: (r.max_depth, r.tree_size))  # a long chain to draw
+        nodes = list(lineage.tree(session, tenant_id, deepest.id).walk())
         return max(nodes, key=lambda node: node.depth).id
 
     return _run_job(app, context, job)

@@ -142,6 +142,7 @@ def test_ref_column_fits_the_deepest_ref(qtbot, qapp, obs_world, database):
         qtbot.addWidget(view)
         view.resize(1280, 700)
         view.show()
+        view.tabs.setCurrentWidget(view.tree)  # the indented tree is the second tab now
         with qtbot.waitSignal(view.tree_shown, timeout=10_000):
             view.navigate({"observation_id": chain[-1].id})
         deepest = view.model.index_of(chain[-1].id)

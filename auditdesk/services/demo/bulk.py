@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlalchemy import Connection, insert, text
 
+from auditdesk.data.lineage import recompute_trees
 from auditdesk.db.models import TenantCounterRow
 from auditdesk.db.recurrence import recompute_recurrence
 from auditdesk.domain.errors import AuditDeskError
@@ -159,6 +160,7 @@ def insert_observations(
     if bulk:
         # The paused triggers also keep the stored recurrence: compute it set-based here.
         recompute_recurrence(connection, tenant_id)
+        recompute_trees(connection, tenant_id)  # and the stored roots and tree summaries
         connection.execute(text("ALTER TABLE observation ENABLE TRIGGER USER"))
         report(f"  rebuilding {len(rebuild)} indexes")
         connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))

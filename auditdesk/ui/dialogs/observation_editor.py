@@ -52,6 +52,7 @@ from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.date_field import DateField
 from auditdesk.ui.dialogs.repeat_picker import CLEAR, RepeatPicker
+from auditdesk.ui.dialogs.repeat_suggestions import RepeatSuggestionsPanel
 
 FIELD_LABELS: dict[str, str] = {
     "title": "Title",
@@ -210,6 +211,12 @@ class ObservationEditor(QDialog):
         self.identified_edit.changed.connect(self._propose_due)
         self.due_edit.edit.textEdited.connect(self._due_typed)
         self.due_edit.edit.editingFinished.connect(self._due_left)
+        self.suggestions = RepeatSuggestionsPanel(self._context)
+        self.suggestions.link_chosen.connect(self._suggestion_linked)
+        left.addRow(self.suggestions)
+        for signal in (self.title_edit.textChanged, self.engagement_combo.currentIndexChanged,
+                       self.identified_edit.changed):
+            signal.connect(lambda *_: self._ask_suggestions())
 
         right = QFormLayout()
         right.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -324,6 +331,9 @@ class ObservationEditor(QDialog):
             self._fill_new()
         self.is_loaded = True
         self._set_enabled(True)
+        for name in ("condition", "cause"):
+            self.text_edits[name].textChanged.connect(self._ask_suggestions)
+        self._ask_suggestions()
         self.title_edit.setFocus()
         self.loaded.emit()
 
@@ -477,6 +487,23 @@ class ObservationEditor(QDialog):
 
     def _show_repeat(self) -> None:
         self.repeat_label.setText(self._repeat_of[1] if self._repeat_of else "— (not a repeat)")
+        self.suggestions.set_suppressed(self._repeat_of is not None)
+
+    def _ask_suggestions(self) -> None:
+        if not self.is_loaded or self._repeat_of is not None:
+            return
+        self.suggestions.request(
+            title=self.title_edit.text(),
+            condition=self.text_edits["condition"].toPlainText(),
+            cause=self.text_edits["cause"].toPlainText(),
+            identified_on=self.identified_edit.value(),
+            engagement_id=self.engagement_combo.currentData(),
+            observation_id=self.observation_id,
+        )
+
+    def _suggestion_linked(self, observation_id: int, ref: str) -> None:
+        self._repeat_of = (observation_id, ref)
+        self._show_repeat()
 
     def draft(self) -> ObservationDraft:
         """What the form holds now."""

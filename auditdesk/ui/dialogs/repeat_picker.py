@@ -1,6 +1,7 @@
 """The "Repeat of…" picker: search the earlier findings an observation may repeat.
 
-Candidates come from ``lineage.candidates`` (same auditee first, then the newest).
+Candidates of a saved finding come from ``services.repeats.search``: ranked like the
+editor's suggestions, against what is typed (or the finding's own text when nothing is).
 Choosing one runs ``lineage.check_link`` in the background; a refusal (a cycle, a
 later finding, itself) is explained in the dialog, which stays open. A ref typed
 into the search box can be checked directly even when the list does not offer it.
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from auditdesk.services import lineage as lineage_service
+from auditdesk.services import repeats
 from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
@@ -36,9 +38,13 @@ CLEAR = object()  # chosen value meaning "no longer a repeat"
 
 
 def _search_job(tenant_id: int, later_id: int | None, identified_on: date | None, search: str):
-    return lambda session: lineage_service.earlier_candidates(
-        session, tenant_id, later_id, identified_on, search
-    )
+    def job(session):
+        if later_id is not None:
+            # The same ranking as the editor's suggestions (services.repeats).
+            return repeats.picker_rows(session, tenant_id, later_id, search)
+        return lineage_service.earlier_candidates(session, tenant_id, later_id, identified_on, search)
+
+    return job
 
 
 def _check_job(tenant_id: int, later_id: int | None, identified_on: date | None, target):
@@ -85,7 +91,7 @@ class RepeatPicker(QDialog):
         self.search.setClearButtonEnabled(True)
         self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels(
-            ["Ref", "Title", "Engagement", "Identified", "Severity", "Same auditee"]
+            ["Ref", "Title", "Engagement", "Identified", "Match / severity", "Same auditee"]
         )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -146,7 +152,7 @@ class RepeatPicker(QDialog):
                 c["title"],
                 c.get("engagement_code") or "—",
                 c["identified_on"].isoformat() if c.get("identified_on") else "",
-                str(c.get("severity", "")).capitalize(),
+                c.get("match") or str(c.get("severity", "")).capitalize(),
                 "yes" if c.get("same_auditee") else "",
             ]
             for j, value in enumerate(values):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QSplitter,
+    QTabWidget,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -36,6 +37,7 @@ from auditdesk.ui.dialogs.repeat_picker import RepeatPicker
 from auditdesk.ui.models.lineage import LineageTreeModel
 from auditdesk.ui.views._common import TitleColumnFit, readable_title_width, text_width
 from auditdesk.ui.views.base import focus_field
+from auditdesk.ui.views.lineage_map import LineageMapPanel
 from auditdesk.ui.widgets import ErrorBanner, debounced
 
 
@@ -111,7 +113,14 @@ class LineageView(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 0, 0, 0)
         right_layout.addWidget(self.heading)
-        right_layout.addWidget(self.tree, 1)
+        # The map first; the indented tree stays as the second tab.
+        self.map_panel = LineageMapPanel()
+        self.map = self.map_panel.map
+        self.map.card_clicked.connect(self.open_editor)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.map_panel, "Map")
+        self.tabs.addTab(self.tree, "Tree")
+        right_layout.addWidget(self.tabs, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -167,6 +176,7 @@ class LineageView(QWidget):
     def _tenant_changed(self) -> None:
         self.current_id = None
         self.model.set_tree(None)
+        self.map.set_tree(None)
         self.reload()
 
     # -- left list -----------------------------------------------------------------------------
@@ -227,6 +237,7 @@ class LineageView(QWidget):
 
     def _show_tree(self, observation_id: int, root: LineageNode) -> None:
         self.model.set_tree(root, observation_id)
+        self.map.set_tree(root, observation_id)
         chosen = next((n for n in root.walk() if n.id == observation_id), root)
         size = self.model.node_count()
         depth = max(n.depth for n in root.walk())
