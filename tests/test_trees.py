@@ -179,8 +179,9 @@ def test_trees_largest_first_with_filters(database, forest):
 
 def test_a_bulk_demo_load_computes_roots_and_summaries(database, monkeypatch):
     from auditdesk.services import demo
+    from auditdesk.services.demo import bulk
 
-    monkeypatch.setattr(demo, "BULK_THRESHOLD", 100)  # the paused-trigger path
+    monkeypatch.setattr(bulk, "BULK_THRESHOLD", 100)  # the paused-trigger path
     demo.load_demo(database.engine, observations=600, seed=9)
     assert _wrong(database) == []
     with database.engine.connect() as c:
