@@ -104,7 +104,8 @@ def word_frequencies(session: Session, lexemes: Sequence[str]) -> dict[str, floa
     visible to this login (row-level security hides them) or not gathered yet."""
     import time
 
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(bind.engine.url)
     now = time.monotonic()
     cached = _stats_cache.get(key)
     if cached is None or now - cached[0] > _STATS_SECONDS:
