@@ -91,6 +91,7 @@ def test_lineage_titles_are_readable_at_1280(qtbot, obs_world, database):
         first = factories.observation(session, actor, identified_on=date.today() - timedelta(days=90))
         second = factories.observation(session, actor, repeat_of_id=first.id)
     view = _shown(qtbot, LineageView(obs_world.context))
+    view.tabs.setCurrentWidget(view.tree)  # the indented tree is the second tab, after the map
     with qtbot.waitSignal(view.tree_shown, timeout=10_000):
         view.navigate({"observation_id": second.id})
     header = view.tree.header()
