@@ -1,4 +1,4 @@
-"""The dashboard metrics of DESIGN.md "Metrics", defined once.
+"""The dashboard metrics (docs/architecture.md), defined once.
 
 Every figure is a *counter* over the state of an observation: a condition on the
 state that does not depend on the day (``condition``), and the days on which the

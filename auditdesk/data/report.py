@@ -8,7 +8,7 @@ number of findings; chains are walked by one recursive query.
 
 The period filters on the day a finding was identified (``identified_on``);
 statuses, ages and "overdue" are as of ``today`` (the database's UTC date unless
-given). "Open" is DESIGN.md's definition: not a draft, neither closed nor
+given). "Open" is the metrics definition (docs/architecture.md): not a draft, neither closed nor
 risk-accepted.
 """
 

@@ -32,7 +32,7 @@ class TrendKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Metrics:
-    """The figures of DESIGN.md "Metrics" for one tenant as of the end of one date."""
+    """The metric figures (docs/architecture.md) for one tenant as of the end of one date."""
 
     total: int
     open_total: int
