@@ -160,3 +160,69 @@ def test_ref_column_fits_the_deepest_ref(qtbot, qapp, obs_world, database):
         )
     finally:
         qapp.setStyleSheet(previous)
+
+
+def test_enter_in_the_search_box_opens_the_only_match(qtbot, obs_world, database):
+    big, sibling, small = _world(database, obs_world)
+    view = LineageView(obs_world.context)
+    qtbot.addWidget(view)
+    view.resize(1280, 700)
+    view.show()
+    with qtbot.waitSignal(view.tree_shown, timeout=10_000):
+        view.reload()  # the largest tree is shown first
+    assert view.model.root.id == big[0].id
+
+    # Typed and Enter at once (before the debounced search ran): the one match opens.
+    view.search.setFocus()
+    view.search.setText(small[1].ref)
+    with qtbot.waitSignal(view.tree_shown, timeout=10_000) as shown:
+        qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    assert shown.args == [small[1].id]
+    assert view.model.root.id == small[0].id
+    assert small[1].ref in view.heading.text()
+
+    # Enter again once the list shows the match: it opens again, nothing else happens.
+    with qtbot.waitSignal(view.tree_shown, timeout=10_000):
+        view.show_tree(big[0].id)
+    with qtbot.waitSignal(view.tree_shown, timeout=10_000) as shown:
+        qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    assert shown.args == [small[1].id]
+
+    # Several matches: Enter moves to the list with the first match chosen, opens nothing.
+    view.search.setText("Small")
+    with qtbot.waitSignal(view.roots_loaded, timeout=10_000):
+        qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    assert view.list.count() == 2
+    assert view.list.currentRow() == 0
+    assert view.list.hasFocus()
+    assert view.current_id == small[1].id  # still the tree opened before
+
+
+def test_nothing_of_the_previous_tenant_remains_after_switching(qtbot, obs_world, database):
+    big, sibling, small = _world(database, obs_world)
+    with database.sessions() as session, session.begin():
+        other = factories.tenant(session)
+    view = LineageView(obs_world.context)
+    qtbot.addWidget(view)
+    view.resize(1280, 700)
+    view.show()
+    with qtbot.waitSignal(view.tree_shown, timeout=10_000):
+        view.navigate({"observation_id": big[3].id})
+    assert big[3].ref in view.heading.text()
+    view.search.setText(big[0].ref)
+    qtbot.waitUntil(lambda: view.list.count() == 1, timeout=10_000)
+
+    # A tree asked for just before the switch must not arrive in the other tenant.
+    view.show_tree(big[1].id)
+    obs_world.context.set_tenant(other)
+    qtbot.waitUntil(lambda: not obs_world.context.worker.busy, timeout=10_000)
+    qtbot.wait(50)
+
+    previous_refs = [o.ref for o in (*big, sibling, *small)]
+    assert not any(ref in view.heading.text() for ref in previous_refs)
+    assert "findings" not in view.heading.text()
+    assert view.search.text() == ""
+    assert view.model.root is None and view.model.rowCount() == 0
+    assert view.map.root is None and not view.map.cards
+    assert view.list.count() == 0
+    assert view.current_id is None

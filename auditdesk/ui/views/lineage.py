@@ -3,8 +3,10 @@
 Left: a search box (ref or title) and, when it is empty, the originals that have
 repeats ordered by tree size (``services.lineage.roots``). Right: the whole tree of
 the chosen finding (``services.lineage.tree``), the chosen finding highlighted, expanded to
-and scrolled to. Double-click opens the editor. A manager may clear or change a
-link from the context menu.
+and scrolled to. Enter in the search box opens the only match (or moves to the list when
+there are several). Double-click opens the editor. A manager may clear or change a
+link from the context menu. After a tenant switch nothing of the previous tenant stays on
+screen, not even an answer that was on its way.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.views.lineage_map import LineageMapPanel
 from auditdesk.ui.widgets import ErrorBanner, debounced
 
+_NO_TREE = "Choose a finding on the left to see how it recurs."
+
 
 class LineageView(QWidget):
     """Repeat lineage trees for managers."""
@@ -56,6 +60,8 @@ class LineageView(QWidget):
         self.current_id: int | None = None
         self.editor: ObservationEditor | None = None
         self.picker: RepeatPicker | None = None
+        self._open_single_match = False  # Enter was pressed: open the only match when listed
+        self._listed_text: str | None = None  # the search text the list shows matches for
         self._build()
         context.changed.connect(self._changed)
         context.tenant_changed.connect(lambda _t: self._tenant_changed())
@@ -80,7 +86,7 @@ class LineageView(QWidget):
         left_layout.addWidget(self.list_heading)
         left_layout.addWidget(self.list, 1)
 
-        self.heading = QLabel("Choose a finding on the left to see how it recurs.")
+        self.heading = QLabel(_NO_TREE)
         self.heading.setWordWrap(True)
         font = self.heading.font()
         font.setBold(True)
@@ -133,6 +139,7 @@ class LineageView(QWidget):
 
         self._debounce = debounced(self, 250, self._search)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self._search_entered)
         self.list.itemActivated.connect(self._list_chosen)
         self.list.itemClicked.connect(self._list_chosen)
 
@@ -175,12 +182,42 @@ class LineageView(QWidget):
 
     def _tenant_changed(self) -> None:
         self.current_id = None
+        self._open_single_match = False
+        self._listed_text = None
+        self._debounce.stop()
+        self.search.blockSignals(True)  # its text was meant for the previous tenant
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.list.clear()
+        self.list_heading.setText("Largest repeat trees")
+        self.heading.setText(_NO_TREE)
         self.model.set_tree(None)
         self.map.set_tree(None)
         self.reload()
 
     # -- left list -----------------------------------------------------------------------------
+    def _search_entered(self) -> None:
+        """Enter: the only match opens; with several, the list takes the focus."""
+        text = self.search.text().strip()
+        if not text:
+            return
+        if self._debounce.isActive() or self._listed_text != text:
+            self._debounce.stop()
+            self._open_single_match = True
+            self._search()
+            return
+        self._act_on_matches()
+
+    def _act_on_matches(self) -> None:
+        if self.list.count() == 1:
+            self._list_chosen(self.list.item(0))
+        elif self.list.count() > 1:
+            self.list.setCurrentRow(0)
+            self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _search(self) -> None:
+        if self._context.tenant is None:
+            return
         tenant_id, text = self._context.tenant_id, self.search.text().strip()
         if text:
             def job(session):
@@ -198,25 +235,34 @@ class LineageView(QWidget):
             heading = "Largest repeat trees"
         self._context.worker.submit(
             job,
-            lambda rows: self._show_list(heading, rows, bool(text)),
+            lambda rows: self._show_list(tenant_id, text, heading, rows),
             self._show_error,
             key=f"lineage-list-{id(self)}",
             owner=self,
         )
 
-    def _show_list(self, heading: str, rows, searching: bool) -> None:
+    def _show_list(self, tenant_id: int, text: str, heading: str, rows) -> None:
+        if not self._for_current_tenant(tenant_id):
+            return
+        searching = bool(text)
+        self._listed_text = text
         self.list_heading.setText(heading if rows else f"{heading}: none")
         self.list.clear()
         for observation_id, label, number in rows:
             if searching:
-                text = label + (f"  · repeat {number}" if number else "")
+                shown = label + (f"  · repeat {number}" if number else "")
             else:
-                text = f"{number} findings · {label}"
-            item = QListWidgetItem(text)
+                shown = f"{number} findings · {label}"
+            item = QListWidgetItem(shown)
             item.setData(Qt.ItemDataRole.UserRole, observation_id)
             item.setToolTip(label)
             self.list.addItem(item)
         self.roots_loaded.emit(len(rows))
+        if self._open_single_match and searching:
+            self._open_single_match = False
+            if text == self.search.text().strip():
+                self._act_on_matches()
+            return
         if not searching and self.current_id is None and rows:
             self.show_tree(rows[0][0])
 
@@ -229,13 +275,19 @@ class LineageView(QWidget):
         tenant_id = self._context.tenant_id
         self._context.worker.submit(
             lambda s: lineage_service.tree(s, tenant_id, observation_id),
-            lambda root: self._show_tree(observation_id, root),
+            lambda root: self._show_tree(tenant_id, observation_id, root),
             self._show_error,
             key=f"lineage-tree-{id(self)}",
             owner=self,
         )
 
-    def _show_tree(self, observation_id: int, root: LineageNode) -> None:
+    def _for_current_tenant(self, tenant_id: int) -> bool:
+        """An answer asked for in another tenant than the one now shown is dropped."""
+        return self._context.tenant is not None and self._context.tenant.id == tenant_id
+
+    def _show_tree(self, tenant_id: int, observation_id: int, root: LineageNode) -> None:
+        if not self._for_current_tenant(tenant_id):
+            return
         self.model.set_tree(root, observation_id)
         self.map.set_tree(root, observation_id)
         chosen = next((n for n in root.walk() if n.id == observation_id), root)
