@@ -426,8 +426,12 @@ def test_cli_demo_json(database, database_url, capsys):
 
 def test_cli_demo_text_and_bad_option(database, database_url, capsys):
     assert main(["demo", "--seed", "5", "--observations", "1_000", "--database-url", database_url]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "northwind" in out and "1,000 observations" in out
+    # What the terminal shows (progress on stderr, the summary on stdout) says it once.
+    assert (captured.err + out).count("Demo data loaded") == 1
+    assert out.startswith("Demo data loaded in ")
     with pytest.raises(SystemExit):
         main(["--database-url", database_url, "demo", "--observations", "-3"])
     assert "zero or more" in capsys.readouterr().err

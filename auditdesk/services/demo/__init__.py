@@ -143,5 +143,5 @@ def _load(
                 repeats=repeats,
             )
         )
-    report("Demo data loaded")
+    report("Saving the demo data")  # the summary that follows says it was loaded
     return summaries
