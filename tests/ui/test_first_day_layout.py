@@ -218,3 +218,34 @@ def test_the_audit_trail_fits_a_1280_window_and_speaks_in_words(qtbot, ui_contex
     needed = header.fontMetrics().horizontalAdvance("Changed fields")
     assert header.sectionSize(last) >= needed
     assert view.table.horizontalScrollBar().maximum() == 0
+
+
+def test_no_view_makes_the_main_window_wider_than_1280(qtbot, qapp, database, database_url,
+                                                        ui_settings, tmp_path):
+    """Every view of the main window, shown in turn at 1280×800 in the application's font,
+    leaves the window at 1280 (the window is as wide as its widest view needs)."""
+    from auditdesk.config import DatabaseSource
+    from auditdesk.ui.context import AppContext
+    from auditdesk.ui.main_window import VIEWS, MainWindow
+    from auditdesk.ui.theme import style_sheet
+
+    with database.sessions.begin() as session:
+        tenant = factories.tenant(session)
+        factories.observation(session, factories.actor(tenant))
+    previous = qapp.styleSheet()
+    qapp.setStyleSheet(style_sheet())
+    try:
+        window = MainWindow(AppContext(), ui_settings, profile_path=tmp_path / "profile.ini")
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        window.open_source(DatabaseSource(database_url, None, "option"))
+        qtbot.waitUntil(lambda: window.context.tenant is not None, timeout=20_000)
+        for spec in VIEWS:
+            window.show_view(spec.name)
+            qtbot.waitUntil(lambda: not window.context.worker.busy, timeout=20_000)
+            assert window.minimumSizeHint().width() <= 1280, spec.name
+            assert window.width() == 1280, spec.name
+        window.close_database()
+    finally:
+        qapp.setStyleSheet(previous)

@@ -363,6 +363,7 @@ class LineageMapPanel(QWidget):
         self.hint = QLabel("Earlier → later, left to right · click a card to open it · "
                            "drag to pan · Ctrl+wheel or + / − to zoom, 0 to fit")
         self.hint.setStyleSheet("color:#5b6672;")
+        self.hint.setWordWrap(True)  # in one line it would set the window's least width
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.hint, 1)

@@ -132,6 +132,7 @@ class ReviewQueueView(QWidget):
         self.skip_button.clicked.connect(self.skip)
         self.who_may = QLabel("Only managers and admins decide; you can review the queue.")
         self.who_may.setStyleSheet(f"color:{theme.MUTED_TEXT};")
+        self.who_may.setWordWrap(True)  # beside the buttons it must not widen the window
         buttons = QHBoxLayout()
         buttons.addWidget(self.who_may, 1)
         for button in (self.skip_button, self.reject_button, self.accept_button):
