@@ -52,3 +52,15 @@ def config_file_candidates() -> list[Path]:
     if getattr(sys, "frozen", False):
         candidates.append(Path(sys.executable).resolve().parent / "auditdesk.ini")
     return candidates
+
+
+def documents_dir() -> Path:
+    """The user's documents folder (the desktop's own setting, else ``~/Documents``),
+    created when it is missing so that a save dialog can start in it; the home folder
+    when it cannot be created."""
+    folder = Path(platformdirs.user_documents_dir()).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Path.home()
+    return folder

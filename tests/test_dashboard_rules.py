@@ -139,3 +139,17 @@ def test_backfill_message():
     assert d.backfill_message(date(2025, 1, 1), date(2025, 1, 31), 29, 2).endswith(
         "29 day(s) written; kept 2 captured day(s)."
     )
+
+
+def test_backfill_offer_only_for_a_new_dashboard_with_older_findings():
+    from dataclasses import replace
+
+    new = d.DashboardData(TODAY, None, TODAY, TODAY, "day", [], None, date(2025, 11, 1))
+    assert d.backfill_offer(new) == (date(2025, 11, 1), TODAY)
+    old_findings = replace(new, history_from=date(2019, 1, 1))
+    assert d.backfill_offer(old_findings) == (TODAY - timedelta(days=364), TODAY)  # a year
+    one_day = replace(new, bounds=(TODAY, TODAY))
+    assert d.backfill_offer(one_day) == (date(2025, 11, 1), TODAY)
+    assert d.backfill_offer(replace(new, bounds=(TODAY - timedelta(days=1), TODAY))) is None
+    assert d.backfill_offer(replace(new, history_from=None)) is None  # no finding
+    assert d.backfill_offer(replace(new, history_from=TODAY)) is None  # nothing before today

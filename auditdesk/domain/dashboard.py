@@ -1,6 +1,7 @@
 """The dashboard's rules, as pure functions: which days a range covers, what each tile
 says and how its change against the previous period reads, the hover read-out, the
-range caption and how a backfill is cut into chunks.
+range caption, the backfill offered on a new dashboard and how a backfill is cut into
+chunks.
 
 No Qt and no database: ``services.snapshots.load_dashboard`` fills a
 :class:`DashboardData`, the view (``auditdesk.ui.views.dashboard``) draws what these
@@ -39,6 +40,9 @@ class DashboardData:
     granularity: str
     buckets: list[tuple[date, Snapshot]]
     previous: Snapshot | None  # last snapshot before ``start``
+    # The earliest day a backfill may start (the first finding), read only while the
+    # tenant has at most one day of snapshots: what ``backfill_offer`` needs.
+    history_from: date | None = None
 
     @property
     def current(self) -> Snapshot | None:
@@ -175,6 +179,25 @@ def range_caption(data: DashboardData) -> str:
                 f"{format_day(data.bounds[1])}.")
     return (f"{format_day(data.start)} – {format_day(data.end)}  ·  "
             f"{count} point{'s' if count != 1 else ''} (last snapshot per {data.granularity})")
+
+
+#: How far back the first-open offer rebuilds (the "1 year" range then has every day).
+BACKFILL_OFFER_DAYS = 365
+
+
+def backfill_offer(data: DashboardData) -> tuple[date, date] | None:
+    """The days a new dashboard could show at once: while the tenant has at most one day
+    of snapshots and findings older than it, the last year (from the first finding when
+    that is later) to today; None when there is nothing to offer."""
+    if data.history_from is None:
+        return None
+    if data.bounds is not None and data.bounds[0] != data.bounds[1]:
+        return None
+    start = max(data.history_from, data.today - timedelta(days=BACKFILL_OFFER_DAYS - 1))
+    first_shown = data.bounds[0] if data.bounds is not None else data.today
+    if start >= first_shown:
+        return None
+    return start, data.today
 
 
 def backfill_chunks(start: date, end: date, days: int) -> list[tuple[date, date]]:

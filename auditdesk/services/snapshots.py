@@ -129,8 +129,9 @@ def load_dashboard(
     granularity: str,
     custom: tuple[date, date] | None = None,
 ) -> DashboardData:
-    """The snapshots of the chosen range and bucket size, and the previous period's last
-    snapshot for the tiles' changes (read only)."""
+    """The snapshots of the chosen range and bucket size, the previous period's last
+    snapshot for the tiles' changes and, on a new dashboard, where its history could
+    start (read only)."""
     current = data.today(session)
     known = data.snapshot_bounds(session, tenant_id)  # first and last snapshot
     start, end = resolve_range(preset, current, known, custom)
@@ -144,4 +145,10 @@ def load_dashboard(
                 start - timedelta(days=1), "month",
             )
             previous = before[-1][1] if before else None
-    return DashboardData(current, known, start, end, granularity, buckets, previous)
+    # A new dashboard (one day or none) is offered the past the audit trail can rebuild.
+    history_from = None
+    if known is None or known[0] == known[1]:
+        history_from = backfill_start_bound(session, tenant_id=tenant_id)
+    return DashboardData(
+        current, known, start, end, granularity, buckets, previous, history_from
+    )

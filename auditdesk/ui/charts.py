@@ -93,6 +93,18 @@ class DayAxis(pg.DateAxisItem):
     def __init__(self, orientation: str = "bottom", **kwargs: Any):
         super().__init__(orientation=orientation, utcOffset=0, **kwargs)
 
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
+        """Ticks on whole days only: a snapshot is a day, so a few days' range (one
+        snapshot) gets a label per day, never hours that repeat the day's name."""
+        levels = [
+            (spacing, values) for spacing, values in super().tickValues(minVal, maxVal, size)
+            if spacing >= DAY_SECONDS
+        ]
+        if not any(values for _spacing, values in levels):
+            first = math.ceil(minVal / DAY_SECONDS) * DAY_SECONDS
+            levels = [(DAY_SECONDS, [float(x) for x in np.arange(first, maxVal + 1, DAY_SECONDS)])]
+        return levels
+
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         labels = []
         for index, value in enumerate(values):

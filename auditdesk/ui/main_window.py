@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
             return
         from auditdesk.ui.dialogs.board_report import open_board_report_dialog
 
-        open_board_report_dialog(self.context, self)
+        open_board_report_dialog(self.context, self, self.settings)
 
     # ------------------------------------------------------------------------------------
     # database life cycle

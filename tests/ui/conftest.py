@@ -8,6 +8,26 @@ import pytest
 from PySide6.QtCore import QSettings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_default_settings(tmp_path_factory):
+    """``QSettings()`` (what a dialog uses when it is handed none) in a folder of the
+    run, never the user's own settings."""
+    folder = tmp_path_factory.mktemp("qsettings")
+    for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(settings_format, QSettings.Scope.UserScope, str(folder))
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path, monkeypatch):
+    """A home folder of the test's own (no Documents folder in it yet): save dialogs
+    create and start in its documents folder, never in the user's."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    return home
+
+
 @pytest.fixture
 def ui_context(qtbot, database):
     """An AppContext on the test database with one tenant selected (workspace owner)."""

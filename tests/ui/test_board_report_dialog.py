@@ -99,3 +99,26 @@ def test_main_window_reports_menu_opens_the_dialog(qtbot, ui_context, ui_setting
     dialogs = window.findChildren(BoardReportDialog)
     assert len(dialogs) == 1 and dialogs[0].isVisible()
     dialogs[0].close()
+
+
+def test_default_path_works_without_a_documents_folder(qtbot, ui_context, ui_settings, _private_home):
+    from pathlib import Path
+
+    documents = _private_home / "Documents"
+    assert not documents.exists()
+    dialog = BoardReportDialog(ui_context, settings=ui_settings)
+    qtbot.addWidget(dialog)
+    proposed = Path(dialog.path.text())
+    assert proposed.parent == documents and documents.is_dir()
+    with qtbot.waitSignal(dialog.generated, timeout=60_000):
+        dialog.generate()  # the proposed path as it is
+    assert proposed.read_bytes()[:5] == b"%PDF-"
+    # the next report starts where this one went
+    elsewhere = _private_home / "reports"
+    elsewhere.mkdir()
+    dialog.set_path(elsewhere / "board.xlsx")
+    with qtbot.waitSignal(dialog.generated, timeout=60_000):
+        dialog.generate()
+    again = BoardReportDialog(ui_context, settings=ui_settings)
+    qtbot.addWidget(again)
+    assert Path(again.path.text()).parent == elsewhere

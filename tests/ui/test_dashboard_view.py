@@ -398,3 +398,134 @@ def test_screenshot_of_the_dashboard_with_a_year_of_data(qtbot, database, dash_w
 
     assert set(SEVERITY_COLORS.values()) <= colours
     assert view.plotted_points()["severity"] == 365
+
+
+def test_a_new_dashboard_offers_the_backfill_and_says_not_now_once(
+    qtbot, database, dash_world, dash_settings
+):
+    context, view, tenant = dash_world
+    today = db_today(database)
+    reload_and_wait(qtbot, view)
+    assert view.backfill_offer.isHidden()  # no finding: nothing to rebuild
+
+    with database.sessions() as session, session.begin():
+        factories.observation(session, factories.actor(tenant), severity="high",
+                              identified_on=today - timedelta(days=120))
+    insert_snapshots(database, tenant.id, [today])  # the one dot of a new workspace
+    reload_and_wait(qtbot, view)
+    assert view.stack.currentWidget() is view.content
+    assert view.backfill_offer.isVisible()
+    assert view.backfill_offer.dates == (today - timedelta(days=120), today)
+    assert "only one day so far" in view.backfill_offer.message.text()
+    assert view.backfill_offer.accept_button.text().startswith("Backfill ")
+
+    with qtbot.waitSignal(view.operation_finished, timeout=60_000) as finished:
+        view.backfill_offer.accept_button.click()
+    assert finished.args[0] is True
+    qtbot.waitUntil(lambda: len(view.data.buckets) > 1, timeout=20_000)
+    with database.sessions() as session:
+        rows = snapshot_data.list_snapshots(session, tenant.id)
+    assert rows[0].snapshot_date == today - timedelta(days=120) and len(rows) == 121
+    assert view.backfill_offer.isHidden()  # history now: no offer
+
+
+def test_not_now_hides_the_backfill_offer_for_that_tenant(qtbot, database, dash_world, dash_settings):
+    context, view, tenant = dash_world
+    today = db_today(database)
+    with database.sessions() as session, session.begin():
+        factories.observation(session, factories.actor(tenant),
+                              identified_on=today - timedelta(days=900))
+    reload_and_wait(qtbot, view)
+    assert view.stack.currentWidget() is view.empty_page
+    assert view.backfill_offer.isVisible()
+    assert view.backfill_offer.dates == (today - timedelta(days=364), today)  # the last year
+    assert "no snapshot yet" in view.backfill_offer.message.text()
+    view.backfill_offer.dismiss_button.click()
+    assert view.backfill_offer.isHidden()
+
+    again = DashboardView(context)
+    again.restore_state(dash_settings)
+    qtbot.addWidget(again)
+    again.show()
+    with qtbot.waitSignal(again.loaded, timeout=20_000):
+        again.reload()
+    assert again.backfill_offer.isHidden()
+    with database.sessions() as session:
+        assert snapshot_data.list_snapshots(session, tenant.id) == []
+
+
+def test_one_snapshot_gets_one_label_per_day(qtbot, database, dash_world):
+    context, view, tenant = dash_world
+    today = db_today(database)
+    insert_snapshots(database, tenant.id, [today])
+    for preset in ("all", "30d", "90d"):
+        wait_loaded(qtbot, view, lambda p=preset: view.set_range(p))
+        qtbot.wait(50)
+        for kind, chart in view.charts.items():
+            axis = chart.getPlotItem().getAxis("bottom")
+            x0, x1 = chart.getPlotItem().vb.viewRange()[0]
+            assert x0 < day_to_x(today) < x1, (preset, kind)
+            labels = []
+            for spacing, values in axis.tickValues(x0, x1, axis.width() or 600):
+                assert all(v % 86_400 == 0 for v in values), (preset, kind, values)  # days
+                labels += axis.tickStrings(values, 1.0, spacing)
+            assert labels and len(labels) == len(set(labels)), (preset, kind, labels)
+            if preset == "all":  # the one day is named under its dot
+                assert today.strftime("%d %b") in labels, labels
+
+
+def test_exported_pictures_show_the_tiles_and_charts_only(qtbot, database, dash_world, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from auditdesk.ui.views.dashboard.export import ROW_GAP
+
+    context, view, tenant = dash_world
+    today = db_today(database)
+    days = [today - timedelta(days=n) for n in range(20, -1, -1)]
+    insert_snapshots(database, tenant.id, days)
+    wait_loaded(qtbot, view, lambda: view.set_range("30d"))
+    qtbot.waitExposed(view)
+    quiet = view.export_pixmap("severity").toImage()
+
+    view.show_values_at(day_to_x(days[10]))  # the hover line and read-out are shown
+    assert all(line.isVisible() for line in view.crosshairs.values())
+    hovered = QImage(str(view.export_png("severity", tmp_path / "severity.png")))
+    assert hovered.convertToFormat(quiet.format()) == quiet  # no hover line in the picture
+    assert all(line.isVisible() for line in view.crosshairs.values())  # still on screen
+
+    whole = QImage(str(view.export_png("dashboard", tmp_path / "dashboard.png")))
+    tiles = view.tiles[0].height()
+    charts = view.charts["severity"]
+    top = charts.mapTo(view.content, charts.rect().topLeft()).y()
+    bottom = max(c.mapTo(view.content, c.rect().bottomLeft()).y() for c in view.charts.values())
+    ratio = whole.devicePixelRatio() or 1
+    # the tiles row, the charts and the gaps: no controls row, hover line or range caption
+    assert whole.height() / ratio == tiles + (bottom - top + 1) + 3 * ROW_GAP
+    assert whole.height() / ratio < view.content.height()
+
+
+def test_export_dialog_starts_in_documents_then_in_the_last_folder(
+    qtbot, database, dash_world, dash_settings, monkeypatch, tmp_path, _private_home
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    context, view, tenant = dash_world
+    insert_snapshots(database, tenant.id, [db_today(database) - timedelta(days=n) for n in range(5)])
+    wait_loaded(qtbot, view, lambda: view.set_range("30d"))
+    documents = _private_home / "Documents"
+    assert not documents.exists()
+    asked: list[str] = []
+    chosen = tmp_path / "exports" / "chart.png"
+    chosen.parent.mkdir()
+
+    def fake_dialog(parent, caption, start, filters, *rest):
+        asked.append(start)
+        return str(chosen), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
+    view.export_with_dialog("severity")
+    assert Path(asked[0]).parent == documents and documents.is_dir()  # created, not cwd
+    assert Path(asked[0]).name.startswith("auditdesk-severity-")
+    assert chosen.stat().st_size > 2_000
+    view.export_with_dialog("dashboard")
+    assert Path(asked[1]).parent == chosen.parent  # the folder used last

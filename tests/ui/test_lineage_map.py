@@ -143,3 +143,34 @@ def test_lineage_view_shows_the_map_and_a_click_opens_the_finding(qtbot, obs_wor
     assert view.editor.observation_id == made[5].id
     view.editor.reject()
     assert CARD_W > CARD_H
+
+
+def test_map_export_starts_in_documents_then_in_the_last_folder(
+    qtbot, monkeypatch, tmp_path, ui_settings, _private_home
+):
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from auditdesk.ui.views.lineage_map import LineageMapPanel
+
+    panel = LineageMapPanel()
+    panel.settings = ui_settings
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    panel.map.set_tree(chain(4), highlight_id=2)
+    asked: list[str] = []
+    target = tmp_path / "maps" / "tree.png"
+    target.parent.mkdir()
+
+    def fake_dialog(parent, caption, start, filters, *rest):
+        asked.append(start)
+        return str(target.with_suffix("." + filters.split("*.")[1][:3])), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
+    panel.export_png()
+    assert Path(asked[0]) == _private_home / "Documents" / "lineage-OBS-000001.png"
+    assert target.stat().st_size > 5_000
+    panel.export_svg()
+    assert Path(asked[1]).parent == target.parent

@@ -17,7 +17,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -44,6 +44,7 @@ from auditdesk.domain.reports import ReportPeriod
 from auditdesk.services import report as board_report
 from auditdesk.services.errors import user_message
 from auditdesk.ui.context import AppContext
+from auditdesk.ui.save_dialog import remember_folder, suggested_path
 
 
 class _ProgressRelay(QObject):
@@ -72,9 +73,11 @@ class BoardReportDialog(QDialog):
 
     generated = Signal(str)
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, parent: QWidget | None = None,
+                 settings: QSettings | None = None):
         super().__init__(parent)
         self.context = context
+        self.settings = settings  # where the last file went (None: the application's)
         self.setWindowTitle("Board report")
         self.setObjectName("boardReportDialog")
         self.resize(900, 720)
@@ -108,9 +111,10 @@ class BoardReportDialog(QDialog):
         self.format.addItem("Excel workbook (.xlsx)", ".xlsx")
         self.format.currentIndexChanged.connect(self._format_changed)
 
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        # the last folder saved into, else the documents folder (created when missing)
         slug = context.tenant.slug if context.tenant else "report"
-        self.path = QLineEdit(str(Path(folder or Path.home()) / f"board-report-{slug}-{today:%Y-%m-%d}.pdf"), self)
+        name = f"board-report-{slug}-{today:%Y-%m-%d}.pdf"
+        self.path = QLineEdit(str(suggested_path(name, settings)), self)
         self.path.setObjectName("outputPath")
         self.browse = QPushButton("Browse…", self)
         self.browse.clicked.connect(self.choose_path)
@@ -174,10 +178,12 @@ class BoardReportDialog(QDialog):
         self.page_size.setEnabled(suffix == ".pdf")
 
     def choose_path(self) -> None:
+        current = Path(self.path.text().strip() or "board-report.pdf").expanduser()
+        start = current if current.parent.is_dir() else suggested_path(current.name, self.settings)
         chosen, _filter = QFileDialog.getSaveFileName(
             self,
             "Save board report",
-            self.path.text(),
+            str(start),
             "PDF (*.pdf);;Excel workbook (*.xlsx)",
             "Excel workbook (*.xlsx)" if self.format.currentData() == ".xlsx" else "PDF (*.pdf)",
         )
@@ -280,6 +286,7 @@ class BoardReportDialog(QDialog):
     def _written(self, result: tuple[Path, Path | None]) -> None:
         written, png = result
         self.output = written
+        remember_folder(written, self.settings)
         self.preview_png = png
         self._set_busy(False)
         self.progress.setValue(100)
@@ -300,9 +307,10 @@ class BoardReportDialog(QDialog):
         super().done(result)
 
 
-def open_board_report_dialog(context: AppContext, parent: QWidget | None = None) -> BoardReportDialog:
+def open_board_report_dialog(context: AppContext, parent: QWidget | None = None,
+                             settings: QSettings | None = None) -> BoardReportDialog:
     """Show the board report dialog (non-modal) for the context's tenant."""
-    dialog = BoardReportDialog(context, parent)
+    dialog = BoardReportDialog(context, parent, settings)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     dialog.show()
     return dialog

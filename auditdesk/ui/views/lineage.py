@@ -173,6 +173,7 @@ class LineageView(QWidget):
         settings.setValue("lineage/splitter", self.splitter.saveState())
 
     def restore_state(self, settings: QSettings) -> None:
+        self.map_panel.settings = settings
         header = settings.value("lineage/header")
         if isinstance(header, QByteArray | bytes):
             self.tree.header().restoreState(header)

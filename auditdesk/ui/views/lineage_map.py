@@ -359,6 +359,7 @@ class LineageMapPanel(QWidget):
         super().__init__(parent)
         from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout
 
+        self.settings = None  # the view's QSettings once restored (where exports start)
         self.map = LineageMap(self)
         self.hint = QLabel("Earlier → later, left to right · click a card to open it · "
                            "drag to pan · Ctrl+wheel or + / − to zoom, 0 to fit")
@@ -387,12 +388,11 @@ class LineageMapPanel(QWidget):
         layout.addWidget(self.map, 1)
 
     def _ask_path(self, kind: str) -> str | None:
-        from PySide6.QtWidgets import QFileDialog
+        from auditdesk.ui.save_dialog import ask_save_path
 
         name = f"lineage-{self.map.root.ref if self.map.root else 'map'}.{kind}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export the map as {kind.upper()}", name,
-                                              f"{kind.upper()} (*.{kind})")
-        return path or None
+        return ask_save_path(self, f"Export the map as {kind.upper()}", name,
+                             f"{kind.upper()} (*.{kind})", settings=self.settings)
 
     def export_png(self) -> None:
         path = self._ask_path("png")

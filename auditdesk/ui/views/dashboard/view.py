@@ -7,6 +7,8 @@ snapshot.
   the snapshot services define it.
 * Tiles: open, overdue, compliance and repeat rate as of the last snapshot of the range,
   each with its change against the previous period (``domain.dashboard``).
+* A new dashboard (one day of snapshots or none) offers to backfill the last year at
+  once (``backfill_offer``).
 * The charts, their shared date range and the hover read-out are ``trend_panel``; the
   daily automatic capture is ``auto_capture``; the backfill dialog ``backfill_dialog``.
 
@@ -20,9 +22,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -38,17 +40,21 @@ from auditdesk.domain.dashboard import (
     RANGE_PRESETS,
     TILE_CAPTIONS,
     DashboardData,
+    backfill_offer,
     range_caption,
     tile_figures,
 )
 from auditdesk.services.snapshots import load_dashboard
-from auditdesk.ui.charts import TrendChart
+from auditdesk.ui.charts import TrendChart, grab_chart
 from auditdesk.ui.context import AppContext
+from auditdesk.ui.save_dialog import ask_save_path
 from auditdesk.ui.trend_series import TrendSeries, day_to_x, to_series
 from auditdesk.ui.views.dashboard.auto_capture import DailyCapture
 from auditdesk.ui.views.dashboard.backfill_dialog import BackfillDialog
+from auditdesk.ui.views.dashboard.backfill_offer import BackfillOffer
 from auditdesk.ui.views.dashboard.controls import RangeControls
 from auditdesk.ui.views.dashboard.empty_page import EmptyPage
+from auditdesk.ui.views.dashboard.export import stacked_grabs
 from auditdesk.ui.views.dashboard.header import DashboardHeader
 from auditdesk.ui.views.dashboard.snapshot_runs import SnapshotRuns
 from auditdesk.ui.views.dashboard.tiles import TILE_STYLE, Tile
@@ -128,6 +134,10 @@ class DashboardView(QWidget):
         self.empty_capture_button = self.empty_page.capture_button
         self.empty_backfill_button = self.empty_page.backfill_button
 
+        # a new dashboard offers its past at once
+        self.backfill_offer = BackfillOffer(self)
+        self.backfill_offer.accepted.connect(lambda start, end: self.backfill(start, end))
+
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty_page)
         self.stack.addWidget(self.content)
@@ -136,6 +146,7 @@ class DashboardView(QWidget):
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setSpacing(8)
         layout.addWidget(self.header)
+        layout.addWidget(self.backfill_offer)
         layout.addWidget(self.stack, 1)
 
         self.capture_button.clicked.connect(self.capture_now)
@@ -179,6 +190,10 @@ class DashboardView(QWidget):
     def _loaded(self, data: DashboardData) -> None:
         self.data = data
         self._show_empty_hint()
+        if self.context.tenant is not None and not self.busy:
+            self.backfill_offer.propose(
+                self.context.tenant.slug, backfill_offer(data), 0 if data.bounds is None else 1
+            )
         if data.bounds is None:
             self.trends.set_series(TrendSeries())
             self._show_page(self.empty_page)
@@ -215,6 +230,7 @@ class DashboardView(QWidget):
 
     def _tenant_changed(self, _tenant: object) -> None:
         self.data = None
+        self.backfill_offer.hide()  # the new tenant's own offer comes with its data
         self.reload()
         self.auto_capture.tenant_changed()
 
@@ -274,6 +290,7 @@ class DashboardView(QWidget):
 
     # -- capture and backfill (snapshot_runs.SnapshotRuns) -------------------------------------
     def _run_started(self, text: str, maximum: int) -> None:
+        self.backfill_offer.hide()
         self.header.show_busy(text, maximum)
         for button in self._run_buttons():
             button.setEnabled(False)
@@ -342,9 +359,9 @@ class DashboardView(QWidget):
     # -- export ---------------------------------------------------------------------------------
     def export_png(self, what: str, path: str | Path) -> Path:
         """Save a chart ("severity", "compliance", "overdue") or the whole dashboard
-        ("dashboard") as a PNG."""
-        widget = self.content if what == "dashboard" else self.charts[what]
-        pixmap = widget.grab()
+        ("dashboard": the tiles and the charts) as a PNG: what the figures show, without
+        buttons, the auto-capture box or a hover line."""
+        pixmap = self.export_pixmap(what)
         target = Path(path)
         if target.suffix.lower() != ".png":
             target = target.with_suffix(".png")
@@ -352,9 +369,23 @@ class DashboardView(QWidget):
             raise OSError(f"could not write {target}")
         return target
 
+    def export_pixmap(self, what: str) -> QPixmap:
+        """The picture ``export_png`` writes."""
+        hidden = [line for line in self.crosshairs.values() if line.isVisible()]
+        for line in hidden:
+            line.hide()
+        try:
+            if what != "dashboard":
+                return grab_chart(self.charts[what])
+            return stacked_grabs(self.content, [self.tiles, list(self.charts.values())])
+        finally:
+            for line in hidden:
+                line.show()
+
     def export_with_dialog(self, what: str) -> None:
         suggested = f"auditdesk-{what}-{date.today().isoformat()}.png"
-        path, _filter = QFileDialog.getSaveFileName(self, "Export PNG", suggested, "PNG image (*.png)")
+        path = ask_save_path(self, "Export PNG", suggested, "PNG image (*.png)",
+                             settings=self.auto_capture.settings)
         if not path:
             return
         try:
@@ -406,6 +437,7 @@ class DashboardView(QWidget):
 
     def restore_state(self, settings: QSettings) -> None:
         self.auto_capture.settings = settings
+        self.backfill_offer.settings = settings
         preset = settings.value("range", self._preset)
         granularity = settings.value("granularity", self._granularity)
         try:
