@@ -155,7 +155,7 @@ def test_repeat_findings_match_the_chains_computed_in_python(world):
         root = chain[-1]
         codes: list[str] = []
         for member in reversed(chain):
-            if member["code"] and (not codes or codes[-1] != member["code"]):
+            if member["code"] and member["code"] not in codes:  # each engagement once
                 codes.append(member["code"])
         expected.append(
             (row["ref"], root["ref"], len(chain) - 1, root["identified_on"],
@@ -170,6 +170,27 @@ def test_repeat_findings_match_the_chains_computed_in_python(world):
         for r in found
     ] == expected
     assert max(r.recurrence for r in found) >= 2
+    assert all(len(set(r.engagements)) == len(r.engagements) for r in found)
+
+
+def test_a_chain_that_returns_to_an_engagement_names_it_once(database):
+    with database.sessions.begin() as s:
+        tenant = f.tenant(s)
+        who = f.actor(tenant)
+        first = f.engagement(s, who, code="ENG-2024-001")
+        second = f.engagement(s, who, code="ENG-2025-001")
+        previous = None
+        for step, engagement in enumerate((first, second, first, second, None)):
+            previous = f.observation(
+                s, who, identified_on=date(2024, 1, 10) + timedelta(days=90 * step),
+                engagement_id=engagement.id if engagement else None,
+                repeat_of_id=previous.id if previous else None,
+            )
+    with database.sessions() as s:
+        found = data.repeat_findings(s, tenant.id, ReportPeriod(), date(2025, 6, 1))
+    latest = next(r for r in found if r.ref == previous.ref)
+    assert latest.recurrence == 4
+    assert latest.engagements == ("ENG-2024-001", "ENG-2025-001")  # each once, first seen
 
 
 def rows_by_ref(rows: dict[int, dict]) -> dict[str, dict]:

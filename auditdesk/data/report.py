@@ -189,10 +189,11 @@ def overdue_findings(
 
 
 def _collapse(codes) -> tuple[str, ...]:
-    """Engagement codes along a chain, without gaps (deleted engagements) or runs of the same."""
+    """The engagements a chain recurred in, each once, in the order it first reached them
+    (no gaps for deleted engagements, no code twice, also not after another one)."""
     out: list[str] = []
     for code in codes or ():
-        if code is not None and (not out or out[-1] != code):
+        if code is not None and code not in out:
             out.append(code)
     return tuple(out)
 

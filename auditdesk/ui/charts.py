@@ -92,6 +92,7 @@ class DayAxis(pg.DateAxisItem):
 
     def __init__(self, orientation: str = "bottom", **kwargs: Any):
         super().__init__(orientation=orientation, utcOffset=0, **kwargs)
+        self._years_labelled = False  # set by each tickValues, read by its tickStrings
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
         """Ticks on whole days only: a snapshot is a day, so a few days' range (one
@@ -103,6 +104,10 @@ class DayAxis(pg.DateAxisItem):
         if not any(values for _spacing, values in levels):
             first = math.ceil(minVal / DAY_SECONDS) * DAY_SECONDS
             levels = [(DAY_SECONDS, [float(x) for x in np.arange(first, maxVal + 1, DAY_SECONDS)])]
+        # Year labels name the year already: the months beside them need not repeat it.
+        self._years_labelled = any(
+            values for spacing, values in levels if spacing >= 300 * DAY_SECONDS
+        )
         return levels
 
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
@@ -116,8 +121,10 @@ class DayAxis(pg.DateAxisItem):
             if spacing >= 300 * DAY_SECONDS:
                 pattern = "%Y"
             elif spacing >= 27 * DAY_SECONDS:
-                # short month names; the year on January and on the first label
-                pattern = "%b %Y" if index == 0 or moment.month == 1 else "%b"
+                # short month names; the year on January and on the first label, unless
+                # year labels are drawn too (a "Feb 2025" beside "2025" runs into it)
+                first = index == 0 and not self._years_labelled
+                pattern = "%b %Y" if first or moment.month == 1 else "%b"
             else:
                 pattern = "%d %b"
             labels.append(moment.strftime(pattern))

@@ -529,3 +529,38 @@ def test_export_dialog_starts_in_documents_then_in_the_last_folder(
     assert chosen.stat().st_size > 2_000
     view.export_with_dialog("dashboard")
     assert Path(asked[1]).parent == chosen.parent  # the folder used last
+
+
+@pytest.mark.parametrize(("width", "at_least"), [(1000, 12), (800, 2)])
+def test_report_trend_labels_leave_room_between_them(qtbot, width, at_least):
+    """The report's monthly trend (two years): no label runs into the next one."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage, QPainter
+
+    from auditdesk.domain.trends import CompliancePoint, SeverityPoint
+    from auditdesk.ui.charts import TrendChart, grab_chart
+
+    ends = [date(2024, 12, 31)]
+    while ends[-1] < date(2026, 11, 30):
+        following = date(ends[-1].year + ends[-1].month // 12, ends[-1].month % 12 + 1, 28)
+        while (following + timedelta(days=1)).month == following.month:
+            following += timedelta(days=1)
+        ends.append(following)
+    ends.append(date(2026, 12, 2))
+    for kind in ("compliance", "severity"):
+        chart = TrendChart(kind)
+        qtbot.addWidget(chart)
+        chart.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        chart.resize(width, 400)
+        chart.set_series([CompliancePoint(day, day, 0.6) if kind == "compliance"
+                          else SeverityPoint(day, day, 1, 2, 3, 4, 10) for day in ends])
+        grab_chart(chart)
+        axis = chart.getPlotItem().getAxis("bottom")
+        image = QImage(axis.boundingRect().size().toSize(), QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        texts = axis.generateDrawSpecs(painter)[2]
+        painter.end()
+        labels = sorted((rect.left(), rect.right(), label) for rect, _flags, label in texts)
+        assert len(labels) >= at_least, labels  # the report's 1000 px: every month
+        for (_l, right, label), (left, _r, following) in zip(labels, labels[1:], strict=False):
+            assert left - right >= 6, (kind, width, label, following)
