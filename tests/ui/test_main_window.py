@@ -530,3 +530,63 @@ def test_a_later_choice_of_database_wins_and_the_earlier_one_is_closed(
         assert [database.source.url for database in closed] == [first_url]
     finally:
         window.close_database()
+
+
+def test_a_status_message_is_shown_whole_at_1280(qtbot, make_window, two_tenants, qapp):
+    from auditdesk.ui.theme import style_sheet
+
+    previous = qapp.styleSheet()
+    qapp.setStyleSheet(style_sheet())
+    try:
+        window = make_window()
+        window.resize(1280, 800)
+        wait_ready(qtbot, window)
+        status = window.status
+        status.location_label.setText("Embedded workspace /home/maria.rossi/.local/share/auditdesk/workspace")
+        status.user_label.setText("Signed in: Maria Rossi-Lindqvist (manager)")
+        bar = window.statusBar()
+        message = ("Backfilled 1 Dec 2024 – 1 Dec 2026: 731 day(s) written; "
+                   "kept 1 captured day(s).")
+        window.context.status_message.emit(message)
+        assert bar.currentMessage() == message
+        shown = [w for w in (status.location_label, status.user_label, status.schema_label,
+                             status.tenant_status) if w.isVisible()]
+        left_edge = min((w.geometry().left() for w in shown), default=bar.width())
+        assert bar.fontMetrics().horizontalAdvance(message) + 12 <= left_edge
+        assert status.location_label.isHidden()  # the location steps aside first
+        bar.clearMessage()
+        assert status.location_label.isVisible() and status.user_label.isVisible()
+    finally:
+        qapp.setStyleSheet(previous)
+
+
+def test_views_show_what_others_wrote_meanwhile_when_they_open(qtbot, make_window, two_tenants, database):
+    """The audit trail and the dashboard, opened again, show the changes made meanwhile by
+    the CLI (another process: nothing is announced to this window), without F5."""
+    from datetime import timedelta
+
+    from auditdesk.services import snapshots as snapshot_service
+
+    window = make_window()
+    wait_ready(qtbot, window)
+    tenant = window.context.tenant
+    audit = window.show_view("audit_trail")
+    qtbot.waitUntil(lambda: audit.has_data() and not window.context.worker.busy)
+    refs_before = {audit.model.index(r, 3).data() for r in range(audit.model.rowCount())}
+    dashboard = window.show_view("dashboard")
+    qtbot.waitUntil(lambda: dashboard.data is not None and not window.context.worker.busy)
+    assert not dashboard.has_data()
+    window.show_view("engagements")
+
+    with database.sessions.begin() as session:  # what `auditdesk observation add` does
+        made = f.observation(session, f.actor(tenant), title="Written by the command line")
+        today = snapshot_service.today(session)
+        snapshot_service.backfill(session, today - timedelta(days=5), today, tenant_id=tenant.id)
+
+    audit = window.show_view("audit_trail")
+    qtbot.waitUntil(lambda: not window.context.worker.busy)
+    refs = {audit.model.index(r, 3).data() for r in range(audit.model.rowCount())}
+    assert made.ref not in refs_before and made.ref in refs
+    dashboard = window.show_view("dashboard")
+    qtbot.waitUntil(lambda: not window.context.worker.busy)
+    assert dashboard.has_data() and dashboard.plotted_points()["severity"] == 6

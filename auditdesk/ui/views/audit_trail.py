@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QByteArray, QDate, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -191,6 +192,14 @@ class AuditTrailView(QWidget):
 
     def has_data(self) -> bool:
         return self.model.rowCount() > 0
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Opening the view shows current data: the CLI, scheduled jobs and other clients
+        write to the audit trail without telling this window (the first open is the main
+        window's, which loads a view that has no data)."""
+        super().showEvent(event)
+        if not event.spontaneous() and self.has_data():
+            self.reload()
 
     def navigate(self, payload: dict) -> None:
         if "table" in payload:

@@ -1,11 +1,18 @@
 """The main window's status bar: where the data is, the schema, the tenant, who is
-signed in, and a busy indicator while background work runs."""
+signed in, and a busy indicator while background work runs.
+
+A message (``context.status_message``) is shown whole: while it is on screen the
+permanent labels it needs the room of step aside, the location first, then who is
+signed in, the schema and the tenant; they come back when it goes."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from auditdesk.ui.context import AppContext
+
+#: Room a message needs beyond its text: the bar's margins and the size grip.
+MESSAGE_MARGIN = 40
 
 
 class StatusLabels:
@@ -26,6 +33,33 @@ class StatusLabels:
         for widget in (self.location_label, self.tenant_status, self.user_label, self.schema_label):
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.busy)
+        self.bar = bar
+        self.stepped_aside: list[QLabel] = []
+        bar.messageChanged.connect(self.make_room)
+
+    def make_room(self, message: str) -> None:
+        """Hide the labels ``message`` needs the room of (none when it is cleared)."""
+        for label in self.stepped_aside:
+            label.show()
+        self.stepped_aside = []
+        if not message:
+            return
+        needed = self.bar.fontMetrics().horizontalAdvance(message) + MESSAGE_MARGIN
+        shown = [w for w in (*self._labels_in_order(), self.busy) if not w.isHidden()]
+        spacing = self.bar.style().pixelMetric(self.bar.style().PixelMetric.PM_LayoutHorizontalSpacing)
+        taken = sum(w.sizeHint().width() + max(spacing, 6) for w in shown)
+        for label in self._labels_in_order():
+            if self.bar.width() - taken >= needed:
+                break
+            if label.isHidden():
+                continue
+            label.hide()
+            self.stepped_aside.append(label)
+            taken -= label.sizeHint().width() + max(spacing, 6)
+
+    def _labels_in_order(self) -> tuple[QLabel, ...]:
+        """The permanent labels, the first to step aside first."""
+        return (self.location_label, self.user_label, self.schema_label, self.tenant_status)
 
     def update(self) -> None:
         database = self.context.database

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -399,6 +399,13 @@ class DashboardView(QWidget):
     def has_data(self) -> bool:
         """True when the charts show at least one snapshot."""
         return self.data is not None and bool(self.data.buckets)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Opening the view shows current data: snapshots also come from the CLI and
+        scheduled jobs, unannounced (the first open is the main window's)."""
+        super().showEvent(event)
+        if not event.spontaneous() and self.data is not None:
+            self.reload()
 
     def plotted_points(self) -> dict[str, int]:
         """Points given to each chart's first curve (tests and the selfcheck)."""
