@@ -29,6 +29,7 @@ from auditdesk.config import DatabaseSource  # noqa: E402
 from auditdesk.db.connection import Database, open_database  # noqa: E402
 from auditdesk.db.engine import make_engine, normalise_url  # noqa: E402
 
+GROUP_ROLES = ("auditor", "manager", "admin")
 TABLES = (
     "audit_log, dashboard_snapshot, observation, engagement_member, audit_engagement, "
     "app_user, tenant_counter, tenant"
@@ -68,6 +69,9 @@ def create_database(server_url):
     with admin.connect() as connection:
         for name in created:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            # Group roles are cluster-wide (migration 0006 names them after the database).
+            for role in GROUP_ROLES:
+                connection.execute(text(f'DROP ROLE IF EXISTS "{name}_{role}"'))
     admin.dispose()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, and_, case, delete, exists, func, insert, or_, select, true
+from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, text, true
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
@@ -187,12 +187,10 @@ def _set_members(session: Session, tenant_id: int, engagement_id: int, member_id
         )
     )
     if current - wanted:
+        # Through a database function: no login holds DELETE on the table itself.
         session.execute(
-            delete(EngagementMemberRow).where(
-                EngagementMemberRow.tenant_id == tenant_id,
-                EngagementMemberRow.engagement_id == engagement_id,
-                EngagementMemberRow.user_id.in_(current - wanted),
-            )
+            text("SELECT public.auditdesk_remove_members(:tenant, :engagement, :users)"),
+            {"tenant": tenant_id, "engagement": engagement_id, "users": sorted(current - wanted)},
         )
     if wanted - current:
         session.execute(
@@ -274,8 +272,12 @@ def remove_engagement(session: Session, actor: Actor, engagement_id: int) -> Non
     row = _locked_row(session, actor.tenant_id, engagement_id)
     set_actor(session, actor.user_id)
     with translated_errors():
-        session.delete(row)
-        session.flush()
+        # Through a database function: no login holds DELETE on the table itself.
+        session.execute(
+            text("SELECT public.auditdesk_delete_engagement(:tenant, :id)"),
+            {"tenant": actor.tenant_id, "id": engagement_id},
+        )
+    session.expunge(row)
 
 
 def my_engagements(

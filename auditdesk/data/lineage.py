@@ -1,8 +1,10 @@
 """Repeat lineage: read ancestors, descendants and trees, and store ``repeat_of``.
 
-Each read is one recursive query. The database's lineage guard (migration 0002)
-refuses self-links, cycles and links to later findings whatever the client sends;
+Each read is one recursive query. The database's lineage guard (migrations 0002 and
+0006) refuses self-links, cycles and links to later findings whatever the client sends;
 ``auditdesk.services.lineage`` checks the same rules first to give a precise message.
+Every walk that could meet a cycle (only possible in data written with the triggers
+off) carries a CYCLE clause, so it ends on corrupt data too.
 """
 
 from __future__ import annotations
@@ -54,12 +56,12 @@ def ancestors(session: Session, tenant_id: int, observation_id: int) -> list[Lin
               UNION ALL
                 SELECT o.id, o.repeat_of_id, up.step + 1 FROM observation o
                   JOIN up ON o.tenant_id = :tenant AND o.id = up.repeat_of_id
-            )
+            ) CYCLE id SET looped USING path
             SELECT {_NODE_COLUMNS}, up.step FROM up
               JOIN observation o ON o.tenant_id = :tenant AND o.id = up.id
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
-             WHERE up.step > 0 ORDER BY up.step
+             WHERE up.step > 0 AND NOT up.looped ORDER BY up.step
             """
         ),
         {"tenant": tenant_id, "id": observation_id},
@@ -79,12 +81,12 @@ def descendants(session: Session, tenant_id: int, observation_id: int) -> list[L
               UNION ALL
                 SELECT o.id, down.step + 1 FROM observation o
                   JOIN down ON o.tenant_id = :tenant AND o.repeat_of_id = down.id
-            )
+            ) CYCLE id SET looped USING path
             SELECT {_NODE_COLUMNS}, down.step FROM down
               JOIN observation o ON o.tenant_id = :tenant AND o.id = down.id
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
-             WHERE down.step > 0 ORDER BY down.step, o.identified_on, o.id
+             WHERE down.step > 0 AND NOT down.looped ORDER BY down.step, o.identified_on, o.id
             """
         ),
         {"tenant": tenant_id, "id": observation_id},
@@ -102,7 +104,7 @@ def tree(session: Session, tenant_id: int, observation_id: int) -> LineageNode:
               UNION ALL
                 SELECT o.id, o.repeat_of_id FROM observation o
                   JOIN up ON o.tenant_id = :tenant AND o.id = up.repeat_of_id
-            ),
+            ) CYCLE id SET looped USING path,
             root AS (SELECT id FROM up WHERE repeat_of_id IS NULL),
             down(id, depth) AS (
                 SELECT id, 0 FROM root
@@ -300,7 +302,7 @@ def candidates(
               UNION ALL
                 SELECT o.id FROM observation o
                   JOIN below ON o.tenant_id = :tenant AND o.repeat_of_id = below.id
-            )
+            ) CYCLE id SET looped USING path
             SELECT o.id, o.ref, o.title, o.severity, o.status, o.identified_on,
                    e.code AS engagement_code, e.auditee,
                    (e.auditee IS NOT DISTINCT FROM later.auditee) AS same_auditee

@@ -30,16 +30,9 @@ def format_ref(number: int) -> str:
 
 
 def next_ref(session: Session, tenant_id: int) -> str:
+    # The counter is written only by this database function (no login may write it).
     number = session.execute(
-        text(
-            """
-            INSERT INTO tenant_counter (tenant_id, name, last_value)
-            VALUES (:tenant, 'observation', 1)
-            ON CONFLICT (tenant_id, name)
-            DO UPDATE SET last_value = tenant_counter.last_value + 1
-            RETURNING last_value
-            """
-        ),
+        text("SELECT public.auditdesk_next_number(:tenant, 'observation')"),
         {"tenant": tenant_id},
     ).scalar_one()
     return format_ref(number)
@@ -132,5 +125,9 @@ def remove_observation(session: Session, actor: Actor, observation_id: int) -> N
     row = _locked_row(session, actor.tenant_id, observation_id)
     set_actor(session, actor.user_id)
     with translated_errors():
-        session.delete(row)
-        session.flush()
+        # Through a database function: no login holds DELETE on the table itself.
+        session.execute(
+            text("SELECT public.auditdesk_delete_observation(:tenant, :id)"),
+            {"tenant": actor.tenant_id, "id": observation_id},
+        )
+    session.expunge(row)

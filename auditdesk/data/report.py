@@ -225,7 +225,7 @@ def repeat_findings(
                   JOIN observation p ON p.tenant_id = :tenant AND p.id = up.repeat_of_id
                   LEFT JOIN audit_engagement e
                     ON e.tenant_id = p.tenant_id AND e.id = p.engagement_id
-            )
+            ) CYCLE id SET looped USING path
             SELECT o.id, o.ref, o.title, o.severity, o.status, o.identified_on,
                    e.code AS engagement_code, e.auditee,
                    r.id AS original_id, r.ref AS original_ref, r.status AS original_status,
