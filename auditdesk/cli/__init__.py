@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "auditdesk.cli.report_commands",
     "auditdesk.cli.selfcheck_commands",
     "auditdesk.cli.gui_commands",
+    "auditdesk.cli.admin_commands",
 )
 
 

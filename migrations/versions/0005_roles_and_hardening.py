@@ -429,7 +429,8 @@ BEGIN
     END IF;
     INSERT INTO public.app_user (tenant_id, email, display_name, role, db_login)
     VALUES (p_tenant, p_email, p_name, p_role, p_login) RETURNING id INTO new_id;
-    EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', p_login, p_verifier, grp);
+    EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT 30 IN ROLE %I',
+                   p_login, p_verifier, grp);
     -- On each login: role settings of a group role do not apply to its members.
     EXECUTE format('ALTER ROLE %I SET lock_timeout = %L', p_login, '5s');
     EXECUTE format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', p_login, '30s');

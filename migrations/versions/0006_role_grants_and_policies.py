@@ -3,9 +3,11 @@
 Group roles are cluster-wide objects, and several AuditDesk databases may share a
 cluster, so each database gets its own three: ``<database>_auditor``, ``_manager`` and
 ``_admin`` (``auditdesk_<database oid>_<role>`` when the name is not plain lowercase),
-tagged with a comment naming the database's oid. They are created only when the schema
-owner may create roles (CREATEROLE); without them the database still works for its
-owner (the embedded workspace) and ``auditdesk_create_user`` says what is missing.
+tagged with a comment naming the database's oid (a tagged role whose database was
+dropped, e.g. before a restore under the same name, is taken over; any other role of
+that name is refused). They are created only when the schema owner may create roles
+(CREATEROLE); without them the database still works for its owner (the embedded
+workspace) and ``auditdesk_create_user`` says what is missing.
 
 Grants: every group may read the tables; writes are column-level (never ``id``,
 ``version``, ``created_at``, ``updated_at``, ``recurrence``, nor a row's tenant after
@@ -64,6 +66,7 @@ DO $$
 DECLARE
     app_role text;
     grp name;
+    tag text;
     may_create boolean;
 BEGIN
     SELECT rolsuper OR rolcreaterole INTO may_create FROM pg_catalog.pg_roles
@@ -79,8 +82,19 @@ BEGIN
             EXECUTE format('COMMENT ON ROLE %I IS %L', grp,
                            public.auditdesk_group_role_tag(app_role));
         ELSIF public.auditdesk_group_role(app_role) IS DISTINCT FROM grp THEN
-            RAISE EXCEPTION 'a role named % exists and is not this database''s AuditDesk %',
-                grp, app_role;
+            SELECT pg_catalog.shobj_description(oid, 'pg_authid') INTO tag
+              FROM pg_catalog.pg_roles WHERE rolname = grp;
+            -- Left by a dropped database of the same name (restored, or made again):
+            -- its tag names a database that no longer exists, so this one takes it over.
+            IF tag ~ ('^auditdesk:[0-9]+:' || app_role || '$') AND NOT EXISTS (
+                   SELECT 1 FROM pg_catalog.pg_database
+                    WHERE oid = pg_catalog.split_part(tag, ':', 2)::oid) THEN
+                EXECUTE format('COMMENT ON ROLE %I IS %L', grp,
+                               public.auditdesk_group_role_tag(app_role));
+            ELSE
+                RAISE EXCEPTION 'a role named % exists and is not this database''s AuditDesk %',
+                    grp, app_role;
+            END IF;
         END IF;
     END LOOP;
 END

@@ -143,3 +143,36 @@ def test_functions_used_by_policies_and_triggers_pin_the_search_path_with_pg_tem
                           "audit_engagement", "engagement_member"):
                 bare = re.findall(rf"(?:FROM|JOIN|INTO|UPDATE)\s+(?!public\.){table}\b", body)
                 assert not bare, (name, table)
+
+
+def test_a_foreign_role_with_a_group_name_is_refused_and_an_orphan_taken_over(create_database):
+    from sqlalchemy.engine import make_url
+
+    from auditdesk.db import migrate
+    from auditdesk.db.engine import make_engine
+    from auditdesk.domain.errors import SchemaError
+
+    url = create_database()
+    name = make_url(url).database
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            c.execution_options(isolation_level="AUTOCOMMIT")
+            c.execute(text(f'CREATE ROLE "{name}_auditor" NOLOGIN'))
+        try:
+            migrate.upgrade(engine)
+        except (SchemaError, Exception) as error:  # noqa: BLE001 - the message is checked
+            assert "is not this database's AuditDesk auditor" in str(error)
+        else:
+            raise AssertionError("a role that is not AuditDesk's was taken over")
+        with engine.connect() as c:
+            c.execution_options(isolation_level="AUTOCOMMIT")
+            # As a dropped database of the same name would have left it.
+            c.execute(text(f"COMMENT ON ROLE \"{name}_auditor\" IS 'auditdesk:4000000000:auditor'"))
+        migrate.upgrade(engine)
+        with engine.connect() as c:
+            assert c.execute(
+                text("SELECT public.auditdesk_group_role('auditor')")
+            ).scalar_one() == f"{name}_auditor"
+    finally:
+        engine.dispose()
