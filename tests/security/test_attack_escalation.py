@@ -187,6 +187,9 @@ def test_an_admin_runs_engagements_and_people_but_not_the_tenant(cast, fingerpri
         "SELECT auditdesk_remove_members(%s, %s, ARRAY[%s]::bigint[])",
         (org.tenant.id, org.engagement_id, org.auditor.user.id),
     ) == [(1,)]
+    assert org.admin.rowcount("UPDATE tenant SET time_zone = 'Europe/Berlin'") == 1
+    for person in (org.manager, org.auditor):
+        assert person.refused("UPDATE tenant SET time_zone = 'Asia/Tokyo'").sqlstate == "42501"
     _refused_and_unchanged(
         org.admin,
         fingerprint,

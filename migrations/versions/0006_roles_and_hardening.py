@@ -13,14 +13,14 @@
   ``tenant_counter`` row: concurrent changes queue there under READ COMMITTED and fail
   with a serialisation error under REPEATABLE READ / SERIALIZABLE, in any mix.
 * Deletes, reference numbers and user management go through SECURITY DEFINER functions
-  that check the caller's role, so that migration 0006 can leave every login without a
+  that check the caller's role, so that migration 0007 can leave every login without a
   table-level UPDATE or DELETE privilege (which would let it ``LOCK TABLE`` every tenant
   out).
 
 See ``docs/architecture.md`` ("Security model").
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -517,8 +517,13 @@ NEW_FUNCTIONS = (
     "auditdesk_group_role_name(text)",
 )
 
-# Trigger functions without table references: only the search path is pinned.
-PIN_ONLY = ("audit_log_read_only()", "audit_log_no_truncate()")
+# Trigger functions whose bodies stay: only the search path is pinned (pg_temp last).
+# signature -> the setting a downgrade restores (None: none)
+PIN_ONLY = {
+    "audit_log_read_only()": None,
+    "audit_log_no_truncate()": None,
+    "tenant_time_zone_known()": "pg_catalog",
+}
 
 
 def _earlier(filename: str):
@@ -563,8 +568,11 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS observation_lineage_check ON observation")
     for signature in NEW_FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS public.{signature}")
-    for signature in PIN_ONLY:
-        op.execute(f"ALTER FUNCTION public.{signature} RESET search_path")
+    for signature, setting in PIN_ONLY.items():
+        if setting is None:
+            op.execute(f"ALTER FUNCTION public.{signature} RESET search_path")
+        else:
+            op.execute(f"ALTER FUNCTION public.{signature} SET search_path = {setting}")
     op.execute(recurrence.AUDIT_IGNORING_RECURRENCE)
     op.execute(recurrence.TOUCH_IGNORING_RECURRENCE)
     op.execute(_replacing(recurrence.SET_OWN))
