@@ -15,9 +15,10 @@ insert), so no login holds a table-level UPDATE or DELETE privilege and ``LOCK T
 beyond ROW EXCLUSIVE is refused. Deletes and users go through the functions of 0006.
 Logins may not create temporary tables.
 
-Row-level security is enabled and forced on every table with a tenant: the table's owner
-(and the SECURITY DEFINER functions it owns) has a policy of its own, everyone else reads their tenant and writes what their role
-allows there (see ``docs/architecture.md``).
+Row-level security is enabled on every table with a tenant, and forced on all but
+``app_user`` (which the policy functions read as its owner): the table's owner (and
+the SECURITY DEFINER functions it owns) has a policy of its own, everyone else reads
+their tenant and writes what their role allows there (see ``docs/architecture.md``).
 
 Revision ID: 0007
 Revises: 0006
@@ -41,9 +42,14 @@ FIXED_AFTER_INSERT = ("tenant_id", "ref", "snapshot_date")
 READ_ONLY = ("app_user", "audit_log", "tenant")
 NOT_READABLE = ("tenant_counter",)
 NOT_AUDITED = ("tenant_counter",)  # written only by the functions of 0006
+# The policy functions read app_user as its owner: were the owner bound by its policies
+# there too, each read would call the functions again. Logins are bound all the same.
+NOT_FORCED = ("app_user",)
 
-TENANT = "public.auditdesk_login_tenant()"
-ROLE = "public.auditdesk_login_role()"
+# Scalar subqueries: each becomes an InitPlan, run once per statement rather than per
+# row, and never called by the planner while it estimates.
+TENANT = "(SELECT public.auditdesk_login_tenant())"
+ROLE = "(SELECT public.auditdesk_login_role())"
 FINDING = (
     f"tenant_id = {TENANT} AND "
     "public.auditdesk_may_edit_finding(tenant_id, engagement_id, owner_id)"
@@ -192,7 +198,8 @@ def upgrade() -> None:
             _grant_whole(f"GRANT SELECT ON public.{table} TO {{role}}")
     for table, column in tables.items():
         op.execute(f"ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE public.{table} FORCE ROW LEVEL SECURITY")
+        if table not in NOT_FORCED:
+            op.execute(f"ALTER TABLE public.{table} FORCE ROW LEVEL SECURITY")
         op.execute(f"DROP POLICY IF EXISTS {table}_tenant_isolation ON public.{table}")
         # Whoever owns the table now (ownership may move, e.g. to the embedded owner
         # role): one uncorrelated subquery, evaluated once per statement, not per row.
