@@ -6,6 +6,7 @@ import pytest
 
 from auditdesk.data import observations
 from auditdesk.domain.errors import ConflictError
+from auditdesk.services import observations as observation_service
 
 
 def _audit_of(owner_sql, row_id: int):
@@ -131,9 +132,9 @@ def test_version_is_the_databases_even_for_the_owner(cast, database, owner_sql):
     )
     now = owner_sql("SELECT version FROM observation WHERE id = :id", {"id": finding})[0][0]
     assert now == loaded.version + 1
-    draft = observations.draft_of(loaded)
+    draft = observation_service.draft_of(loaded)
     with pytest.raises(ConflictError), database.sessions.begin() as s:
-        observations.update_observation(
+        observation_service.update(
             s, cast.alpha.auditor.actor, finding, draft, expected_version=loaded.version
         )
 
