@@ -40,7 +40,7 @@ from auditdesk.ui.views.lineage import LineageView
 from auditdesk.ui.views.my_engagements import MyEngagementsView
 from auditdesk.ui.views.observations import ObservationsView
 from auditdesk.ui.views.review_queue import ReviewQueueView
-from auditdesk.ui.window import menus, sources
+from auditdesk.ui.window import menus, permissions, sources
 from auditdesk.ui.window.banner import BannerArea
 from auditdesk.ui.window.demo import DemoOffer
 from auditdesk.ui.window.settings import restore_window, save_window
@@ -243,6 +243,14 @@ class MainWindow(QMainWindow):
         if (dashboard := self._dashboard()) is not None:
             dashboard.backfill_with_dialog()
 
+    def open_users(self) -> None:
+        if self.context.tenant is None:
+            self.show_banner("Open a database and choose a tenant first.", "info", retry=False)
+            return
+        from auditdesk.ui.dialogs.users import UsersDialog
+
+        UsersDialog(self.context, self).exec()
+
     def open_board_report(self) -> None:
         if self.context.tenant is None:
             self.show_banner("Open a database and choose a tenant first.", "info", retry=False)
@@ -316,6 +324,7 @@ class MainWindow(QMainWindow):
 
     def _tenant_chosen(self, _tenant) -> None:
         self.status.update()
+        permissions.apply(self)
         self.reload_all()
 
     def _no_tenants(self) -> None:

@@ -84,6 +84,11 @@ def install_menus(window: MainWindow, specs: Sequence[ViewSpec]) -> None:
         window, "&Backfill snapshots…", window.backfill_snapshots, None, tools_menu,
         "Rebuild past days' dashboard figures from the audit trail",
     )
+    tools_menu.addSeparator()
+    window.users_action = _action(
+        window, "&Users…", window.open_users, None, tools_menu,
+        "The people of this organisation, their roles and sign-in",
+    )
 
     reports_menu = bar.addMenu("&Reports")
     window.board_report_action = _action(
