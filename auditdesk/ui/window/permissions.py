@@ -4,7 +4,6 @@ not use is disabled, with the reason as its tooltip. The database refuses it any
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from auditdesk.ui.context import AppContext
@@ -15,21 +14,18 @@ if TYPE_CHECKING:
 
 ONLY_MANAGERS = "Only a manager or an admin may capture or rebuild snapshots."
 
-# window attribute -> (who may, why not)
-RULES: dict[str, tuple[Callable[[AppContext], bool], str]] = {
-    "capture_action": (lambda c: c.may_manage, ONLY_MANAGERS),
-    "backfill_action": (lambda c: c.may_manage, ONLY_MANAGERS),
-    "users_action": (may_manage_users, ONLY_ADMINS),
-}
+def _manager(context: AppContext) -> bool:
+    return context.may_manage
 
 
 def apply(window: MainWindow) -> None:
     """Enable or disable the actions for the current person (after a tenant is chosen)."""
-    for name, (may, reason) in RULES.items():
-        action = getattr(window, name, None)
-        if action is None:
-            continue
+    rules = (
+        (window.capture_action, _manager, ONLY_MANAGERS),
+        (window.backfill_action, _manager, ONLY_MANAGERS),
+        (window.users_action, may_manage_users, ONLY_ADMINS),
+    )
+    for action, may, reason in rules:
         allowed = window.context.database is None or may(window.context)
         action.setEnabled(allowed)
         action.setToolTip("" if allowed else reason)
-        action.setStatusTip(action.statusTip() if allowed else reason)
