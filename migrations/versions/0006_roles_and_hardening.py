@@ -174,8 +174,10 @@ TOUCH_FUNCTION = rf"""
 CREATE OR REPLACE FUNCTION public.touch_row_version() RETURNS trigger
 LANGUAGE plpgsql {PINNED} AS $$
 BEGIN
-    -- recurrence is derived: only the lineage triggers (nested statements) move it.
-    IF TG_TABLE_NAME = 'observation' AND pg_trigger_depth() = 1 THEN
+    -- recurrence is derived: only the lineage triggers (nested statements) and the
+    -- schema owner's repair (recompute) move it.
+    IF TG_TABLE_NAME = 'observation' AND pg_trigger_depth() = 1
+       AND NOT public.auditdesk_is_owner() THEN
         IF NEW.repeat_of_id IS NOT DISTINCT FROM OLD.repeat_of_id THEN
             NEW.recurrence := OLD.recurrence;
         END IF;

@@ -137,10 +137,3 @@ def test_version_is_the_databases_even_for_the_owner(cast, database, owner_sql):
         observation_service.update(
             s, cast.alpha.auditor.actor, finding, draft, expected_version=loaded.version
         )
-
-
-def test_setting_recurrence_as_the_owner_is_ignored(cast, owner_sql):
-    owner_sql("UPDATE observation SET recurrence = 9 WHERE id = :id", {"id": cast.alpha.finding_id})
-    assert owner_sql(
-        "SELECT recurrence FROM observation WHERE id = :id", {"id": cast.alpha.finding_id}
-    ) == [(0,)]
