@@ -69,7 +69,7 @@ def create_database(server_url):
     with admin.connect() as connection:
         for name in created:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            # Group roles are cluster-wide (migration 0007 names them after the database).
+            # Group roles are cluster-wide (migration 0008 names them after the database).
             for role in GROUP_ROLES:
                 connection.execute(text(f'DROP ROLE IF EXISTS "{name}_{role}"'))
     admin.dispose()

@@ -1,7 +1,7 @@
 """Repeat lineage: read ancestors, descendants and trees, and store ``repeat_of``.
 
 Each read is one recursive query. The database's lineage guard (migrations 0002 and
-0006) refuses self-links, cycles and links to later findings whatever the client sends;
+0007) refuses self-links, cycles and links to later findings whatever the client sends;
 ``auditdesk.services.lineage`` checks the same rules first to give a precise message.
 Every walk that could meet a cycle (only possible in data written with the triggers
 off) carries a CYCLE clause, so it ends on corrupt data too.

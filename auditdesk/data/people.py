@@ -1,4 +1,4 @@
-"""People and their sign-in, through the database functions of migration 0006.
+"""People and their sign-in, through the database functions of migration 0007.
 
 A person is a PostgreSQL login, an ``app_user`` row and membership of one group role;
 ``auditdesk_create_user``, ``auditdesk_set_user_role`` and ``auditdesk_disable_user``

@@ -13,14 +13,14 @@
   ``tenant_counter`` row: concurrent changes queue there under READ COMMITTED and fail
   with a serialisation error under REPEATABLE READ / SERIALIZABLE, in any mix.
 * Deletes, reference numbers and user management go through SECURITY DEFINER functions
-  that check the caller's role, so that migration 0007 can leave every login without a
+  that check the caller's role, so that migration 0008 can leave every login without a
   table-level UPDATE or DELETE privilege (which would let it ``LOCK TABLE`` every tenant
   out).
 
 See ``docs/architecture.md`` ("Security model").
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ workspace) and ``auditdesk_create_user`` says what is missing.
 Grants: every group may read the tables; writes are column-level (never ``id``,
 ``version``, ``created_at``, ``updated_at``, ``recurrence``, nor a row's tenant after
 insert), so no login holds a table-level UPDATE or DELETE privilege and ``LOCK TABLE``
-beyond ROW EXCLUSIVE is refused. Deletes and users go through the functions of 0006.
+beyond ROW EXCLUSIVE is refused. Deletes and users go through the functions of 0007.
 Logins may not create temporary tables.
 
 Row-level security is enabled on every table with a tenant, and forced on all but
@@ -20,16 +20,16 @@ Row-level security is enabled on every table with a tenant, and forced on all bu
 the SECURITY DEFINER functions it owns) has a policy of its own, everyone else reads
 their tenant and writes what their role allows there (see ``docs/architecture.md``).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -38,10 +38,10 @@ ROLES = ("auditor", "manager", "admin")
 DATABASE_COLUMNS = ("id", "version", "created_at", "updated_at", "recurrence")
 # After insert, a row keeps its tenant, reference and key columns.
 FIXED_AFTER_INSERT = ("tenant_id", "ref", "snapshot_date")
-# Tables nobody but the owner (and the functions of 0006) writes.
+# Tables nobody but the owner (and the functions of 0007) writes.
 READ_ONLY = ("app_user", "audit_log", "tenant")
 NOT_READABLE = ("tenant_counter",)
-NOT_AUDITED = ("tenant_counter",)  # written only by the functions of 0006
+NOT_AUDITED = ("tenant_counter",)  # written only by the functions of 0007
 # The policy functions read app_user as its owner: were the owner bound by its policies
 # there too, each read would call the functions again. Logins are bound all the same.
 NOT_FORCED = ("app_user",)
