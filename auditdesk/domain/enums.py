@@ -14,6 +14,11 @@ class Role(StrEnum):
     def may_accept_risk(self) -> bool:
         return self in (Role.MANAGER, Role.ADMIN)
 
+    @property
+    def may_change_repeat_links(self) -> bool:
+        """Change or clear an existing repeat link (anyone may add one)."""
+        return self in (Role.MANAGER, Role.ADMIN)
+
 
 class EngagementStatus(StrEnum):
     PLANNED = "planned"

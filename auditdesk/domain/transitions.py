@@ -98,6 +98,17 @@ def check_transition(current: S, target: S, role: Role | None) -> None:
         raise PermissionDenied("Only a manager or an admin may accept a risk.")
 
 
+def check_repeat_link_change(current: int | None, new: int | None, role: Role | None) -> None:
+    """Raise ``PermissionDenied`` when someone who is not a manager or an admin changes or
+    clears an existing repeat link; linking a finding that has none is for everyone."""
+    if current is None or new == current:
+        return
+    if role is not None and not Role(role).may_change_repeat_links:
+        raise PermissionDenied(
+            "Only a manager or an admin may change or clear a repeat link. Nothing was changed."
+        )
+
+
 def _may_accept(role: Role | None) -> bool:
     # None means the embedded workspace's owner, who holds every right.
     return role is None or Role(role).may_accept_risk

@@ -17,6 +17,7 @@ from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.errors import LineageError, NotFoundError
 from auditdesk.domain.queries import ObservationFilter
 from auditdesk.domain.records import Actor, Observation
+from auditdesk.domain.transitions import check_repeat_link_change
 
 # -- reads ------------------------------------------------------------------------------------
 
@@ -124,6 +125,8 @@ def set_repeat_of(
     session: Session, actor: Actor, later_id: int, earlier_id: int | None
 ) -> Outcome[Observation]:
     """Link ``later`` as a repeat of ``earlier`` (or clear the link with ``None``)."""
+    current = observation_data.get_observation(session, actor.tenant_id, later_id)
+    check_repeat_link_change(current.repeat_of_id, earlier_id, actor.role)
     if earlier_id is not None:
         check_link(session, actor.tenant_id, later_id, earlier_id)
     data.write_repeat_of(session, actor, later_id, earlier_id)

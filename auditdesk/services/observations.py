@@ -20,7 +20,7 @@ from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.drafts import ObservationDraft
 from auditdesk.domain.enums import ObservationStatus
 from auditdesk.domain.records import Actor, Observation
-from auditdesk.domain.transitions import check_transition
+from auditdesk.domain.transitions import check_repeat_link_change, check_transition
 from auditdesk.services.editing import check_version, editable_copy
 
 # -- reads ------------------------------------------------------------------------------------
@@ -91,6 +91,7 @@ def update(
     draft = draft.validated(today or max(date.today(), current.identified_on))
     status = ObservationStatus(draft.status)
     check_transition(current.status, status, actor.role)
+    check_repeat_link_change(current.repeat_of_id, draft.repeat_of_id, actor.role)
     closed_at = current.closed_at if status is current.status else _closed_at_for(status)
     writes.write_observation(session, actor, observation_id, draft, closed_at)
     changed = [observation_id]

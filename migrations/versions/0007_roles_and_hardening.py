@@ -36,6 +36,10 @@ branch_labels = None
 depends_on = None
 
 PINNED = "SET search_path = pg_catalog, public, pg_temp"
+DERIVED = (
+    "- 'updated_at' - 'version' - 'recurrence' - 'root_id' - 'tree_size' - 'tree_depth'"
+    " - 'tree_open' - 'tree_reopened' - 'tree_auditees' - 'search_vector'"
+)
 
 HELPERS = rf"""
 CREATE FUNCTION public.auditdesk_group_role_name(app_role text) RETURNS name
@@ -132,13 +136,14 @@ DECLARE
     acting bigint;
     hint text;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD); END IF;
-    IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW); END IF;
+    IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - 'search_vector'; END IF;
+    IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW) - 'search_vector'; END IF;
     IF TG_OP = 'UPDATE' THEN
         SELECT array_agg(n.key ORDER BY n.key) INTO columns_changed
           FROM jsonb_each(new_row) AS n
          WHERE n.value IS DISTINCT FROM old_row -> n.key
-           AND n.key <> 'recurrence';  -- derived: follows the link change
+           AND n.key NOT IN ('recurrence', 'root_id', 'tree_size', 'tree_depth', 'tree_open',
+                             'tree_reopened', 'tree_auditees');  -- derived: follow the links
         IF columns_changed IS NULL THEN
             RETURN NULL;  -- an update that changed nothing leaves no trace
         END IF;
@@ -174,17 +179,10 @@ TOUCH_FUNCTION = rf"""
 CREATE OR REPLACE FUNCTION public.touch_row_version() RETURNS trigger
 LANGUAGE plpgsql {PINNED} AS $$
 BEGIN
-    -- recurrence is derived: only the lineage triggers (nested statements) and the
-    -- schema owner's repair (recompute) move it.
-    IF TG_TABLE_NAME = 'observation' AND pg_trigger_depth() = 1
-       AND NOT public.auditdesk_is_owner() THEN
-        IF NEW.repeat_of_id IS NOT DISTINCT FROM OLD.repeat_of_id THEN
-            NEW.recurrence := OLD.recurrence;
-        END IF;
-    END IF;
+    -- The derived columns (kept by observation_set_recurrence and the tree triggers) and
+    -- the generated search vector never make a new version.
     NEW.created_at := OLD.created_at;
-    IF to_jsonb(NEW) - 'updated_at' - 'version' - 'recurrence' IS DISTINCT FROM
-       to_jsonb(OLD) - 'updated_at' - 'version' - 'recurrence' THEN
+    IF to_jsonb(NEW) {DERIVED} IS DISTINCT FROM to_jsonb(OLD) {DERIVED} THEN
         NEW.version := OLD.version + 1;
         NEW.updated_at := clock_timestamp();
     ELSE
@@ -296,12 +294,32 @@ SET_RECURRENCE = rf"""
 CREATE OR REPLACE FUNCTION public.observation_set_recurrence() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER {PINNED} AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.repeat_of_id IS NOT DISTINCT FROM OLD.repeat_of_id THEN
+        IF pg_trigger_depth() = 1 THEN
+            -- a client writing derived columns directly: the stored values stand
+            NEW.recurrence := OLD.recurrence;
+            NEW.root_id := OLD.root_id;
+            NEW.tree_size := OLD.tree_size;
+            NEW.tree_depth := OLD.tree_depth;
+            NEW.tree_open := OLD.tree_open;
+            NEW.tree_reopened := OLD.tree_reopened;
+            NEW.tree_auditees := OLD.tree_auditees;
+        END IF;
+        RETURN NEW;  -- otherwise the tree triggers below are moving them
+    END IF;
     IF NEW.repeat_of_id IS NULL THEN
         NEW.recurrence := 0;
+        NEW.root_id := NEW.id;  -- its summary follows from the members
     ELSE
-        SELECT o.recurrence + 1 INTO NEW.recurrence FROM public.observation o
+        SELECT o.recurrence + 1, o.root_id INTO NEW.recurrence, NEW.root_id
+          FROM public.observation o
          WHERE o.tenant_id = NEW.tenant_id AND o.id = NEW.repeat_of_id;
         NEW.recurrence := coalesce(NEW.recurrence, 0);
+        NEW.tree_size := 0;
+        NEW.tree_depth := 0;
+        NEW.tree_open := 0;
+        NEW.tree_reopened := false;
+        NEW.tree_auditees := '{{}}';
     END IF;
     RETURN NEW;
 END
@@ -319,14 +337,54 @@ BEGIN
         SELECT o.id, below.depth + 1 FROM public.observation o
           JOIN below ON o.tenant_id = NEW.tenant_id AND o.repeat_of_id = below.id
     ) CYCLE id SET looped USING path
-    UPDATE public.observation o SET recurrence = below.depth
+    UPDATE public.observation o SET recurrence = below.depth, root_id = NEW.root_id
       FROM below
      WHERE o.tenant_id = NEW.tenant_id AND o.id = below.id AND NOT below.looped
-       AND o.recurrence <> below.depth;
+       AND (o.recurrence <> below.depth OR o.root_id IS DISTINCT FROM NEW.root_id);
     RETURN NULL;
 END
 $$;
 """
+
+SUMMARISE = rf"""
+CREATE OR REPLACE FUNCTION public.observation_summarise_tree() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER {PINNED} AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND pg_trigger_depth() > 1
+       AND NEW.repeat_of_id IS NOT DISTINCT FROM OLD.repeat_of_id
+       AND NEW.status IS NOT DISTINCT FROM OLD.status
+       AND NEW.closed_at IS NOT DISTINCT FROM OLD.closed_at
+       AND NEW.engagement_id IS NOT DISTINCT FROM OLD.engagement_id THEN
+        RETURN NULL;  -- a subtree being moved: the finding that moved it summarises
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM public.observation_refresh_tree(NEW.tenant_id, NEW.root_id);
+    END IF;
+    IF TG_OP <> 'INSERT' AND OLD.root_id IS DISTINCT FROM
+       (CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.root_id END) THEN
+        PERFORM public.observation_refresh_tree(OLD.tenant_id, OLD.root_id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION public.audit_engagement_summarise_trees() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER {PINNED} AS $$
+BEGIN
+    PERFORM public.observation_refresh_tree(NEW.tenant_id, r.root_id)
+       FROM (SELECT DISTINCT o.root_id FROM public.observation o
+              WHERE o.tenant_id = NEW.tenant_id AND o.engagement_id = NEW.id) r;
+    RETURN NULL;
+END
+$$;
+"""
+
+# Who decided a repeat suggestion: the login's own person; the owner's hint otherwise.
+DECIDED_BY = (
+    "public.auditdesk_login_user()",
+    "CASE WHEN public.auditdesk_is_owner() THEN "
+    "nullif(current_setting('auditdesk.app_user_id', true), '')::bigint END",
+)
 
 RISK_ACCEPTANCE = rf"""
 CREATE FUNCTION public.observation_role_rules() RETURNS trigger
@@ -336,6 +394,14 @@ BEGIN
        AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'risk_accepted') THEN
         PERFORM public.auditdesk_require_role(NEW.tenant_id, ARRAY['manager', 'admin'],
                                               'accept a risk');
+    END IF;
+    -- Anyone may link a finding that has no link; changing or clearing one is a
+    -- manager's decision. Nested statements (a deleted original's repeats set free by
+    -- the foreign key) are the database's own doing.
+    IF TG_OP = 'UPDATE' AND pg_trigger_depth() = 1 AND OLD.repeat_of_id IS NOT NULL
+       AND NEW.repeat_of_id IS DISTINCT FROM OLD.repeat_of_id THEN
+        PERFORM public.auditdesk_require_role(NEW.tenant_id, ARRAY['manager', 'admin'],
+                                              'change or clear a repeat link');
     END IF;
     RETURN NEW;
 END
@@ -542,11 +608,25 @@ def _replacing(sql: str) -> str:
     return sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
+def _deciding(rules: str) -> str:
+    """0006's decision rules with the decider taken from the login (hint: owner only)."""
+    old = (
+        "(SELECT u.id FROM public.app_user u\n"
+        "              WHERE u.db_login = session_user AND u.tenant_id = NEW.tenant_id),\n"
+        "            nullif(current_setting('auditdesk.app_user_id', true), '')::bigint)"
+    )
+    if old not in rules:
+        raise RuntimeError("repeat_suggestion_decision() is not 0006's text")
+    return _replacing(rules.replace(old, ", ".join(DECIDED_BY) + ")"))
+
+
 def upgrade() -> None:
     op.execute(HELPERS)
     for statement in (AUDIT_FUNCTION, TOUCH_FUNCTION, LINEAGE_LOCK, LINEAGE_CHECK,
-                      SET_RECURRENCE, MOVE_SUBTREE, RISK_ACCEPTANCE, OPERATIONS, USERS):
+                      SET_RECURRENCE, MOVE_SUBTREE, SUMMARISE, RISK_ACCEPTANCE, OPERATIONS,
+                      USERS):
         op.execute(statement)
+    op.execute(_deciding(_earlier("0006_repeat_detection.py").DECISION_RULES))
     for signature in PIN_ONLY:
         op.execute(f"ALTER FUNCTION public.{signature} {PINNED}")
     op.execute(
@@ -555,7 +635,8 @@ def upgrade() -> None:
         "FOR EACH ROW EXECUTE FUNCTION observation_lineage_check()"
     )
     op.execute(
-        "CREATE TRIGGER observation_role_rules BEFORE INSERT OR UPDATE OF status ON observation "
+        "CREATE TRIGGER observation_role_rules "
+        "BEFORE INSERT OR UPDATE OF status, repeat_of_id ON observation "
         "FOR EACH ROW EXECUTE FUNCTION observation_role_rules()"
     )
 
@@ -575,9 +656,15 @@ def downgrade() -> None:
             op.execute(f"ALTER FUNCTION public.{signature} RESET search_path")
         else:
             op.execute(f"ALTER FUNCTION public.{signature} SET search_path = {setting}")
+    # What 0006 made of them: 0004's texts with 0006's edits, and 0006's own functions.
+    repeats = _earlier("0006_repeat_detection.py")
     op.execute(recurrence.AUDIT_IGNORING_RECURRENCE)
     op.execute(recurrence.TOUCH_IGNORING_RECURRENCE)
-    op.execute(_replacing(recurrence.SET_OWN))
-    op.execute(_replacing(recurrence.MOVE_SUBTREE))
+    repeats._edit_function("audit_row_change", repeats.AUDIT_EDITS)
+    repeats._edit_function("touch_row_version", repeats.TOUCH_EDITS)
+    op.execute(repeats.SET_OWN)
+    op.execute(repeats.MOVE_SUBTREE)
+    for definition in (repeats.SUMMARISE, repeats.ENGAGEMENT_AUDITEE, repeats.DECISION_RULES):
+        op.execute(_replacing(definition))
     op.execute(_replacing(triggers.LINEAGE_GUARD))
     op.execute(_replacing(security.LOGIN_TENANT))

@@ -35,7 +35,11 @@ depends_on = None
 
 ROLES = ("auditor", "manager", "admin")
 # Columns no client may write: the database sets them.
-DATABASE_COLUMNS = ("id", "version", "created_at", "updated_at", "recurrence")
+DATABASE_COLUMNS = (
+    "id", "version", "created_at", "updated_at", "recurrence", "root_id", "tree_size",
+    "tree_depth", "tree_open", "tree_reopened", "tree_auditees", "search_vector",
+    "decided_by", "decided_at",
+)
 # After insert, a row keeps its tenant, reference and key columns.
 FIXED_AFTER_INSERT = ("tenant_id", "ref", "snapshot_date")
 # Tables nobody but the owner (and the functions of 0007) writes.
@@ -55,17 +59,20 @@ FINDING = (
     "public.auditdesk_may_edit_finding(tenant_id, engagement_id, owner_id)"
 )
 ADMIN = f"tenant_id = {TENANT} AND {ROLE} = 'admin'"
+OWN_TENANT = f"tenant_id = {TENANT}"
 MANAGER = f"tenant_id = {TENANT} AND {ROLE} IN ('manager', 'admin')"
 
-# table -> (roles that insert, roles that update, policy condition for writes)
-WRITES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    "observation": (ROLES, ROLES, FINDING),
-    "audit_engagement": (("admin",), ("admin",), ADMIN),
-    "engagement_member": (("admin",), (), ADMIN),
-    "dashboard_snapshot": (("manager", "admin"), ("manager", "admin"), MANAGER),
+# table -> (roles that insert, roles that update, insert condition, update condition)
+WRITES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
+    "observation": (ROLES, ROLES, FINDING, FINDING),
+    "audit_engagement": (("admin",), ("admin",), ADMIN, ADMIN),
+    "engagement_member": (("admin",), (), ADMIN, ADMIN),
+    "dashboard_snapshot": (("manager", "admin"), ("manager", "admin"), MANAGER, MANAGER),
+    # Everyone proposes repeat links (always as pending); managers and admins decide.
+    "repeat_suggestion": (ROLES, ("manager", "admin"), OWN_TENANT, MANAGER),
 }
 # A tenant-owned table this migration does not know (added later): managers and admins.
-DEFAULT_WRITES = (("manager", "admin"), ("manager", "admin"), MANAGER)
+DEFAULT_WRITES = (("manager", "admin"), ("manager", "admin"), MANAGER, MANAGER)
 
 GROUPS = r"""
 DO $$
@@ -223,19 +230,19 @@ def upgrade() -> None:
             )
         if table in READ_ONLY or table in NOT_READABLE:
             continue
-        inserters, updaters, condition = WRITES.get(table, DEFAULT_WRITES)
+        inserters, updaters, may_insert, may_update = WRITES.get(table, DEFAULT_WRITES)
         columns = [c for c in _columns(table) if c not in DATABASE_COLUMNS]
         _grant("INSERT", table, columns, inserters)
         _grant("UPDATE", table, [c for c in columns if c not in FIXED_AFTER_INSERT], updaters)
         if inserters:
             op.execute(
                 f"CREATE POLICY {table}_insert ON public.{table} FOR INSERT "
-                f"WITH CHECK ({condition})"
+                f"WITH CHECK ({may_insert})"
             )
         if updaters:
             op.execute(
                 f"CREATE POLICY {table}_update ON public.{table} FOR UPDATE "
-                f"USING ({condition}) WITH CHECK ({condition})"
+                f"USING ({may_update}) WITH CHECK ({may_update})"
             )
     if "time_zone" in _columns("tenant"):
         # The tenant's time zone is the one thing about a tenant an admin changes.

@@ -7,7 +7,11 @@ from __future__ import annotations
 from sqlalchemy import text
 
 # Columns the database owns; a client may never write them.
-DATABASE_COLUMNS = {"id", "version", "created_at", "updated_at", "recurrence"}
+DATABASE_COLUMNS = {
+    "id", "version", "created_at", "updated_at", "recurrence", "root_id", "tree_size",
+    "tree_depth", "tree_open", "tree_reopened", "tree_auditees", "search_vector",
+    "decided_by", "decided_at",
+}
 FIXED_AFTER_INSERT = {"tenant_id", "ref", "snapshot_date"}
 # Written only by SECURITY DEFINER functions, so neither audited nor readable.
 COUNTERS = {"tenant_counter"}
@@ -18,6 +22,7 @@ WRITES = {
     "audit_engagement": (("admin",), ("admin",)),
     "engagement_member": (("admin",), ()),
     "dashboard_snapshot": (("manager", "admin"), ("manager", "admin")),
+    "repeat_suggestion": (ROLES, ("manager", "admin")),  # all propose, managers decide
     "app_user": ((), ()),
     "audit_log": ((), ()),
     "tenant": ((), ("admin",)),  # its time zone only, when the column exists
