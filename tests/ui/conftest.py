@@ -3,9 +3,37 @@ a seeded tenant, and QSettings in a private file per test."""
 
 from __future__ import annotations
 
+import os
+
 import factories
 import pytest
 from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+# The waits below are how long a test gives the background work before it calls it
+# lost, not a speed limit: on a loaded two-core CI machine a 10 s page fetch happens.
+# Every wait's timeout is stretched by this factor (1 restores the written values).
+WAIT_FACTOR = float(os.environ.get("AUDITDESK_TEST_WAIT_FACTOR", "6"))
+
+
+def _stretched(method):
+    def wait(self, *args, timeout: int = 5000, **kwargs):
+        return method(self, *args, timeout=int(timeout * WAIT_FACTOR), **kwargs)
+
+    wait.__doc__ = method.__doc__
+    return wait
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _patient_waits():
+    """Stretch waitUntil/waitSignal/waitSignals/waitCallback timeouts for the session."""
+    originals = {}
+    for name in ("waitUntil", "waitSignal", "waitSignals", "waitCallback"):
+        originals[name] = getattr(QtBot, name)
+        setattr(QtBot, name, _stretched(originals[name]))
+    yield
+    for name, method in originals.items():
+        setattr(QtBot, name, method)
 
 
 @pytest.fixture(scope="session", autouse=True)
