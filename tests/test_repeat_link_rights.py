@@ -26,3 +26,13 @@ def test_an_auditor_may_not_change_or_clear_a_link(new):
 def test_managers_admins_and_the_workspace_owner_may(role):
     check_repeat_link_change(7, None, role)
     check_repeat_link_change(7, 8, role)
+
+
+def test_only_managers_reopen_an_accepted_risk():
+    from auditdesk.domain.enums import ObservationStatus as S
+    from auditdesk.domain.transitions import check_transition
+
+    with pytest.raises(PermissionDenied, match="reopen an accepted risk"):
+        check_transition(S.RISK_ACCEPTED, S.OPEN, Role.AUDITOR)
+    check_transition(S.RISK_ACCEPTED, S.OPEN, Role.MANAGER)
+    check_transition(S.RISK_ACCEPTED, S.OPEN, None)

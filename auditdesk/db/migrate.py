@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from auditdesk.domain.errors import SchemaError
 from auditdesk.paths import migrations_dir
@@ -93,18 +94,47 @@ def downgrade(engine: Engine, target: str = "base") -> None:
     _run(engine, lambda config: command.downgrade(config, target))
 
 
+# A schema change waiting for a table lock queues every later query behind it, for
+# every tenant: it gives up after this long instead, and nothing is changed.
+MIGRATION_LOCK_TIMEOUT = "10s"
+BUSY = (
+    "The database is busy: another session holds a lock the schema upgrade needs. "
+    "Nothing was changed; try again in a minute."
+)
+
+
 def _run(engine: Engine, action: Callable[[Config], None]) -> None:
     with _ONE_MIGRATION_PER_PROCESS, engine.connect() as connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        connection.commit()
+        connection.execute(text("SELECT set_config('lock_timeout', :t, false)"),
+                           {"t": MIGRATION_LOCK_TIMEOUT})
         try:
-            action(alembic_config(connection))
-            connection.commit()
-        except CommandError as error:
-            raise SchemaError(str(error)) from error
+            try:
+                connection.execute(
+                    text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+                connection.commit()
+            except OperationalError as error:
+                raise _busy_or(error) from error
+            try:
+                action(alembic_config(connection))
+                connection.commit()
+            except CommandError as error:
+                raise SchemaError(str(error)) from error
+            except OperationalError as error:
+                raise _busy_or(error) from error
+            finally:
+                connection.rollback()
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+                connection.commit()
         finally:
             connection.rollback()
-            connection.execute(
-                text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
-            )
+            connection.execute(text("RESET lock_timeout"))
             connection.commit()
+
+
+def _busy_or(error: OperationalError) -> Exception:
+    if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
+        return SchemaError(BUSY)
+    return error

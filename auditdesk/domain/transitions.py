@@ -96,6 +96,8 @@ def check_transition(current: S, target: S, role: Role | None) -> None:
         )
     if target is S.RISK_ACCEPTED and not _may_accept(role):
         raise PermissionDenied("Only a manager or an admin may accept a risk.")
+    if current is S.RISK_ACCEPTED and not _may_accept(role):
+        raise PermissionDenied("Only a manager or an admin may reopen an accepted risk.")
 
 
 def check_repeat_link_change(current: int | None, new: int | None, role: Role | None) -> None:

@@ -395,6 +395,12 @@ BEGIN
         PERFORM public.auditdesk_require_role(NEW.tenant_id, ARRAY['manager', 'admin'],
                                               'accept a risk');
     END IF;
+    -- Reopening an accepted risk undoes a manager's decision.
+    IF TG_OP = 'UPDATE' AND pg_trigger_depth() = 1 AND OLD.status = 'risk_accepted'
+       AND NEW.status IS DISTINCT FROM 'risk_accepted' THEN
+        PERFORM public.auditdesk_require_role(NEW.tenant_id, ARRAY['manager', 'admin'],
+                                              'reopen an accepted risk');
+    END IF;
     -- Anyone may link a finding that has no link; changing or clearing one is a
     -- manager's decision. Nested statements (a deleted original's repeats set free by
     -- the foreign key) are the database's own doing.
@@ -424,6 +430,16 @@ BEGIN
     VALUES (p_tenant, p_counter, 1)
     ON CONFLICT (tenant_id, name) DO UPDATE SET last_value = c.last_value + 1
     RETURNING c.last_value INTO value;
+    -- A ref someone inserted by hand (or imported) is skipped, so that nobody can block
+    -- numbering by taking the next refs: the counter moves past them for good.
+    WHILE EXISTS (SELECT 1 FROM public.observation o
+                   WHERE o.tenant_id = p_tenant
+                     AND o.ref = 'OBS-' || lpad(value::text, greatest(6, length(value::text)), '0'))
+    LOOP
+        value := value + 1;
+    END LOOP;
+    UPDATE public.tenant_counter c SET last_value = value
+     WHERE c.tenant_id = p_tenant AND c.name = p_counter AND c.last_value < value;
     RETURN value;
 END
 $$;
@@ -497,7 +513,7 @@ BEGIN
     END IF;
     INSERT INTO public.app_user (tenant_id, email, display_name, role, db_login)
     VALUES (p_tenant, p_email, p_name, p_role, p_login) RETURNING id INTO new_id;
-    EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT 30 IN ROLE %I',
+    EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT 12 IN ROLE %I',
                    p_login, p_verifier, grp);
     -- On each login: role settings of a group role do not apply to its members.
     EXECUTE format('ALTER ROLE %I SET lock_timeout = %L', p_login, '5s');

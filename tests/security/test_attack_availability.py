@@ -77,3 +77,34 @@ def test_nobody_changes_the_schema_version(cast, fingerprint):
                     "TRUNCATE alembic_version"):
             assert person.refused(sql).sqlstate == "42501", sql
     assert fingerprint() == before
+
+
+def test_a_schema_upgrade_gives_way_to_a_held_lock_and_changes_nothing(create_database):
+    """A session sitting on a table (ACCESS SHARE, idle in its transaction) would make a
+    waiting ALTER TABLE queue every tenant's queries: the upgrade gives up instead."""
+    from sqlalchemy import text
+
+    from auditdesk.db import migrate
+    from auditdesk.db.engine import make_engine
+    from auditdesk.domain.errors import SchemaError
+
+    url = create_database()
+    engine = make_engine(url)
+    holder = make_engine(url)
+    try:
+        migrate.upgrade(engine, "0007")
+        with holder.connect() as sitting:
+            sitting.execute(text("SELECT count(*) FROM observation"))  # and stays open
+            with pytest.raises(SchemaError, match="busy"):
+                migrate.upgrade(engine)
+            with engine.connect() as c:
+                assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+                    "0007"
+                )
+                assert c.execute(text("SHOW lock_timeout")).scalar() == "0"
+        migrate.upgrade(engine)
+        with engine.connect() as c:
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() != "0007"
+    finally:
+        holder.dispose()
+        engine.dispose()

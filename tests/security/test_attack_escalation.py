@@ -236,3 +236,48 @@ def test_the_admin_service_refuses_a_manager(cast, database):
             admin.set_role(s, cast.alpha.tenant.id, cast.alpha.auditor.user.email, "admin")
     finally:
         engine.dispose()
+
+
+def test_an_auditor_cannot_reopen_an_accepted_risk(cast, fingerprint, owner_sql):
+    org = cast.alpha
+    org.manager.run(
+        "UPDATE observation SET status = 'risk_accepted', closed_at = now() WHERE id = %s",
+        (org.finding_id,),
+    )
+    _refused_and_unchanged(
+        org.auditor,
+        fingerprint,
+        (
+            "UPDATE observation SET status = 'open', closed_at = NULL WHERE id = %s",
+            (org.finding_id,),
+        ),
+    )
+    assert org.manager.rowcount(
+        "UPDATE observation SET status = 'open', closed_at = NULL WHERE id = %s",
+        (org.finding_id,),
+    ) == 1
+
+
+def test_taking_the_next_refs_by_hand_does_not_stop_numbering(cast, owner_sql):
+    """Refs inserted by hand are skipped by the numbering function, for everyone."""
+    org = cast.alpha
+    (last,) = owner_sql(
+        "SELECT coalesce(max(last_value), 0) FROM tenant_counter "
+        "WHERE tenant_id = :t AND name = 'observation'",
+        {"t": org.tenant.id},
+    )[0]
+    squatted = [f"OBS-{n:06d}" for n in range(last + 1, last + 6)]
+    for ref in squatted:
+        org.auditor.run(
+            "INSERT INTO observation (tenant_id, ref, title, severity, identified_on, "
+            "engagement_id) VALUES (%s, %s, 'Squat', 'low', current_date, %s)",
+            (org.tenant.id, ref, org.engagement_id),
+        )
+    (number,) = org.manager.run(
+        "SELECT auditdesk_next_number(%s, 'observation')", (org.tenant.id,)
+    )[0]
+    assert number == last + 6
+    (again,) = org.auditor.run(
+        "SELECT auditdesk_next_number(%s, 'observation')", (org.tenant.id,)
+    )[0]
+    assert again == last + 7

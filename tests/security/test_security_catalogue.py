@@ -40,7 +40,7 @@ def _tenant_tables(c) -> list[str]:
     ).scalars().all()
 
 
-def test_every_tenant_table_has_forced_rls_policies_and_the_audit_trigger(database):
+def test_every_tenant_table_has_rls_one_policy_per_command_and_the_audit_trigger(database):
     with database.engine.connect() as c:
         tables = _tenant_tables(c)
         assert {"observation", "app_user", "tenant", "audit_log"} <= set(tables)
@@ -50,13 +50,28 @@ def test_every_tenant_table_has_forced_rls_policies_and_the_audit_trigger(databa
                      "WHERE oid = CAST(:t AS regclass)"),
                 {"t": f"public.{table}"},
             ).one()
-            # app_user: read by the policy functions as its owner (forcing would recurse).
-            assert enabled and (forced or table == "app_user"), table
-            policies = set(c.execute(
-                text("SELECT policyname FROM pg_policies WHERE tablename = :t"), {"t": table}
-            ).scalars())
-            assert f"{table}_owner" in policies, table
-            assert (f"{table}_read" in policies) == (table not in COUNTERS), table
+            # Not forced: the owner bypasses it, with no policy of its own to OR in.
+            assert enabled and not forced, table
+            policies = c.execute(
+                text("SELECT policyname, cmd, permissive, qual, with_check FROM pg_policies "
+                     "WHERE tablename = :t"), {"t": table}
+            ).all()
+            assert (f"{table}_read" in {p.policyname for p in policies}) == (
+                table not in COUNTERS
+            ), table
+            # One permissive policy per command, each led by the tenant equality: an OR
+            # of two would turn the tenant into a filter after another tenant's rows
+            # were fetched (tests/security/test_attack_explain.py).
+            commands = [p.cmd for p in policies]
+            assert len(commands) == len(set(commands)) and "ALL" not in commands, table
+            tenant_column = "id" if table == "tenant" else "tenant_id"
+            for policy in policies:
+                assert policy.permissive == "PERMISSIVE", policy
+                for condition in (policy.qual, policy.with_check):
+                    if condition is not None:
+                        assert condition.lstrip("(").startswith(
+                            f"{tenant_column} = ( SELECT auditdesk_login_tenant()"
+                        ), (table, policy.policyname, condition)
             triggers = set(c.execute(
                 text("SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
                      "AND NOT tgisinternal"),
