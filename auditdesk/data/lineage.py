@@ -29,6 +29,15 @@ _NODE_COLUMNS = """
 """
 
 
+# Each walked id looks up its finding by key, the walk driving the join: a walk's rows
+# carry their CYCLE path (quadratic in a chain's depth), and a plan that rescanned
+# them as the inner side of a join spilled to disk and ran for minutes at 1,000 deep.
+# OFFSET 0 keeps the planner from flattening the lookup back into a plain join.
+_ONE_ROW = (
+    "SELECT * FROM observation x WHERE x.tenant_id = :tenant AND x.id = {walk}.id OFFSET 0"
+)
+
+
 def _node(row, depth: int, children: tuple[LineageNode, ...] = ()) -> LineageNode:
     return LineageNode(
         id=row.id,
@@ -58,7 +67,7 @@ def ancestors(session: Session, tenant_id: int, observation_id: int) -> list[Lin
                   JOIN up ON o.tenant_id = :tenant AND o.id = up.repeat_of_id
             ) CYCLE id SET looped USING path
             SELECT {_NODE_COLUMNS}, up.step FROM up
-              JOIN observation o ON o.tenant_id = :tenant AND o.id = up.id
+              CROSS JOIN LATERAL ({_ONE_ROW.format(walk="up")}) o
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
              WHERE up.step > 0 AND NOT up.looped ORDER BY up.step
@@ -83,7 +92,7 @@ def descendants(session: Session, tenant_id: int, observation_id: int) -> list[L
                   JOIN down ON o.tenant_id = :tenant AND o.repeat_of_id = down.id
             ) CYCLE id SET looped USING path
             SELECT {_NODE_COLUMNS}, down.step FROM down
-              JOIN observation o ON o.tenant_id = :tenant AND o.id = down.id
+              CROSS JOIN LATERAL ({_ONE_ROW.format(walk="down")}) o
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
              WHERE down.step > 0 AND NOT down.looped ORDER BY down.step, o.identified_on, o.id
