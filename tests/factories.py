@@ -15,9 +15,10 @@ from auditdesk.services import tenants as tenant_service
 _numbers = count(1)
 
 
-def tenant(session, slug: str | None = None) -> Tenant:
+def tenant(session, slug: str | None = None, time_zone: str | None = None) -> Tenant:
+    """A tenant on ``time_zone``'s clock (default: the workstation's zone)."""
     n = next(_numbers)
-    return tenant_service.create_tenant(session, slug or f"t{n}", f"Tenant {n}").value
+    return tenant_service.create_tenant(session, slug or f"t{n}", f"Tenant {n}", time_zone).value
 
 
 def user(session, tenant_id: int, role: Role = Role.AUDITOR, name: str | None = None) -> User:

@@ -3,6 +3,7 @@ a new tenant takes the workstation's zone, existing rows and raw inserts get UTC
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, date, datetime
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auditdesk.data import tenants
 from auditdesk.db.models import TenantRow
+from auditdesk.domain.changes import Table
 from auditdesk.domain.clock import Clock, today_in, validate_time_zone, workstation_time_zone
 from auditdesk.domain.errors import ValidationError
 from auditdesk.services import tenants as tenant_service
@@ -131,3 +133,54 @@ def test_demo_tenants_each_keep_a_zone(database):
     with database.sessions() as s:
         zones = {t.slug: t.time_zone for t in tenants.list_tenants(s)}
     assert zones == {"northwind": "Europe/Berlin", "contoso": "Pacific/Auckland"}
+
+
+def _cli(database_url, capsys, *args):
+    from auditdesk.cli import main
+
+    code = main(["--database-url", database_url, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_shows_and_sets_the_time_zone(database, database_url, capsys):
+    with database.sessions.begin() as s:
+        tenant_service.create_tenant(s, "acme", "Acme", time_zone="UTC")
+    code, out, _ = _cli(database_url, capsys, "tenant", "show")
+    assert code == 0 and "time zone: UTC" in out
+    code, out, _ = _cli(database_url, capsys, "tenant", "set-time-zone", "Pacific/Auckland", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["time_zone"] == "Pacific/Auckland"
+    assert payload["today"] == today_in("Pacific/Auckland").isoformat()
+
+
+def test_cli_unknown_zone_is_one_clear_line_and_changes_nothing(database, database_url, capsys):
+    with database.sessions.begin() as s:
+        tenant_service.create_tenant(s, "acme", "Acme", time_zone="Europe/Berlin")
+    code, out, err = _cli(database_url, capsys, "tenant", "set-time-zone", "Europe/Atlantis")
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [
+        "auditdesk: error: Please correct the following — time_zone: 'Europe/Atlantis' is not a "
+        "known time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC"
+    ]
+    with database.sessions() as s:
+        assert tenants.time_zone_of(s, tenants.get_tenant_by_slug(s, "acme").id) == "Europe/Berlin"
+
+
+def test_only_an_admin_sets_the_time_zone(database):
+    import factories as f
+
+    from auditdesk.domain.enums import Role
+    from auditdesk.domain.errors import PermissionDenied
+
+    with database.sessions.begin() as s:
+        t = tenant_service.create_tenant(s, "acme", "Acme", time_zone="UTC").value
+        manager = f.actor(t, f.user(s, t.id, Role.MANAGER))
+        admin = f.actor(t, f.user(s, t.id, Role.ADMIN))
+    with pytest.raises(PermissionDenied, match="admin"), database.sessions.begin() as s:
+        tenant_service.set_time_zone(s, manager, "Asia/Tokyo")
+    with database.sessions.begin() as s:
+        outcome = tenant_service.set_time_zone(s, admin, "Asia/Tokyo")
+    assert outcome.value.time_zone == "Asia/Tokyo"
+    assert outcome.changes.ids(Table.TENANT) == {t.id}

@@ -17,6 +17,7 @@ from auditdesk.domain.messages import has_invalid_bytes, one_line, quoted
 
 COMMAND_MODULES = (
     "auditdesk.cli.db_commands",
+    "auditdesk.cli.tenant_commands",
     "auditdesk.cli.demo_commands",
     "auditdesk.cli.engagement_commands",
     "auditdesk.cli.observation_commands",

@@ -7,8 +7,10 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from auditdesk.data.tenants import clock_zone
 from auditdesk.db.models import AuditLogRow, EngagementRow, ObservationRowModel, UserRow
 from auditdesk.domain.audit import HIDDEN_FIELDS, ID_FIELDS, LABEL_FIELDS, AuditFilter
+from auditdesk.domain.clock import zone_info
 from auditdesk.domain.enums import AuditAction
 from auditdesk.domain.records import AuditEntry, FieldChange
 
@@ -49,7 +51,8 @@ def _entry(row: A, user_name: str | None) -> AuditEntry:
     )
 
 
-def _query(tenant_id: int, flt: AuditFilter):
+def _query(session: Session, tenant_id: int, flt: AuditFilter):
+    """The filter's conditions; its days run from midnight to midnight on the tenant's clock."""
     query = (
         select(A, UserRow.display_name)
         .outerjoin(UserRow, and_(UserRow.tenant_id == A.tenant_id, UserRow.id == A.app_user_id))
@@ -63,12 +66,14 @@ def _query(tenant_id: int, flt: AuditFilter):
         query = query.where(A.app_user_id == flt.app_user_id)
     if flt.db_login:
         query = query.where(A.db_login == flt.db_login)
-    if flt.date_from:
-        query = query.where(A.changed_at >= datetime.combine(flt.date_from, time.min))
-    if flt.date_to:
-        query = query.where(
-            A.changed_at < datetime.combine(flt.date_to + timedelta(days=1), time.min)
-        )
+    if flt.date_from or flt.date_to:
+        midnight = time.min.replace(tzinfo=zone_info(clock_zone(session, tenant_id)))
+        if flt.date_from:
+            query = query.where(A.changed_at >= datetime.combine(flt.date_from, midnight))
+        if flt.date_to:
+            query = query.where(
+                A.changed_at < datetime.combine(flt.date_to + timedelta(days=1), midnight)
+            )
     return query
 
 
@@ -89,13 +94,13 @@ def list_entries(
     offset: int = 0,
     limit: int = 200,
 ) -> list[AuditEntry]:
-    query = _query(tenant_id, flt).order_by(A.changed_at.desc(), A.id.desc())
+    query = _query(session, tenant_id, flt).order_by(A.changed_at.desc(), A.id.desc())
     rows = session.execute(query.offset(offset).limit(limit)).all()
     return [_entry(row, name) for row, name in rows]
 
 
 def count_entries(session: Session, tenant_id: int, flt: AuditFilter = AuditFilter()) -> int:
-    subquery = _query(tenant_id, flt).with_only_columns(A.id).subquery()
+    subquery = _query(session, tenant_id, flt).with_only_columns(A.id).subquery()
     return int(session.execute(select(func.count()).select_from(subquery)).scalar_one())
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from auditdesk.data.errors import translated_errors
 from auditdesk.data.expressions import ENGAGEMENT_SEARCH, RESOLVED_STATUSES, like_pattern
 from auditdesk.data.rows import locked_row
+from auditdesk.data.tenants import tenant_today
 from auditdesk.db.engine import actor as set_actor
 from auditdesk.db.models import (
     EngagementMemberRow,
@@ -90,8 +91,7 @@ def list_engagements(
     offset: int = 0,
     limit: int = 500,
 ) -> list[Engagement]:
-    today = flt.today or date.today()
-    counts = _counts(today)
+    counts = _counts(flt.today or tenant_today(session, tenant_id))
     expression = _sort_expression(sort, counts)
     query = (
         select(E, Lead.display_name, counts.c.total, counts.c.open, counts.c.closed, counts.c.overdue)
@@ -148,7 +148,7 @@ def _to_engagement(row: E, lead, total=0, open_=0, closed=0, overdue=0, members=
 def get_engagement(
     session: Session, tenant_id: int, engagement_id: int, today: date | None = None
 ) -> Engagement:
-    counts = _counts(today or date.today())
+    counts = _counts(today or tenant_today(session, tenant_id))
     found = session.execute(
         select(E, Lead.display_name, counts.c.total, counts.c.open, counts.c.closed, counts.c.overdue)
         .outerjoin(Lead, and_(Lead.tenant_id == E.tenant_id, Lead.id == E.lead_auditor_id))
@@ -285,8 +285,7 @@ def my_engagements(
 ) -> list[EngagementProgress]:
     """Engagements a user leads or works on (every engagement when ``user_id`` is None),
     with observation counts, ordered by status then planned end — one query."""
-    today = today or date.today()
-    counts = _counts(today)
+    counts = _counts(today or tenant_today(session, tenant_id))
     member = exists().where(
         EngagementMemberRow.tenant_id == E.tenant_id,
         EngagementMemberRow.engagement_id == E.id,

@@ -15,7 +15,7 @@ From this one table this module writes the two SQL forms used by the pipeline:
 
 State columns (of a current row or of a row image from the audit trail):
 ``tenant_id, status, severity, identified_on, due_date, closed_on, repeat_of_id``,
-where ``closed_on`` is the UTC date of ``closed_at`` (the resolution timestamp,
+where ``closed_on`` is the date of ``closed_at`` on the tenant's clock (the resolution timestamp,
 set exactly when the status is ``closed`` or ``risk_accepted``).
 """
 
@@ -35,9 +35,10 @@ BASE_FROM = "identified_on"
 OPEN_UNTIL = f"CASE WHEN status IN {RESOLVED} THEN closed_on END"
 
 
-def utc_day(timestamp_sql: str) -> str:
-    """The UTC calendar date of a timestamptz expression, whatever the session time zone."""
-    return f"(({timestamp_sql}) AT TIME ZONE 'UTC')::date"
+def tenant_day(timestamp_sql: str, zone_sql: str = "tz.time_zone") -> str:
+    """The calendar date of a timestamptz expression on the tenant's clock (``zone_sql``,
+    the tenant's ``time_zone`` column), whatever the session time zone."""
+    return f"(({timestamp_sql}) AT TIME ZONE {zone_sql})::date"
 
 
 @dataclass(frozen=True)
@@ -95,21 +96,24 @@ def snapshot_values_sql(counter_sql: dict[str, str]) -> list[str]:
 
 
 def current_state_sql(where: str) -> str:
-    """State columns of the current observation rows matching ``where``."""
+    """State columns of the current observation rows matching ``where`` (whose column
+    names must not be ambiguous beside the joined ``tenant``: no bare ``id``)."""
     return (
-        "SELECT tenant_id, id, status, severity, identified_on, due_date, "
-        f"{utc_day('closed_at')} AS closed_on, repeat_of_id FROM observation WHERE {where}"
+        "SELECT o.tenant_id, o.id, o.status, o.severity, o.identified_on, o.due_date, "
+        f"{tenant_day('o.closed_at')} AS closed_on, o.repeat_of_id "
+        f"FROM observation o JOIN tenant tz ON tz.id = o.tenant_id WHERE {where}"
     )
 
 
-def image_state_columns(image: str) -> str:
-    """State columns read from a jsonb row image of the audit trail."""
+def image_state_columns(image: str, zone_sql: str = "time_zone") -> str:
+    """State columns read from a jsonb row image of the audit trail (``zone_sql``: the
+    tenant's zone beside it)."""
     closed_at = f"({image} ->> 'closed_at')::timestamptz"
     return (
         f"{image} ->> 'status' AS status, {image} ->> 'severity' AS severity, "
         f"({image} ->> 'identified_on')::date AS identified_on, "
         f"({image} ->> 'due_date')::date AS due_date, "
-        f"{utc_day(closed_at)} AS closed_on, "
+        f"{tenant_day(closed_at, zone_sql)} AS closed_on, "
         f"({image} ->> 'repeat_of_id')::bigint AS repeat_of_id"
     )
 

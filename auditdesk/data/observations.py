@@ -10,6 +10,7 @@ a million observations is served one page at a time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from auditdesk.data.expressions import (
     is_open,
     like_pattern,
 )
+from auditdesk.data.tenants import tenant_today
 from auditdesk.db.models import EngagementRow, ObservationRowModel, UserRow
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import NotFoundError
@@ -78,10 +80,18 @@ def sort_value(row: ObservationRow, sort: ObservationSort) -> Any:
     }[ObservationSort(sort)]
 
 
+def _on_tenant_clock(session: Session, tenant_id: int, flt: ObservationFilter) -> ObservationFilter:
+    """The filter with its "today" set: the tenant's date unless the caller fixed one."""
+    if flt.today is not None:
+        return flt
+    return replace(flt, today=tenant_today(session, tenant_id))
+
+
 def _filtered(tenant_id: int, flt: ObservationFilter, base=None):
+    """The filter's conditions (``flt.today`` already set by ``_on_tenant_clock``)."""
     query = base if base is not None else select(O.id)
     query = query.where(O.tenant_id == tenant_id)
-    today = flt.today or date.today()
+    today = flt.today
     if flt.engagement_id is not None:
         query = query.where(O.engagement_id == flt.engagement_id)
     if flt.severities:
@@ -160,6 +170,8 @@ def list_observations(
     after: tuple[Any, int] | None = None,
 ) -> list[ObservationRow]:
     """One page of rows in the given order; ``after=(sort_value, id)`` continues a keyset walk."""
+    today = flt.today if flt.today is not None else tenant_today(session, tenant_id)
+    flt = replace(flt, today=today)
     expression = sort_expression(sort)
     base = _joined(_filtered(tenant_id, flt, select(*_row_columns())))
     order = (expression.desc(), O.id.desc()) if descending else (expression.asc(), O.id.asc())
@@ -186,13 +198,13 @@ def list_observations(
         if after is not None:
             query = query.where(_keyset_condition(expression, after[0], after[1], descending))
         rows = page(query, offset, limit)
-    today = flt.today or date.today()
     return [_to_row(r, r.recurrence, today) for r in rows]
 
 
 def count_observations(
     session: Session, tenant_id: int, flt: ObservationFilter = ObservationFilter()
 ) -> int:
+    flt = _on_tenant_clock(session, tenant_id, flt)
     query = _filtered(tenant_id, flt, select(func.count()).select_from(O))
     return int(session.execute(query).scalar_one())
 
@@ -206,6 +218,7 @@ def position_of(
     descending: bool = False,
 ) -> int | None:
     """Zero-based row number of an observation in a filtered, sorted list (None if absent)."""
+    flt = _on_tenant_clock(session, tenant_id, flt)
     expression = sort_expression(sort)
     target = _joined(
         _filtered(tenant_id, flt, select(expression.label("v"), O.id))

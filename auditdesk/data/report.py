@@ -7,8 +7,8 @@ records of ``auditdesk.domain.reports``. Each is one set-based query, whatever t
 number of findings; chains are walked by one recursive query.
 
 The period filters on the day a finding was identified (``identified_on``);
-statuses, ages and "overdue" are as of ``today`` (the database's UTC date unless
-given). "Open" is the metrics definition (docs/architecture.md): not a draft, neither closed nor
+statuses, ages and "overdue" are as of ``today`` (the tenant's date on its clock
+unless given). "Open" is the metrics definition (docs/architecture.md): not a draft, neither closed nor
 risk-accepted.
 """
 
@@ -27,9 +27,9 @@ from auditdesk.data.metrics import (
     metrics_from_row,
     point_sql,
     snapshot_values_sql,
-    utc_day,
+    tenant_day,
 )
-from auditdesk.data.snapshots import today as db_today
+from auditdesk.data.tenants import tenant_today
 from auditdesk.domain.enums import EngagementStatus, ObservationStatus, Severity
 from auditdesk.domain.records import EngagementProgress
 from auditdesk.domain.reports import (
@@ -61,16 +61,16 @@ def _params(tenant_id: int, period: ReportPeriod, today: date) -> dict:
     return {"tenant": tenant_id, "start": period.start, "end": period.end, "today": today}
 
 
-def _today(session: Session, today: date | None) -> date:
-    return db_today(session) if today is None else today
+def _today(session: Session, tenant_id: int, today: date | None) -> date:
+    return tenant_today(session, tenant_id) if today is None else today
 
 
 def headline(
     session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
 ) -> Headline:
-    """DESIGN "Metrics" as of ``today`` over the findings identified in the period
+    """The metrics (docs/architecture.md, "Metrics") as of ``today`` over the findings identified in the period
     (the same SQL as snapshot capture, with the period added to the row filter)."""
-    day = _today(session, today)
+    day = _today(session, tenant_id, today)
     source = current_state_sql(f"tenant_id = :tenant AND {_in_period()}")
     counters = point_sql(source, ":today")
     columns = snapshot_values_sql({name: f"c.{name}" for name in COUNTER_NAMES})
@@ -89,7 +89,7 @@ def open_by_severity(
     session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
 ) -> list[SeverityCount]:
     """Open findings per severity (critical first), with how many are overdue or repeats."""
-    day = _today(session, today)
+    day = _today(session, tenant_id, today)
     rows = session.execute(
         text(
             f"""
@@ -119,7 +119,7 @@ def open_by_age(
     session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
 ) -> list[AgeBucketCount]:
     """Open findings per age bucket (days since identified, as of ``today``) and severity."""
-    day = _today(session, today)
+    day = _today(session, tenant_id, today)
     bucket_case = " ".join(
         f"WHEN :today - identified_on <= {last} THEN {index}"
         for index, (_, _, last) in enumerate(AGE_BUCKETS)
@@ -153,7 +153,7 @@ def overdue_findings(
     session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
 ) -> list[OverdueFinding]:
     """Open findings past their due date, most overdue first (then critical first, ref)."""
-    day = _today(session, today)
+    day = _today(session, tenant_id, today)
     rows = session.execute(
         text(
             f"""
@@ -207,7 +207,7 @@ def repeat_findings(
     depth and the engagement codes. Ordered by recurrence (deepest first), then
     severity (critical first), then ref.
     """
-    day = _today(session, today)
+    day = _today(session, tenant_id, today)
     rows = session.execute(
         text(
             f"""
@@ -268,10 +268,10 @@ def closed_then_recurred(
     session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
 ) -> list[ClosedThenRecurred]:
     """Findings whose status is ``closed`` and that have a direct repeat identified after
-    the day they were closed (UTC), one row per pair; the period applies to the repeat's
+    the day they were closed (on the tenant's clock), one row per pair; the period applies to the repeat's
     identification. Most recent recurrence first, then ref."""
-    day = _today(session, today)
-    closed_on = utc_day("c.closed_at")
+    day = _today(session, tenant_id, today)
+    closed_on = tenant_day("c.closed_at")
     rows = session.execute(
         text(
             f"""
@@ -283,6 +283,7 @@ def closed_then_recurred(
                    o.severity, o.status, e.code AS engagement_code
               FROM observation o
               JOIN observation c ON c.tenant_id = o.tenant_id AND c.id = o.repeat_of_id
+              JOIN tenant tz ON tz.id = o.tenant_id
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
              WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL
@@ -318,7 +319,7 @@ def repeat_rate_by_auditee(
 ) -> list[AuditeeRepeatRate]:
     """Per auditee, the findings (not drafts) identified in the period in its engagements,
     how many are repeats, and how many repeats are open; highest repeat rate first."""
-    day = _today(session, today)
+    day = _today(session, tenant_id, today)
     rows = session.execute(
         text(
             f"""
@@ -344,8 +345,8 @@ def engagement_progress(
     session: Session, tenant_id: int, today: date | None = None
 ) -> list[EngagementProgress]:
     """Engagements still running, and closed ones that still have open findings, with the
-    DESIGN progress counts (``engagements.my_engagements`` for every engagement)."""
-    day = _today(session, today)
+    progress counts of docs/architecture.md (``engagements.my_engagements`` for every engagement)."""
+    day = _today(session, tenant_id, today)
     return [
         e
         for e in engagement_data.my_engagements(session, tenant_id, None, day)

@@ -33,8 +33,10 @@ from auditdesk.data.metrics import (
     point_sql,
     snapshot_values_sql,
     span_events_sql,
-    utc_day,
+    tenant_day,
 )
+from auditdesk.data.tenants import tenant_today
+from auditdesk.domain.clock import DEFAULT_TIME_ZONE, today_in
 from auditdesk.domain.enums import SnapshotSource
 from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.records import Snapshot
@@ -73,9 +75,11 @@ def metrics_of(snapshot: Snapshot) -> Metrics:
     return metrics_from_row(snapshot)
 
 
-def today(session: Session) -> date:
-    """The current date in UTC, as the database sees it (the day of ``closed_at`` dates)."""
-    return session.execute(text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
+def today(session: Session, tenant_id: int | None = None) -> date:
+    """Today on the tenant's clock (its zone). Without a tenant: the UTC date."""
+    if tenant_id is None:
+        return today_in(DEFAULT_TIME_ZONE)
+    return tenant_today(session, tenant_id)
 
 
 # --- one date, from the current rows -------------------------------------------------
@@ -133,36 +137,37 @@ def capture_snapshot(session: Session, tenant_id: int, day: date) -> Snapshot:
 def history_states_sql() -> str:
     """States of the tenants' observations (``:tenant_ids``) with the days each held.
 
-    The state at the end of day D is the row image left by the observation's last
-    audit record changed on or before D. Before its first record: the image that
+    The state at the end of day D (on the tenant's clock) is the row image left by the
+    observation's last audit record changed on or before D. Before its first record: the image that
     record started from (the inserted row, or the old values of an update when the
     insert was not recorded). After its last record: the current row; a deleted
     observation keeps its states up to the day of its deletion. Observations without
     any audit record hold their current state on every day.
     """
-    changed_on = utc_day("changed_at")
+    changed_on = tenant_day("a.changed_at")
     return f"""
         WITH trail AS (
-            SELECT tenant_id, row_id AS id, action, old_values, new_values,
+            SELECT a.tenant_id, a.row_id AS id, a.action, a.old_values, a.new_values,
+                   tz.time_zone,
                    {changed_on} AS day,
                    lead({changed_on}) OVER w AS next_day,
                    row_number() OVER w AS n
-              FROM audit_log
-             WHERE table_name = 'observation' AND tenant_id = ANY(:tenant_ids)
-            WINDOW w AS (PARTITION BY tenant_id, row_id ORDER BY changed_at, id)
+              FROM audit_log a JOIN tenant tz ON tz.id = a.tenant_id
+             WHERE a.table_name = 'observation' AND a.tenant_id = ANY(:tenant_ids)
+            WINDOW w AS (PARTITION BY a.tenant_id, a.row_id ORDER BY a.changed_at, a.id)
         ),
         current_rows AS NOT MATERIALIZED (
-            {current_state_sql("tenant_id = ANY(:tenant_ids)")}
+            {current_state_sql("o.tenant_id = ANY(:tenant_ids)")}
         ),
         images AS (
-            SELECT tenant_id, id, NULL::date AS valid_from, day AS valid_until,
+            SELECT tenant_id, id, time_zone, NULL::date AS valid_from, day AS valid_until,
                    CASE WHEN action = 'insert' THEN new_values ELSE old_values END AS image
               FROM trail WHERE n = 1
             UNION ALL
-            SELECT tenant_id, id, day, next_day, new_values
+            SELECT tenant_id, id, time_zone, day, next_day, new_values
               FROM trail WHERE next_day IS NOT NULL AND action <> 'delete'
             UNION ALL
-            SELECT t.tenant_id, t.id, t.day, NULL, t.new_values
+            SELECT t.tenant_id, t.id, t.time_zone, t.day, NULL, t.new_values
               FROM trail t
              WHERE t.next_day IS NULL AND t.action <> 'delete'
                AND NOT EXISTS (SELECT 1 FROM observation o

@@ -3,12 +3,14 @@ meets are applied by ``auditdesk.services.tenants``)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.data.errors import translated_errors
 from auditdesk.db.models import TenantRow, UserRow
-from auditdesk.domain.clock import validate_time_zone
+from auditdesk.domain.clock import DEFAULT_TIME_ZONE, today_in, validate_time_zone
 from auditdesk.domain.enums import Role
 from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.records import Tenant, User
@@ -73,6 +75,18 @@ def time_zone_of(session: Session, tenant_id: int) -> str:
     if zone is None:
         raise NotFoundError(f"No tenant {tenant_id}.")
     return zone
+
+
+def clock_zone(session: Session, tenant_id: int) -> str:
+    """The zone of the tenant's clock. A tenant this login cannot see has no rows to date
+    either; it gets UTC."""
+    zone = session.scalar(select(TenantRow.time_zone).where(TenantRow.id == tenant_id))
+    return zone or DEFAULT_TIME_ZONE
+
+
+def tenant_today(session: Session, tenant_id: int, now: datetime | None = None) -> date:
+    """Today in the tenant's zone (the one clock, docs/architecture.md)."""
+    return today_in(clock_zone(session, tenant_id), now)
 
 
 def insert_user(

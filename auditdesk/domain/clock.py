@@ -58,9 +58,21 @@ def zone_info(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
+def utc_now() -> datetime:
+    """This instant: the one place the application reads the wall clock. Call it as
+    ``clock.utc_now()`` (module attribute) so that a test can replace it."""
+    return datetime.now(UTC)
+
+
+def workstation_today() -> date:
+    """The workstation's local date: only for a widget that belongs to no tenant (a
+    tenant's dates are ``today_in(tenant.time_zone)``)."""
+    return utc_now().astimezone().date()
+
+
 def today_in(zone: str, now: datetime | None = None) -> date:
     """The calendar date in ``zone`` at ``now`` (an aware moment; default: this instant)."""
-    moment = now if now is not None else datetime.now(UTC)
+    moment = now if now is not None else utc_now()
     if moment.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     return moment.astimezone(zone_info(zone)).date()
@@ -74,7 +86,7 @@ class Clock:
     fixed_now: datetime | None = None
 
     def now(self) -> datetime:
-        moment = self.fixed_now if self.fixed_now is not None else datetime.now(UTC)
+        moment = self.fixed_now if self.fixed_now is not None else utc_now()
         return moment.astimezone(zone_info(self.zone))
 
     def today(self) -> date:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, cast
 
+from auditdesk.domain.clock import DEFAULT_TIME_ZONE, today_in
 from auditdesk.domain.enums import EngagementStatus, ObservationStatus, Severity
 from auditdesk.domain.errors import ValidationError
 
@@ -127,7 +128,10 @@ class ObservationDraft:
     extra: dict = field(default_factory=dict, compare=False)
 
     def validated(self, today: date | None = None) -> ObservationDraft:
-        """Return a normalised copy with the default due date filled in, or raise."""
+        """Return a normalised copy with the default due date filled in, or raise.
+
+        ``today`` is the tenant's date (``auditdesk.domain.clock``); callers pass it.
+        Without one the UTC date is used, never the workstation's local date."""
         problems: dict[str, str] = {}
         _check_text(problems, "title", self.title, required=True, maximum=TITLE_MAX)
         for name in LONG_TEXT_FIELDS:
@@ -137,7 +141,7 @@ class ObservationDraft:
         _check_date(problems, "identified_on", self.identified_on, required=True)
         _check_date(problems, "due_date", self.due_date, required=False)
         _check_date(problems, "original_due_date", self.original_due_date, required=False)
-        today = today or date.today()
+        today = today or today_in(DEFAULT_TIME_ZONE)
         if isinstance(self.identified_on, date) and self.identified_on > today:
             problems["identified_on"] = "must not be in the future"
         _check_order(problems, "identified_on", self.identified_on, "due_date", self.due_date)

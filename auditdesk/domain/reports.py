@@ -40,7 +40,7 @@ class ReportPeriod:
 
 @dataclass(frozen=True, slots=True)
 class Headline:
-    """The DESIGN "Metrics" figures over the period's findings, as of ``as_of``."""
+    """The metrics (docs/architecture.md, "Metrics") over the period's findings, as of ``as_of``."""
 
     as_of: date
     total: int

@@ -10,12 +10,14 @@ then calls the row writes of ``auditdesk.data.observations``. Writes return an
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from auditdesk.data import observation_writes as writes
 from auditdesk.data import observations as data
+from auditdesk.data.tenants import tenant_today
+from auditdesk.domain import clock
 from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.drafts import ObservationDraft
 from auditdesk.domain.enums import ObservationStatus
@@ -48,7 +50,7 @@ def draft_of(observation: Observation) -> ObservationDraft:
 
 def _closed_at_for(status: ObservationStatus, at: datetime | None = None) -> datetime | None:
     """Resolved findings carry the time they were resolved; every other status none."""
-    return (at or datetime.now(UTC)) if status.is_resolved else None
+    return (at or clock.utc_now()) if status.is_resolved else None
 
 
 def _check_version(session: Session, current: Observation, expected_version: int | None) -> None:
@@ -61,8 +63,8 @@ def _check_version(session: Session, current: Observation, expected_version: int
 def create(
     session: Session, actor: Actor, draft: ObservationDraft, today: date | None = None
 ) -> Outcome[Observation]:
-    """Validate, assign the next ref, and insert."""
-    draft = draft.validated(today)
+    """Validate, assign the next ref, and insert ("today" on the tenant's clock)."""
+    draft = draft.validated(today or tenant_today(session, actor.tenant_id))
     status = ObservationStatus(draft.status)
     if status is ObservationStatus.RISK_ACCEPTED:
         check_transition(ObservationStatus.OPEN, status, actor.role)
@@ -88,7 +90,7 @@ def update(
     current = writes.lock_observation(session, actor.tenant_id, observation_id)
     _check_version(session, current, expected_version)
     draft = replace(draft, original_due_date=draft.original_due_date or current.original_due_date)
-    draft = draft.validated(today or max(date.today(), current.identified_on))
+    draft = draft.validated(today or max(tenant_today(session, actor.tenant_id), current.identified_on))
     status = ObservationStatus(draft.status)
     check_transition(current.status, status, actor.role)
     check_repeat_link_change(current.repeat_of_id, draft.repeat_of_id, actor.role)

@@ -9,13 +9,15 @@ from sqlalchemy.orm import Session
 
 from auditdesk.data import engagements as engagement_data
 from auditdesk.data import observations as observation_data
+from auditdesk.data.tenants import tenant_today
 from auditdesk.domain import proposals
 from auditdesk.domain.enums import EngagementStatus
 
 
 def next_engagement_code(session: Session, tenant_id: int, today: date | None = None) -> str:
-    """A code no engagement of the tenant has, numbered after this year's highest."""
-    year = (today or date.today()).year
+    """A code no engagement of the tenant has, numbered after this year's highest (the
+    year on the tenant's clock)."""
+    year = (today or tenant_today(session, tenant_id)).year
     taken = engagement_data.codes_starting_with(session, tenant_id, proposals.code_prefix(year))
     return proposals.next_engagement_code(taken, year)
 

@@ -34,16 +34,19 @@ def tenant_ids(session: Session, tenant_id: int | None = None) -> list[int]:
 def capture(
     session: Session, *, tenant_id: int | None = None, day: date | None = None
 ) -> Outcome[list[Snapshot]]:
-    """Capture the snapshot of ``day`` (today, UTC, by default) for one or all tenants.
+    """Capture the snapshot of ``day`` (each tenant's today, on its clock, by default)
+    for one or all tenants.
 
     Capturing a day that already has a row replaces its figures (and marks it
-    captured); a date in the future is refused, its figures are not known yet.
+    captured); a date in the future of a tenant's clock is refused, its figures are
+    not known yet.
     """
-    current = data.today(session)
-    day = current if day is None else day
-    if day > current:
-        raise ValidationError({"date": f"{day.isoformat()} is in the future"})
-    captured = [data.capture_snapshot(session, tid, day) for tid in tenant_ids(session, tenant_id)]
+    ids = tenant_ids(session, tenant_id)
+    days = {tid: data.today(session, tid) if day is None else day for tid in ids}
+    for tid in ids:
+        if days[tid] > data.today(session, tid):
+            raise ValidationError({"date": f"{days[tid].isoformat()} is in the future"})
+    captured = [data.capture_snapshot(session, tid, days[tid]) for tid in ids]
     return Outcome(captured, _written(captured))
 
 
@@ -63,27 +66,38 @@ def backfill(
     figures equal the captured ones. ``start`` may not precede the first finding of
     the tenants (every figure is zero before it) nor lie more than 20 years back.
     """
-    current = data.today(session)
-    end = current if end is None else end
-    if end > current:
-        raise ValidationError({"to": f"{end.isoformat()} is in the future"})
-    if start > end:
-        raise ValidationError({"from": f"{start.isoformat()} is after {end.isoformat()}"})
     ids = tenant_ids(session, tenant_id)
-    check_backfill_start(start, current, data.first_finding_day(session, ids))
-    written = data.backfill_range(session, ids, start, end, overwrite=overwrite)
-    days = (end - start).days + 1
-    result = BackfillResult(start, end, tuple(ids), written, days * len(ids) - written)
+    # Each tenant's "today" is on its own clock: a range ends there, not later.
+    todays = {tid: data.today(session, tid) for tid in ids}
+    ends = {tid: todays[tid] if end is None else end for tid in ids}
+    first = data.first_finding_day(session, ids)
+    for tid in ids:
+        if ends[tid] > todays[tid]:
+            raise ValidationError({"to": f"{ends[tid].isoformat()} is in the future"})
+        if start > ends[tid]:
+            raise ValidationError({"from": f"{start.isoformat()} is after {ends[tid].isoformat()}"})
+        check_backfill_start(start, todays[tid], first)
+    if not ids:
+        check_backfill_start(start, data.today(session), first)
+    written = 0
+    for day_end in sorted(set(ends.values())):
+        group = [tid for tid in ids if ends[tid] == day_end]
+        written += data.backfill_range(session, group, start, day_end, overwrite=overwrite)
+    last = end if end is not None else max(ends.values(), default=data.today(session))
+    days = sum((ends[tid] - start).days + 1 for tid in ids)
+    result = BackfillResult(start, last, tuple(ids), written, days - written)
     return Outcome(result, Changes.tables(Table.SNAPSHOT) if written else Changes())
 
 
 def backfill_start_bound(session: Session, *, tenant_id: int | None = None) -> date | None:
     """The earliest day ``backfill`` accepts as its start for one or all tenants: the first
     finding, or 20 years back when that is later; None when there is no finding at all."""
-    first = data.first_finding_day(session, tenant_ids(session, tenant_id))
+    ids = tenant_ids(session, tenant_id)
+    first = data.first_finding_day(session, ids)
     if first is None:
         return None
-    return max(first, earliest_backfill_day(data.today(session)))
+    latest_today = max((data.today(session, tid) for tid in ids), default=data.today(session))
+    return max(first, earliest_backfill_day(latest_today))
 
 
 def rebuild(
@@ -96,11 +110,12 @@ def rebuild(
 def capture_today_if_missing(
     session: Session, *, tenant_id: int | None = None
 ) -> Outcome[list[Snapshot]]:
-    """For the app's daily automatic capture: capture today for each tenant (or the
-    given one) that has no captured snapshot today yet; returns what was captured."""
-    current = data.today(session)
+    """For the app's daily automatic capture: capture today (on each tenant's clock) for
+    each tenant (or the given one) that has no captured snapshot today yet; returns what
+    was captured."""
     captured = []
     for tid in tenant_ids(session, tenant_id):
+        current = data.today(session, tid)
         existing = data.get_snapshot(session, tid, current)
         if existing is None or existing.source is not SnapshotSource.CAPTURED:
             captured.append(data.capture_snapshot(session, tid, current))
@@ -131,8 +146,8 @@ def load_dashboard(
 ) -> DashboardData:
     """The snapshots of the chosen range and bucket size, the previous period's last
     snapshot for the tiles' changes and, on a new dashboard, where its history could
-    start (read only)."""
-    current = data.today(session)
+    start (read only); "today" is on the tenant's clock."""
+    current = data.today(session, tenant_id)
     known = data.snapshot_bounds(session, tenant_id)  # first and last snapshot
     start, end = resolve_range(preset, current, known, custom)
     buckets: list[tuple[date, Snapshot]] = []

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from auditdesk.data import tenants as data
 from auditdesk.domain.accounts import validated_tenant, validated_user
 from auditdesk.domain.changes import Changes, Outcome, Table
+from auditdesk.domain.clock import validate_time_zone
 from auditdesk.domain.enums import Role
 from auditdesk.domain.errors import PermissionDenied
 from auditdesk.domain.records import Actor, Tenant, User
@@ -23,6 +24,8 @@ list_users = data.list_users
 get_user = data.get_user
 get_user_by_email = data.get_user_by_email
 time_zone_of = data.time_zone_of
+#: Today on the tenant's clock (docs/architecture.md, "One clock").
+tenant_today = data.tenant_today
 
 
 def user_for_login(session: Session) -> User | None:
@@ -71,7 +74,15 @@ def create_user(
     return Outcome(user, Changes.of(Table.APP_USER, [user.id]))
 
 
-def set_time_zone(session: Session, tenant_id: int, time_zone: str) -> Outcome[Tenant]:
-    """Change the tenant's clock (an IANA zone name; the caller checks that the actor may)."""
-    tenant = data.set_time_zone(session, tenant_id, time_zone)
-    return Outcome(tenant, Changes.of(Table.TENANT, [tenant_id]))
+def set_time_zone(session: Session, actor: Actor, time_zone: str) -> Outcome[Tenant]:
+    """An admin (or the workspace owner) sets the zone of the actor's tenant.
+
+    From then on "today", overdue and the date of a new snapshot follow that zone;
+    stored snapshots keep the dates they were captured for. The zone is checked here
+    (one message in words) and again by the database's constraint trigger.
+    """
+    if actor.user_id is not None and actor.role is not Role.ADMIN:
+        raise PermissionDenied("Only an admin may change the tenant's time zone.")
+    zone = validate_time_zone(time_zone)
+    tenant = data.set_time_zone(session, actor.tenant_id, zone)
+    return Outcome(tenant, Changes.of(Table.TENANT, [tenant.id]))

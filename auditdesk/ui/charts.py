@@ -36,6 +36,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
+from auditdesk.domain import clock
 from auditdesk.ui import theme
 from auditdesk.ui.trend_series import DAY_SECONDS, TrendSeries, day_to_x, to_series
 
@@ -225,7 +226,9 @@ class TrendChart(pg.PlotWidget):
         if len(series):
             x0, x1 = float(series.x[0]), float(series.x[-1])
         else:
-            today = datetime.now(UTC).date()
+            # An empty chart spans the last 30 days; a day's offset from the tenant's
+            # clock is not visible on it.
+            today = clock.utc_now().date()
             x0, x1 = day_to_x(today - timedelta(days=30)), day_to_x(today)
         if x1 - x0 < DAY_SECONDS:
             x0, x1 = x0 - DAY_SECONDS, x1 + DAY_SECONDS

@@ -6,11 +6,13 @@ only what they show, and ``show_error``, the one way an error reaches the user
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from PySide6.QtCore import QObject, Signal
 
 from auditdesk.db.connection import Database
 from auditdesk.domain.changes import Changes
+from auditdesk.domain.clock import DEFAULT_TIME_ZONE, today_in
 from auditdesk.domain.records import Actor, Tenant, User
 from auditdesk.services import observations as observation_service
 from auditdesk.services.errors import user_message
@@ -57,6 +59,11 @@ class AppContext(QObject):
         if self.tenant is None:
             raise RuntimeError("no tenant selected")
         return self.tenant.id
+
+    def today(self) -> date:
+        """Today on the current tenant's clock (its zone), computed here without a query
+        (docs/architecture.md, "One clock")."""
+        return today_in(self.tenant.time_zone if self.tenant is not None else DEFAULT_TIME_ZONE)
 
     @property
     def actor(self) -> Actor:

@@ -10,6 +10,7 @@ date.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, QLocale, QMargins, QPoint, Qt, Signal
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from auditdesk.domain.clock import workstation_today
 
 _COMPACT_ISO = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
@@ -58,9 +61,18 @@ class DateField(QWidget):
 
     changed = Signal()
 
-    def __init__(self, optional: bool = True, parent: QWidget | None = None):
+    def __init__(
+        self,
+        optional: bool = True,
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], date] = workstation_today,
+    ):
+        """``today`` gives the date a required field starts at and the calendar opens at:
+        the tenant's clock in the editors (``AppContext.today``)."""
         super().__init__(parent)
         self._optional = optional
+        self._today = today
         locale = QLocale()
         self.edit = QLineEdit(self)
         self.edit.setPlaceholderText("YYYY-MM-DD" if optional else "")
@@ -86,7 +98,7 @@ class DateField(QWidget):
         self.edit.textChanged.connect(lambda _text: self.changed.emit())
         self.edit.editingFinished.connect(self._normalise)
         if not optional:
-            self.set_value(date.today())
+            self.set_value(self._today())
 
     # -- value -------------------------------------------------------------------------------
     def value(self) -> date | None:
@@ -94,7 +106,7 @@ class DateField(QWidget):
 
     def set_value(self, value: date | None) -> None:
         if value is None and not self._optional:
-            value = date.today()
+            value = self._today()
         self.edit.setText(value.isoformat() if value else "")
 
     def text(self) -> str:
@@ -129,7 +141,7 @@ class DateField(QWidget):
             column.setContentsMargins(2, 2, 2, 2)
             column.addWidget(self.calendar)
         assert self.calendar is not None
-        shown = self.value() or date.today()
+        shown = self.value() or self._today()
         self.calendar.setSelectedDate(QDate(shown.year, shown.month, shown.day))
         self.calendar.setCurrentPage(shown.year, shown.month)
         self.popup.resize(self.calendar.sizeHint().grownBy(QMargins(4, 4, 4, 4)))

@@ -182,7 +182,7 @@ def _ensure_snapshots(app, context, out) -> None:
 
         if snapshots.bounds(session, tenant_id) is not None:
             return False
-        current = snapshots.today(session)
+        current = snapshots.today(session, tenant_id)
         changes = Changes()
         first = snapshots.backfill_start_bound(session, tenant_id=tenant_id)
         if first is not None:  # nothing to backfill before the first finding

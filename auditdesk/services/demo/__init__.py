@@ -37,12 +37,13 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.db.models import TenantRow
+from auditdesk.domain import clock
 from auditdesk.domain.limits import check_demo_observations
 from auditdesk.services.demo.bulk import insert_observations
 from auditdesk.services.demo.fixtures import TENANTS, TIME_ZONES
@@ -85,7 +86,7 @@ def load_demo(
     and the same day give the same data. ``progress`` receives one line per step.
     """
     check_demo_observations(observations)
-    today = today or datetime.now(UTC).date()
+    today = today or clock.utc_now().date()
     report = progress or (lambda message: None)
     started = time.perf_counter()
     if isinstance(engine_or_session, Session):

@@ -8,13 +8,14 @@ caller gives (the GUI's chart code, since this layer may not import Qt).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from auditdesk.data import report as data
 from auditdesk.data import snapshots as snapshot_data
+from auditdesk.domain import clock
 from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.records import Actor, Tenant
 from auditdesk.domain.reports import ReportPeriod
@@ -60,7 +61,7 @@ def collect(
         raise ValidationError(
             {"to": f"{period.end.isoformat()} is before {period.start.isoformat()}"}
         )
-    day = today or snapshot_data.today(session)
+    day = today or snapshot_data.today(session, tenant.id)
     tid = tenant.id
     report(2, "Headline figures")
     headline = data.headline(session, tid, period, day)
@@ -96,7 +97,7 @@ def collect(
         tenant=tenant,
         period=period,
         as_of=day,
-        generated_at=datetime.now(UTC).astimezone(),
+        generated_at=clock.utc_now().astimezone(clock.zone_info(tenant.time_zone)),
         generated_by=generated_by(session, actor),
         headline=headline,
         severity=tuple(severity),

@@ -88,7 +88,7 @@ class BoardReportDialog(QDialog):
         self.preview_png: Path | None = None
         self.output: Path | None = None
 
-        today = date.today()
+        today = context.today()
         self.from_check = QCheckBox("From", self)
         self.from_date = QDateEdit(QDate(today.year - 1, today.month, 1), self)
         self.to_check = QCheckBox("To", self)

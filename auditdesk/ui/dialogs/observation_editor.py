@@ -172,9 +172,10 @@ class ObservationEditor(QDialog):
             self.severity_combo.addItem(severity.label, severity)
         self.status_combo = QComboBox()
         self.owner_combo = QComboBox()
-        self.identified_edit = DateField(optional=False)
-        self.due_edit = DateField(optional=True)
-        self.original_due_edit = DateField(optional=True)
+        today = self._context.today
+        self.identified_edit = DateField(optional=False, today=today)
+        self.due_edit = DateField(optional=True, today=today)
+        self.original_due_edit = DateField(optional=True, today=today)
         self.repeat_label = QLabel("—")
         self.repeat_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.repeat_button = QPushButton("Repeat of…")
@@ -385,7 +386,7 @@ class ObservationEditor(QDialog):
             ObservationDraft(
                 title="",
                 severity=Severity.MEDIUM,
-                identified_on=date.today(),
+                identified_on=self._context.today(),
                 engagement_id=self._preset_engagement,
                 status=ObservationStatus.OPEN,
             ),
@@ -403,7 +404,7 @@ class ObservationEditor(QDialog):
             observation_service.draft_of(template),
             engagement_id=self._preset_engagement,
             status=ObservationStatus.OPEN,
-            identified_on=date.today(),
+            identified_on=self._context.today(),
             due_date=None,
             original_due_date=None,
             management_response="",
@@ -528,7 +529,7 @@ class ObservationEditor(QDialog):
         """Every problem of the form as it stands: the domain's, and dates typed wrong."""
         problems: dict[str, str] = {}
         try:
-            self.draft().validated()
+            self.draft().validated(self._context.today())
         except ValidationError as error:
             problems.update(error.problems)
         for name, field in self.date_fields().items():

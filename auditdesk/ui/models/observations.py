@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -153,7 +152,6 @@ class ObservationTableModel(QAbstractTableModel):
         self._wanted: list[int] = []  # newest last
         self._in_flight: set[int] = set()
         self._stale: set[int] = set()  # pages to refresh when next asked for
-        self._today = date.today()
         self.fetch_count = 0  # pages fetched since construction (tests)
         self.page_plans: list[tuple[int, PagePlan]] = []  # last plans (tests, bounded)
         _prepare_paint_cache()  # brushes and font made now, not during the first paint

@@ -79,8 +79,9 @@ class AuditTrailView(QWidget):
         self.user_filter = QComboBox()
         self.user_filter.addItem("All users", None)
         self.use_dates = QCheckBox("From")
-        self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
-        self.date_to = QDateEdit(QDate.currentDate())
+        today = self._context.today()  # the days of the filter are on the tenant's clock
+        self.date_from = QDateEdit(QDate(today.year, today.month, today.day).addDays(-30))
+        self.date_to = QDateEdit(QDate(today.year, today.month, today.day))
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")

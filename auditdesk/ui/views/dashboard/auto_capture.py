@@ -11,7 +11,7 @@ capture runs on the runner like any other database job.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
@@ -72,7 +72,7 @@ class DailyCapture(QObject):
         if context.database is None or context.tenant is None or not self.enabled():
             return False
         tenant_id = context.tenant_id
-        today = datetime.now(UTC).date()
+        today = context.today()  # on the tenant's clock, as the capture dates it
         if self.checked == (tenant_id, today) or self._busy():
             return False
         self.checked = (tenant_id, today)

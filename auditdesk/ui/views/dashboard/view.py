@@ -18,7 +18,7 @@ Every query runs on the runner (``services.snapshots``); the GUI thread only dra
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -330,7 +330,7 @@ class DashboardView(QWidget):
         """Ask for the dates and backfill them (the *Backfill…* buttons and menu action)."""
         if not self._ready():
             return
-        today = self.data.today if self.data is not None else datetime.now(UTC).date()
+        today = self.data.today if self.data is not None else self.context.today()
         first = None
         if self.data is not None and self.data.bounds is not None:
             first = self.data.bounds[0] - timedelta(days=365)
@@ -383,7 +383,7 @@ class DashboardView(QWidget):
                 line.show()
 
     def export_with_dialog(self, what: str) -> None:
-        suggested = f"auditdesk-{what}-{date.today().isoformat()}.png"
+        suggested = f"auditdesk-{what}-{self.context.today().isoformat()}.png"
         path = ask_save_path(self, "Export PNG", suggested, "PNG image (*.png)",
                              settings=self.auto_capture.settings)
         if not path:
