@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, te
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
-from auditdesk.data.expressions import ENGAGEMENT_SEARCH, RESOLVED_STATUSES, like_pattern
+from auditdesk.data.expressions import ENGAGEMENT_SEARCH, is_open, like_pattern
 from auditdesk.data.rows import locked_row
 from auditdesk.data.tenants import tenant_today
 from auditdesk.db.engine import actor as set_actor
@@ -37,7 +37,7 @@ STATUS_ORDER = {"fieldwork": 0, "reporting": 1, "planned": 2, "closed": 3}
 
 def _counts(today: date):
     """Per-engagement observation counts (drafts excluded), as a LATERAL subquery."""
-    open_condition = O.status.not_in(RESOLVED_STATUSES)
+    open_condition = is_open()
     return (
         select(
             func.count().label("total"),

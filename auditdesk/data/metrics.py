@@ -24,15 +24,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditdesk.domain.trends import Metrics
+from auditdesk.data.expressions import resolved_sql
+from auditdesk.domain.enums import ObservationStatus, Severity
+from auditdesk.domain.trends import METRIC_FIELDS, Metrics
 
 METRICS_VERSION = 1
 
-RESOLVED = "('closed', 'risk_accepted')"
-BASE_CONDITION = "status <> 'draft'"
+BASE_CONDITION = f"status <> '{ObservationStatus.DRAFT.value}'"
 BASE_FROM = "identified_on"
 # A finding stops being open on the day it was closed or risk-accepted.
-OPEN_UNTIL = f"CASE WHEN status IN {RESOLVED} THEN closed_on END"
+OPEN_UNTIL = f"CASE WHEN {resolved_sql()} THEN closed_on END"
 
 
 def tenant_day(timestamp_sql: str, zone_sql: str = "tz.time_zone") -> str:
@@ -49,7 +50,7 @@ class Counter:
     counts_until: tuple[str, ...] = ()  # NULL = no end
 
 
-SEVERITIES = ("critical", "high", "medium", "low")
+SEVERITIES = tuple(s.value for s in Severity)
 
 COUNTERS: tuple[Counter, ...] = (
     Counter("total", "true"),
@@ -70,8 +71,9 @@ COUNTERS: tuple[Counter, ...] = (
 )
 COUNTER_NAMES = tuple(c.name for c in COUNTERS)
 
-# Columns of dashboard_snapshot, in order, as SQL over the counters.
-SNAPSHOT_COLUMNS: tuple[tuple[str, str], ...] = (
+# The metric fields (``Metrics``, in its order) as SQL over the counters; they are the
+# metric columns of dashboard_snapshot.
+_METRIC_SQL: dict[str, str] = dict((
     ("total", "{total}"),
     ("open_total", "{open_critical} + {open_high} + {open_medium} + {open_low}"),
     ("open_critical", "{open_critical}"),
@@ -85,8 +87,11 @@ SNAPSHOT_COLUMNS: tuple[tuple[str, str], ...] = (
         "compliance_rate",
         "round(({compliant_count})::numeric / nullif({due_count}, 0), 6)::numeric(7, 6)",
     ),
-)
-METRIC_COLUMNS = tuple(name for name, _ in SNAPSHOT_COLUMNS)
+))
+if tuple(_METRIC_SQL) != METRIC_FIELDS:  # pragma: no cover - a programming error
+    raise RuntimeError("data.metrics must give SQL for exactly the fields of Metrics")
+METRIC_COLUMNS = METRIC_FIELDS
+SNAPSHOT_COLUMNS: tuple[tuple[str, str], ...] = tuple(_METRIC_SQL.items())
 
 
 def snapshot_values_sql(counter_sql: dict[str, str]) -> list[str]:
@@ -178,16 +183,7 @@ def span_events_sql(states: str, start: str = ":start", end: str = ":end") -> st
 
 def metrics_from_row(row: Any) -> Metrics:
     """Metrics from a row holding the dashboard_snapshot metric columns."""
-    rate = row.compliance_rate
-    return Metrics(
-        total=row.total,
-        open_total=row.open_total,
-        open_critical=row.open_critical,
-        open_high=row.open_high,
-        open_medium=row.open_medium,
-        open_low=row.open_low,
-        overdue=row.overdue,
-        closed_total=row.closed_total,
-        repeat_open=row.repeat_open,
-        compliance_rate=None if rate is None else float(rate),
-    )
+    figures = {name: getattr(row, name) for name in METRIC_FIELDS}
+    rate = figures["compliance_rate"]
+    figures["compliance_rate"] = None if rate is None else float(rate)
+    return Metrics(**figures)

@@ -245,12 +245,7 @@ def recurrence_counts(session: Session, tenant_id: int, ids: Sequence[int]) -> d
 
 def _to_row(r, recurrence: int, today: date) -> ObservationRow:
     status = ObservationStatus(r.status)
-    overdue = (
-        status not in (ObservationStatus.DRAFT,)
-        and not status.is_resolved
-        and r.due_date is not None
-        and r.due_date < today
-    )
+    overdue = status.is_open and r.due_date is not None and r.due_date < today
     return ObservationRow(
         id=r.id,
         ref=r.ref,

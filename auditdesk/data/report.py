@@ -8,8 +8,8 @@ number of findings; chains are walked by one recursive query.
 
 The period filters on the day a finding was identified (``identified_on``);
 statuses, ages and "overdue" are as of ``today`` (the tenant's date on its clock
-unless given). "Open" is the metrics definition (docs/architecture.md): not a draft, neither closed nor
-risk-accepted.
+unless given). "Open" is ``ObservationStatus.is_open`` (not a draft, neither closed nor
+risk-accepted), in its SQL form from ``data.expressions``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from auditdesk.data import engagements as engagement_data
+from auditdesk.data.expressions import open_sql, severity_rank_sql
 from auditdesk.data.metrics import (
     COUNTER_NAMES,
     METRIC_COLUMNS,
@@ -44,10 +45,7 @@ from auditdesk.domain.reports import (
     SeverityCount,
 )
 
-OPEN = "status NOT IN ('draft', 'closed', 'risk_accepted')"
-SEVERITY_RANK_SQL = (
-    "CASE {col} WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
-)
+OPEN = open_sql()
 
 
 def _in_period(column: str = "identified_on") -> str:
@@ -68,8 +66,9 @@ def _today(session: Session, tenant_id: int, today: date | None) -> date:
 def headline(
     session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
 ) -> Headline:
-    """The metrics (docs/architecture.md, "Metrics") as of ``today`` over the findings identified in the period
-    (the same SQL as snapshot capture, with the period added to the row filter)."""
+    """The metrics (docs/architecture.md, "Metrics") as of ``today`` over the findings
+    identified in the period (the same SQL as snapshot capture, with the period added to
+    the row filter)."""
     day = _today(session, tenant_id, today)
     source = current_state_sql(f"tenant_id = :tenant AND {_in_period()}")
     counters = point_sql(source, ":today")
@@ -166,7 +165,7 @@ def overdue_findings(
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
              WHERE o.tenant_id = :tenant AND o.{OPEN} AND o.due_date < :today
                AND {_in_period("o.identified_on")}
-             ORDER BY days_overdue DESC, {SEVERITY_RANK_SQL.format(col="o.severity")}, o.ref
+             ORDER BY days_overdue DESC, {severity_rank_sql("o.severity")}, o.ref
             """
         ),
         _params(tenant_id, period, day),
@@ -237,7 +236,7 @@ def repeat_findings(
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
              WHERE up.repeat_of_id IS NULL
-             ORDER BY up.step DESC, {SEVERITY_RANK_SQL.format(col="o.severity")}, o.ref
+             ORDER BY up.step DESC, {severity_rank_sql("o.severity")}, o.ref
             """
         ),
         _params(tenant_id, period, day),

@@ -34,6 +34,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from auditdesk.domain.enums import (
+    RESOLVED_STATUSES,
+    EngagementStatus,
+    ObservationStatus,
+    Role,
+    Severity,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "%(table_name)s_%(column_0_N_name)s_key",
@@ -48,24 +56,19 @@ def _in(column: str, values: list[str]) -> str:
     return f"{column} IN ({listed})"
 
 
-ROLES = ["auditor", "manager", "admin"]
+# The values the CHECK constraints allow: the domain's enumerations.
+ROLES = [r.value for r in Role]
 SUGGESTION_STATUSES = ["pending", "accepted", "rejected"]
-# Must match migration 0005 exactly.
+# Must match migration 0006 exactly.
 SEARCH_VECTOR = (
     "setweight(to_tsvector('english'::regconfig, title), 'A') || "
     "setweight(to_tsvector('english'::regconfig, condition), 'B') || "
     "setweight(to_tsvector('english'::regconfig, cause), 'C')"
 )
-ENGAGEMENT_STATUSES = ["planned", "fieldwork", "reporting", "closed"]
-SEVERITIES = ["critical", "high", "medium", "low"]
-OBSERVATION_STATUSES = [
-    "draft",
-    "open",
-    "in_remediation",
-    "pending_validation",
-    "closed",
-    "risk_accepted",
-]
+ENGAGEMENT_STATUSES = [s.value for s in EngagementStatus]
+SEVERITIES = [s.value for s in Severity]
+OBSERVATION_STATUSES = [s.value for s in ObservationStatus]
+RESOLVED = [s.value for s in ObservationStatus if s in RESOLVED_STATUSES]
 
 
 class Base(DeclarativeBase):
@@ -274,7 +277,7 @@ class ObservationRowModel(Base):
             "original_due_date >= identified_on", name="original_due_after_identified"
         ),
         CheckConstraint(
-            "(status IN ('closed', 'risk_accepted')) = (closed_at IS NOT NULL)",
+            f"({_in('status', RESOLVED)}) = (closed_at IS NOT NULL)",
             name="closed_at_matches_status",
         ),
         Index(None, "tenant_id", "identified_on", "id"),

@@ -1,4 +1,7 @@
-"""Enumerations stored in the database as their lowercase names."""
+"""Enumerations stored in the database as their lowercase names, and the rules defined
+on them once: which statuses are open or resolved, and the order of severities (its
+rank). The SQL forms of these rules are derived from here (``auditdesk.data.expressions``).
+"""
 
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        """0 for the most severe; sorting by rank puts critical first."""
+        """0 for the most severe; sorting by rank puts critical first (declaration order)."""
         return list(Severity).index(self)
 
     @property
@@ -66,7 +69,22 @@ class ObservationStatus(StrEnum):
     @property
     def is_resolved(self) -> bool:
         """Closed and risk-accepted findings are no longer open; both carry ``closed_at``."""
-        return self in (ObservationStatus.CLOSED, ObservationStatus.RISK_ACCEPTED)
+        return self in RESOLVED_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        """Counted as open: not a draft, neither closed nor risk-accepted."""
+        return self in OPEN_STATUSES
+
+
+#: Resolved: no longer open, and carrying ``closed_at``.
+RESOLVED_STATUSES = frozenset({ObservationStatus.CLOSED, ObservationStatus.RISK_ACCEPTED})
+#: Open: every status that is neither a draft nor resolved.
+OPEN_STATUSES = frozenset(
+    s for s in ObservationStatus if s is not ObservationStatus.DRAFT and s not in RESOLVED_STATUSES
+)
+#: Not open: the draft and the resolved statuses.
+NOT_OPEN_STATUSES = frozenset(ObservationStatus) - OPEN_STATUSES
 
 
 class SnapshotSource(StrEnum):

@@ -14,6 +14,7 @@ from auditdesk.domain.enums import (
     Severity,
     SnapshotSource,
 )
+from auditdesk.domain.trends import Metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,23 +194,21 @@ class AuditEntry:
     summary: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+@dataclass(frozen=True)
+class SnapshotKey:
+    """Which stored day a snapshot is, and how it was taken."""
+
     tenant_id: int
     snapshot_date: date
     captured_at: datetime
     source: SnapshotSource
     metrics_version: int
-    total: int
-    open_total: int
-    open_critical: int
-    open_high: int
-    open_medium: int
-    open_low: int
-    overdue: int
-    closed_total: int
-    repeat_open: int
-    compliance_rate: float | None
+
+
+@dataclass(frozen=True)
+class Snapshot(Metrics, SnapshotKey):
+    """A stored day of a tenant's metrics: the fields of ``SnapshotKey``, then those of
+    ``Metrics`` (dataclass fields come from the last base first)."""
 
 
 T = TypeVar("T")

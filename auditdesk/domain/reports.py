@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from auditdesk.domain.enums import ObservationStatus, Severity
+from auditdesk.domain.trends import Metrics
 
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("0–30 days", 0, 30),
@@ -39,20 +40,11 @@ class ReportPeriod:
 
 
 @dataclass(frozen=True, slots=True)
-class Headline:
-    """The metrics (docs/architecture.md, "Metrics") over the period's findings, as of ``as_of``."""
+class Headline(Metrics):
+    """The metrics (docs/architecture.md, "Metrics") over the period's findings, as of
+    ``as_of``."""
 
     as_of: date
-    total: int
-    open_total: int
-    open_critical: int
-    open_high: int
-    open_medium: int
-    open_low: int
-    overdue: int
-    closed_total: int
-    repeat_open: int
-    compliance_rate: float | None  # 0..1, None when nothing is due yet
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,13 @@ class TrendKind(StrEnum):
     REPEATS = "repeats"
 
 
-@dataclass(frozen=True, slots=True)
+# No __slots__: a record carries the figures beside its own fields by inheriting from
+# Metrics and another base (Snapshot), which two slotted bases cannot share.
+@dataclass(frozen=True)
 class Metrics:
-    """The metric figures (docs/architecture.md) for one tenant as of the end of one date."""
+    """The dashboard figures of one tenant as of the end of one date (docs/architecture.md,
+    "Defined once"): counts of findings, open ones by severity, overdue, closed, open
+    repeats, and the compliance rate."""
 
     total: int
     open_total: int
@@ -46,22 +50,19 @@ class Metrics:
     compliance_rate: float | None  # 0..1, None when nothing is due yet
 
     def figures(self) -> dict[str, Any]:
-        """Every figure by its column name, to build a record that carries them all."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Every figure by its field name (the metric columns of dashboard_snapshot)."""
+        return {name: getattr(self, name) for name in METRIC_FIELDS}
+
+    def metrics(self) -> Metrics:
+        """The bare figures of a record that carries them (a snapshot, a headline)."""
+        return Metrics(**self.figures())
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "open_total": self.open_total,
-            "open_critical": self.open_critical,
-            "open_high": self.open_high,
-            "open_medium": self.open_medium,
-            "open_low": self.open_low,
-            "overdue": self.overdue,
-            "closed_total": self.closed_total,
-            "repeat_open": self.repeat_open,
-            "compliance_rate": self.compliance_rate,
-        }
+        return self.figures()
+
+
+#: The ten metric fields, declared once (above); records that carry them subclass Metrics.
+METRIC_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metrics))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ gives the same findings. ``bulk.py`` runs these statements in order.
 
 from __future__ import annotations
 
+from auditdesk.data.expressions import RESOLVED_SQL, due_days_sql
+
 # Step 1: families (an original and its chain of repeats) with their random draws.
 FAMILIES_SQL = """
 CREATE TEMP TABLE demo_family ON COMMIT DROP AS
@@ -73,7 +75,7 @@ CREATE TEMP TABLE demo_engagement (
 """
 
 # Step 3: dates, statuses and texts; refs numbered in order of identification.
-INSERT_SQL = """
+INSERT_SQL = f"""
 INSERT INTO observation (
     tenant_id, id, ref, title, criteria, condition, cause, effect, recommendation,
     management_response, severity, status, owner_id, identified_on, due_date,
@@ -90,7 +92,7 @@ SELECT :tenant, :base + n,
        CASE WHEN status = 'draft' THEN ''
             ELSE format(responses[response_ix], process, system, auditee_name) END,
        severity, status, owner_id, identified_on, due_date, original_due_date,
-       CASE WHEN status IN ('closed', 'risk_accepted')
+       CASE WHEN status IN {RESOLVED_SQL}
             THEN resolved_on + make_interval(mins => (480 + floor(r_hour * 600))::int)
        END,
        engagement_id,
@@ -100,7 +102,7 @@ SELECT :tenant, :base + n,
            + make_interval(mins => (floor(r_hour * 480))::int)
 FROM (
     SELECT s.*,
-           CASE WHEN status IN ('closed', 'risk_accepted') THEN resolve_candidate END
+           CASE WHEN status IN {RESOLVED_SQL} THEN resolve_candidate END
                AS resolved_on,
            row_number() OVER (ORDER BY identified_on, family, k) AS n
     FROM (
@@ -127,8 +129,7 @@ FROM (
                             ELSE 0 END AS extension
                 FROM (
                     SELECT a.*,
-                           CASE severity WHEN 'critical' THEN 30 WHEN 'high' THEN 90
-                                         WHEN 'medium' THEN 180 ELSE 365 END AS due_days
+                           {due_days_sql("severity")} AS due_days
                     FROM (
                         SELECT m.family, m.k, m.title_ix, m.criteria_ix, m.condition_ix,
                                m.cause_ix, m.effect_ix, m.recommendation_ix, m.response_ix,
