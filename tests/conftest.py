@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if not os.environ.get("XDG_RUNTIME_DIR"):
@@ -94,8 +95,16 @@ def shared_database(database_url) -> Iterator[Database]:
 @pytest.fixture
 def database(shared_database) -> Iterator[Database]:
     yield shared_database
-    with shared_database.engine.begin() as connection:
-        empty_tables(connection, TABLES)
+    # A view's background job may still be reading when a GUI test ends; TRUNCATE then
+    # waits for it, and PostgreSQL may pick the TRUNCATE as a deadlock victim: retry.
+    for attempt in range(5):
+        try:
+            with shared_database.engine.begin() as connection:
+                empty_tables(connection, TABLES)
+            return
+        except OperationalError as error:
+            if "deadlock" not in str(error.orig).lower() or attempt == 4:
+                raise
 
 
 @pytest.fixture

@@ -93,7 +93,7 @@ def closed_on(obs: Obs) -> date | None:
 
 
 def python_oracle(rows: list[Obs], day: date) -> Metrics:
-    """The DESIGN.md definitions, written out plainly over Python objects."""
+    """The metric definitions (docs/architecture.md), written out plainly over Python objects."""
     counted = [o for o in rows if o.status != "draft" and o.identified_on <= day]
     still_open = [
         o for o in counted if not (o.status in RESOLVED and closed_on(o) <= day)
