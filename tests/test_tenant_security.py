@@ -33,6 +33,10 @@ def login(database, database_url):
             text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {name}")
         )
         c.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {name}"))
+        # Only the database's group roles may connect (migration 0008 took CONNECT
+        # from PUBLIC); this login is given it directly.
+        database_name = c.execute(text("SELECT current_database()")).scalar_one()
+        c.execute(text(f'GRANT CONNECT ON DATABASE "{database_name}" TO {name}'))
     url = make_url(database_url).set(username=name, password=password)
     yield name, url.render_as_string(hide_password=False)
     with database.engine.begin() as c:
@@ -40,6 +44,7 @@ def login(database, database_url):
         # login but not its grants.
         c.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {name}"))
         c.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {name}"))
+        c.execute(text(f'REVOKE CONNECT ON DATABASE "{database_name}" FROM {name}'))
         c.execute(text(f"DROP ROLE {name}"))
 
 
