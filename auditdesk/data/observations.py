@@ -25,7 +25,7 @@ from auditdesk.data.expressions import (
     like_pattern,
 )
 from auditdesk.data.tenants import tenant_today
-from auditdesk.db.models import EngagementRow, ObservationRowModel, UserRow
+from auditdesk.db.models import EngagementRow, ObservationRowModel, TenantTallyRow, UserRow
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
@@ -40,13 +40,13 @@ def sort_expression(sort: ObservationSort) -> SQLColumnExpression[Any]:
     return {
         ObservationSort.REF: O.ref,
         ObservationSort.TITLE: O.title,
-        ObservationSort.ENGAGEMENT: Eng.code,
+        ObservationSort.ENGAGEMENT: O.engagement_code,
         ObservationSort.SEVERITY: SEVERITY_RANK,
         ObservationSort.STATUS: STATUS_RANK,
-        ObservationSort.OWNER: Owner.display_name,
+        ObservationSort.OWNER: O.owner_name,
         ObservationSort.IDENTIFIED: O.identified_on,
         ObservationSort.DUE: O.due_date,
-        ObservationSort.REPEAT_OF: Earlier.ref,
+        ObservationSort.REPEAT_OF: O.repeat_of_ref,
         ObservationSort.RECURRENCE: O.recurrence,
     }[ObservationSort(sort)]
 
@@ -115,15 +115,15 @@ def _row_columns():
         O.ref,
         O.title,
         O.engagement_id,
-        Eng.code.label("engagement_code"),
+        O.engagement_code,
         O.severity,
         O.status,
         O.owner_id,
-        Owner.display_name.label("owner_name"),
+        O.owner_name,
         O.identified_on,
         O.due_date,
         O.repeat_of_id,
-        Earlier.ref.label("repeat_of_ref"),
+        O.repeat_of_ref,
         O.recurrence,
     )
 
@@ -173,7 +173,9 @@ def list_observations(
     today = flt.today if flt.today is not None else tenant_today(session, tenant_id)
     flt = replace(flt, today=today)
     expression = sort_expression(sort)
-    base = _joined(_filtered(tenant_id, flt, select(*_row_columns())))
+    # The sort keys of other tables' columns are stored on the row (migration 0007):
+    # every order is one index walk, and a page joins nothing.
+    base = _filtered(tenant_id, flt, select(*_row_columns()))
     order = (expression.desc(), O.id.desc()) if descending else (expression.asc(), O.id.asc())
 
     def page(query, skip: int, count: int):
@@ -188,7 +190,7 @@ def list_observations(
         if len(rows) < limit and ObservationSort(sort) not in NOT_NULL_SORTS:
             skip = 0
             if not rows and offset:
-                before_nulls = _joined(_filtered(tenant_id, flt, select(func.count()))).select_from(
+                before_nulls = _filtered(tenant_id, flt, select(func.count())).select_from(
                     O
                 ).where(tuple_(expression, O.id) > tuple_(value, row_id))
                 skip = max(offset - int(session.execute(before_nulls).scalar_one()), 0)
@@ -201,9 +203,19 @@ def list_observations(
     return [_to_row(r, r.recurrence, today) for r in rows]
 
 
+def _unfiltered(flt: ObservationFilter) -> bool:
+    return replace(flt, today=None, text=flt.text.strip()) == ObservationFilter()
+
+
 def count_observations(
     session: Session, tenant_id: int, flt: ObservationFilter = ObservationFilter()
 ) -> int:
+    if _unfiltered(flt):
+        # every finding of the tenant: its tally, kept by triggers (migration 0007)
+        stored = session.scalar(
+            select(TenantTallyRow.observations).where(TenantTallyRow.tenant_id == tenant_id)
+        )
+        return int(stored or 0)
     flt = _on_tenant_clock(session, tenant_id, flt)
     query = _filtered(tenant_id, flt, select(func.count()).select_from(O))
     return int(session.execute(query).scalar_one())
@@ -220,14 +232,13 @@ def position_of(
     """Zero-based row number of an observation in a filtered, sorted list (None if absent)."""
     flt = _on_tenant_clock(session, tenant_id, flt)
     expression = sort_expression(sort)
-    target = _joined(
-        _filtered(tenant_id, flt, select(expression.label("v"), O.id))
-    ).where(O.id == observation_id)
+    target = _filtered(tenant_id, flt, select(expression.label("v"), O.id)).where(
+        O.id == observation_id
+    )
     found = session.execute(target).first()
     if found is None:
         return None
-    query = _joined(_filtered(tenant_id, flt, select(func.count())))
-    query = query.select_from(O).where(
+    query = _filtered(tenant_id, flt, select(func.count())).select_from(O).where(
         _keyset_condition(expression, found.v, found.id, not descending)
     )
     return int(session.execute(query).scalar_one())
