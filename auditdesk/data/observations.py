@@ -9,6 +9,7 @@ a million observations is served one page at a time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -219,6 +220,36 @@ def count_observations(
     flt = _on_tenant_clock(session, tenant_id, flt)
     query = _filtered(tenant_id, flt, select(func.count()).select_from(O))
     return int(session.execute(query).scalar_one())
+
+
+#: Up to this many matches the count label is exact at once; above, an estimate first.
+COUNT_EXACT_UP_TO = 1000
+
+
+def count_at_once(
+    session: Session, tenant_id: int, flt: ObservationFilter = ObservationFilter()
+) -> tuple[int, bool]:
+    """What the count label can show at once: ``(count, exact)``.
+
+    Unfiltered, the tenant's tally (exact). Otherwise the matches are counted up to
+    ``COUNT_EXACT_UP_TO`` (the first ones an index or a scan meets: quick whether they
+    are few or many); when there are more, PostgreSQL's planner estimate of the filter
+    is returned, not exact, and the caller shows it as "about" until the exact count
+    (``count_observations``) follows.
+    """
+    if _unfiltered(flt):
+        return count_observations(session, tenant_id, flt), True
+    matching = _filtered(tenant_id, flt, select(O.id))
+    capped = matching.limit(COUNT_EXACT_UP_TO + 1).subquery()
+    counted = int(session.execute(select(func.count()).select_from(capped)).scalar_one())
+    if counted <= COUNT_EXACT_UP_TO:
+        return counted, True
+    compiled = matching.compile(dialect=session.get_bind().dialect)
+    plan = session.connection().exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params
+    ).scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return max(int(plan[0]["Plan"]["Plan Rows"]), counted), False
 
 
 def position_of(
