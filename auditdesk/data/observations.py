@@ -182,25 +182,32 @@ def list_observations(
     def page(query, skip: int, count: int):
         return session.execute(query.order_by(*order).offset(skip).limit(count)).all()
 
-    if after is not None and not descending and after[0] is not None:
-        # Ascending after a value: the row comparison alone is an index condition (an
-        # "OR sort IS NULL" arm would turn it into a filter over every row before the
-        # cursor). The NULLs that sort last are fetched separately once the page gets there.
+    if after is None:
+        rows = page(base, offset, limit)
+    else:
+        # Every part of a keyset walk is an index condition: an "OR sort IS NULL" arm
+        # would turn it into a filter over every row before the cursor. Ascending after a
+        # value, the NULLs that sort last follow in a second part; descending among the
+        # NULLs that sort first, the values follow.
         value, row_id = after
-        rows = page(base.where(tuple_(expression, O.id) > tuple_(value, row_id)), offset, limit)
-        if len(rows) < limit and ObservationSort(sort) not in NOT_NULL_SORTS:
+        then = None
+        if value is None:
+            first = and_(expression.is_(None), O.id < row_id if descending else O.id > row_id)
+            if descending:
+                then = expression.is_not(None)
+        elif descending:
+            first = tuple_(expression, O.id) < tuple_(value, row_id)
+        else:
+            first = tuple_(expression, O.id) > tuple_(value, row_id)
+            if ObservationSort(sort) not in NOT_NULL_SORTS:
+                then = expression.is_(None)
+        rows = page(base.where(first), offset, limit)
+        if len(rows) < limit and then is not None:
             skip = 0
             if not rows and offset:
-                before_nulls = _filtered(tenant_id, flt, select(func.count())).select_from(
-                    O
-                ).where(tuple_(expression, O.id) > tuple_(value, row_id))
-                skip = max(offset - int(session.execute(before_nulls).scalar_one()), 0)
-            rows += page(base.where(expression.is_(None)), skip, limit - len(rows))
-    else:
-        query = base
-        if after is not None:
-            query = query.where(_keyset_condition(expression, after[0], after[1], descending))
-        rows = page(query, offset, limit)
+                before = _filtered(tenant_id, flt, select(func.count())).select_from(O).where(first)
+                skip = max(offset - int(session.execute(before).scalar_one()), 0)
+            rows += page(base.where(then), skip, limit - len(rows))
     return [_to_row(r, r.recurrence, today) for r in rows]
 
 

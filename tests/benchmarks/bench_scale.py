@@ -228,7 +228,7 @@ def measure(bench: Bench, out_folder: Path, pdf: bool) -> None:
                        s, tenant_id, ObservationFilter(), so, True, offset=0, limit=page))
 
     access = ObservationFilter(text="access")
-    shown = getattr(observation_service, "count_shown", None)
+    shown = getattr(observation_service, "count_at_once", None)
     if shown is not None:
         bench.read("count label with text filter 'access' (shown first)", 150.0,
                    lambda s: shown(s, tenant_id, access))
