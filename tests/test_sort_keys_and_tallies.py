@@ -1,4 +1,4 @@
-"""Stored sort keys and tallies (migration 0007) stay true through every change of their
+"""Stored sort keys and tallies (migration 0009) stay true through every change of their
 sources — insert, update, delete, relink, a renamed owner, a changed engagement code or
 ref, a deleted engagement or user — and the lists read them."""
 

@@ -39,7 +39,7 @@ STATUS_ORDER = {"fieldwork": 0, "reporting": 1, "planned": 2, "closed": 3}
 
 def _counts(tenant_id: int, today: date):
     """Per-engagement finding counts (drafts excluded) from the tallies the triggers keep
-    (migration 0007): the stored overdue count holds as of the tenant's ``overdue_as_of``
+    (migration 0009): the stored overdue count holds as of the tenant's ``overdue_as_of``
     day, so the open findings due between that day and ``today`` are added (or taken
     away): a short range of the due-date index, however many findings there are."""
     as_of = (

@@ -174,7 +174,7 @@ def list_observations(
     today = flt.today if flt.today is not None else tenant_today(session, tenant_id)
     flt = replace(flt, today=today)
     expression = sort_expression(sort)
-    # The sort keys of other tables' columns are stored on the row (migration 0007):
+    # The sort keys of other tables' columns are stored on the row (migration 0009):
     # every order is one index walk, and a page joins nothing.
     base = _filtered(tenant_id, flt, select(*_row_columns()))
     order = (expression.desc(), O.id.desc()) if descending else (expression.asc(), O.id.asc())
@@ -219,7 +219,7 @@ def count_observations(
     session: Session, tenant_id: int, flt: ObservationFilter = ObservationFilter()
 ) -> int:
     if _unfiltered(flt):
-        # every finding of the tenant: its tally, kept by triggers (migration 0007)
+        # every finding of the tenant: its tally, kept by triggers (migration 0009)
         stored = session.scalar(
             select(TenantTallyRow.observations).where(TenantTallyRow.tenant_id == tenant_id)
         )

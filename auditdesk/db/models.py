@@ -239,7 +239,7 @@ class ObservationRowModel(Base):
     tree_auditees: Mapped[list[str]] = mapped_column(
         ARRAY(Text), server_default=text("'{}'::text[]")
     )
-    # Copies of what its links point at, for indexed sorts; kept by triggers (0007).
+    # Copies of what its links point at, for indexed sorts; kept by triggers (0009).
     engagement_code: Mapped[str | None] = mapped_column(Text)
     owner_name: Mapped[str | None] = mapped_column(Text)
     repeat_of_ref: Mapped[str | None] = mapped_column(Text)

@@ -23,8 +23,8 @@ serves it, and kept by triggers in the database, never by the client:
 The copies never make a new version and are left out of the audit entries' changed
 columns (the change of their source is audited where it happens).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from alembic import op
 
 from auditdesk.db.derived import OPEN_SQL, recompute_derived
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
