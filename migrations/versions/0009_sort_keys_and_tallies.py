@@ -231,6 +231,9 @@ def _edit_function(name: str, edits, *, reverse: bool = False) -> None:
 
 
 def _tally_table(name: str, *columns, keys, foreign) -> None:
+    """A tally: read by the tenant's logins, written only by the SECURITY DEFINER trigger
+    functions above (no login holds a write grant), forced row-level security like every
+    tenant table (migration 0008), and not audited — it follows the audited changes."""
     op.create_table(
         name,
         *columns,
@@ -238,11 +241,23 @@ def _tally_table(name: str, *columns, keys, foreign) -> None:
         foreign,
     )
     op.execute(f"ALTER TABLE public.{name} ENABLE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY {name}_tenant_read ON public.{name} FOR SELECT "
-        "USING (tenant_id = public.auditdesk_login_tenant())"
+    op.execute(f"ALTER TABLE public.{name} FORCE ROW LEVEL SECURITY")
+    owns = (
+        "(SELECT pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE') "
+        f"FROM pg_catalog.pg_class c WHERE c.oid = 'public.{name}'::regclass)"
     )
-    op.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.{name} FROM PUBLIC")
+    op.execute(f"CREATE POLICY {name}_owner ON public.{name} USING ({owns}) WITH CHECK ({owns})")
+    op.execute(
+        f"CREATE POLICY {name}_read ON public.{name} FOR SELECT "
+        "USING (tenant_id = (SELECT public.auditdesk_login_tenant()))"
+    )
+    op.execute(f"REVOKE ALL ON public.{name} FROM PUBLIC")
+    for app_role in ("auditor", "manager", "admin"):
+        op.execute(
+            f"DO $$ BEGIN IF public.auditdesk_group_role('{app_role}') IS NOT NULL THEN "
+            f"EXECUTE format('GRANT SELECT ON public.{name} TO %I', "
+            f"public.auditdesk_group_role('{app_role}')); END IF; END $$"
+        )
 
 
 def upgrade() -> None:
