@@ -111,13 +111,16 @@ class Bench:
         self._record(action, statistics.median(client), server, target)
 
     def write(self, action: str, target: float | None, call: Callable,
-              setup: Callable | None = None) -> None:
-        """A write: ``setup(session)`` then ``call(session)`` timed, rolled back each time."""
+              setup: Callable | None = None, teardown: Callable | None = None) -> None:
+        """A write: ``call(session)`` timed and rolled back each time. ``setup`` is
+        committed before (rows written in the measured transaction itself would make
+        PostgreSQL check their foreign keys again) and ``teardown`` committed after."""
+        if setup is not None:
+            with self.sessions.begin() as session:
+                setup(session)
+
         def once(record: bool) -> float:
             with self.sessions() as session:
-                if setup is not None:
-                    setup(session)
-                session.flush()
                 self.recorder.statements.clear()
                 self.recorder.on = record
                 begin = time.perf_counter()
@@ -128,16 +131,18 @@ class Bench:
                 session.rollback()
                 return elapsed
 
-        once(False)
-        client = [once(True) for _ in range(self.repeat)]
-        statements = list(self.recorder.statements)
-        with self.sessions() as session:
-            if setup is not None:
-                setup(session)
-            session.flush()
-            cursor = session.connection().connection.driver_connection.cursor()
-            server = explain_ms(cursor, statements, action if self.explain else None)
-            session.rollback()
+        try:
+            once(False)
+            client = [once(True) for _ in range(self.repeat)]
+            statements = list(self.recorder.statements)
+            with self.sessions() as session:
+                cursor = session.connection().connection.driver_connection.cursor()
+                server = explain_ms(cursor, statements, action if self.explain else None)
+                session.rollback()
+        finally:
+            if teardown is not None:
+                with self.sessions.begin() as session:
+                    teardown(session)
         self._record(action, statistics.median(client), server, target)
 
 
@@ -276,13 +281,14 @@ def measure(bench: Bench, out_folder: Path, pdf: bool) -> None:
     bench.write("link a repeat", 50.0,
                 lambda s: lineage.set_repeat_of(s, actor, later, original))
 
-    def hang_hundred(session) -> None:
+    def hang_hundred(session, earlier: int | None = original) -> None:
         session.execute(text("UPDATE observation SET repeat_of_id = :o "
                              "WHERE tenant_id = :t AND id = ANY(:ids)"),
-                        {"o": original, "t": tenant_id, "ids": list(hundred)})
+                        {"o": earlier, "t": tenant_id, "ids": list(hundred)})
 
     bench.write(f"delete a finding that has {len(hundred)} repeats", 50.0,
-                lambda s: observation_service.delete(s, actor, original), setup=hang_hundred)
+                lambda s: observation_service.delete(s, actor, original), setup=hang_hundred,
+                teardown=lambda s: hang_hundred(s, None))
 
 
 def main(argv: list[str] | None = None) -> int:
