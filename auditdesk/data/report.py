@@ -212,18 +212,19 @@ def repeat_findings(
     rows = session.execute(
         text(
             f"""
-            WITH RECURSIVE up(start_id, repeat_of_id, codes) AS (
-                SELECT o.id, o.repeat_of_id, ARRAY[o.engagement_code]::text[]
+            WITH RECURSIVE up(start_id, id, repeat_of_id, codes) AS (
+                SELECT o.id, o.id, o.repeat_of_id, ARRAY[o.engagement_code]::text[]
                   FROM observation o
                  WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL AND o.{OPEN}
                    AND {_in_period("o.identified_on")}
               UNION ALL
-                SELECT up.start_id, p.repeat_of_id, array_prepend(p.engagement_code, up.codes)
+                SELECT up.start_id, p.id, p.repeat_of_id,
+                       array_prepend(p.engagement_code, up.codes)
                   FROM up
                  CROSS JOIN LATERAL (
-                       SELECT p.repeat_of_id, p.engagement_code FROM observation p
+                       SELECT p.id, p.repeat_of_id, p.engagement_code FROM observation p
                         WHERE p.tenant_id = :tenant AND p.id = up.repeat_of_id OFFSET 0) p
-            )
+            ) CYCLE id SET looped USING path
             SELECT o.id, o.ref, o.title, o.severity, o.status, o.identified_on,
                    o.engagement_code, e.auditee,
                    r.id AS original_id, r.ref AS original_ref, r.status AS original_status,
