@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from auditdesk.domain.enums import OPEN_STATUSES, ObservationStatus
+
 _TENANT = "(CAST(:tenant_id AS bigint) IS NULL OR {alias}.tenant_id = :tenant_id)"
 
 RECOMPUTE_SORT_KEYS = f"""
@@ -28,8 +30,10 @@ UPDATE public.observation o
        IS DISTINCT FROM (e.code, u.display_name, p.ref)
 """
 
-#: Open in the metrics' sense: not a draft, neither closed nor risk-accepted.
-OPEN_SQL = "{alias}.status NOT IN ('draft', 'closed', 'risk_accepted')"
+#: Open in the metrics' sense (``OPEN_STATUSES`` of the domain), over a table alias.
+OPEN_SQL = "{alias}.status IN (" + ", ".join(
+    f"'{s.value}'" for s in ObservationStatus if s in OPEN_STATUSES
+) + ")"
 
 RECOMPUTE_TENANT_TALLIES = [
     f"DELETE FROM public.tenant_tally t WHERE {_TENANT.format(alias='t')}",
