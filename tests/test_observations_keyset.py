@@ -48,3 +48,32 @@ def test_keyset_walk_matches_offset_paging(database, sort):
                     session, tenant.id, sort=sort, limit=3, offset=skip, after=cursor
                 )
                 assert [r.id for r in got] == every[position + 1 + skip : position + 4 + skip]
+
+
+@pytest.mark.parametrize("sort", [ObservationSort.OWNER, ObservationSort.REPEAT_OF,
+                                  ObservationSort.ENGAGEMENT])
+def test_descending_keyset_walk_crosses_from_the_nulls_to_the_values(database, sort):
+    with database.sessions() as session, session.begin():
+        tenant = f.tenant(session)
+        who = f.actor(tenant)
+        owner = f.user(session, tenant.id)
+        unit = f.engagement(session, who)
+        start = date.today() - timedelta(days=90)
+        made = []
+        for n in range(17):
+            made.append(f.observation(
+                session, who, identified_on=start, owner_id=owner.id if n % 3 else None,
+                engagement_id=unit.id if n % 2 else None,
+                repeat_of_id=made[n - 5].id if n >= 5 and n % 4 == 0 else None,
+            ))
+    with database.sessions() as session:
+        every = [r.id for r in obs.list_observations(session, tenant.id, sort=sort, descending=True,
+                                                     limit=100)]
+        for position in range(len(every) - 1):
+            cursor_row = obs.list_observations(session, tenant.id, sort=sort, descending=True,
+                                               offset=position, limit=1)[0]
+            cursor = (obs.sort_value(cursor_row, sort), cursor_row.id)
+            for skip in (0, 2, 5):
+                got = obs.list_observations(session, tenant.id, sort=sort, descending=True,
+                                            limit=3, offset=skip, after=cursor)
+                assert [r.id for r in got] == every[position + 1 + skip : position + 4 + skip]

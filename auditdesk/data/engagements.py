@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, text, true
+from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
@@ -19,7 +19,9 @@ from auditdesk.db.engine import actor as set_actor
 from auditdesk.db.models import (
     EngagementMemberRow,
     EngagementRow,
+    EngagementTallyRow,
     ObservationRowModel,
+    TenantTallyRow,
     UserRow,
 )
 from auditdesk.domain.drafts import EngagementDraft
@@ -35,18 +37,63 @@ Lead = aliased(UserRow, name="lead")
 STATUS_ORDER = {"fieldwork": 0, "reporting": 1, "planned": 2, "closed": 3}
 
 
-def _counts(today: date):
-    """Per-engagement observation counts (drafts excluded), as a LATERAL subquery."""
-    open_condition = is_open()
+def _counts(tenant_id: int, today: date):
+    """Per-engagement finding counts (drafts excluded) from the tallies the triggers keep
+    (migration 0009): the stored overdue count holds as of the tenant's ``overdue_as_of``
+    day, so the open findings due between that day and ``today`` are added (or taken
+    away): a short range of the due-date index, however many findings there are."""
+    as_of = (
+        select(TenantTallyRow.overdue_as_of)
+        .where(TenantTallyRow.tenant_id == tenant_id)
+        .scalar_subquery()
+    )
+    open_finding = and_(O.tenant_id == tenant_id, O.engagement_id.is_not(None), is_open())
+    correction = (
+        select(
+            O.engagement_id.label("engagement_id"),
+            (
+                func.count().filter(O.due_date >= as_of) - func.count().filter(O.due_date < as_of)
+            ).label("delta"),
+        )
+        .where(
+            open_finding,
+            O.due_date >= func.least(as_of, today),
+            O.due_date < func.greatest(as_of, today),
+        )
+        .group_by(O.engagement_id)
+        .subquery("due_since")
+    )
+    T = EngagementTallyRow
     return (
         select(
-            func.count().label("total"),
-            func.count().filter(open_condition).label("open"),
-            func.count().filter(O.status == "closed").label("closed"),
-            func.count().filter(and_(open_condition, O.due_date < today)).label("overdue"),
+            T.engagement_id,
+            T.total,
+            T.open,
+            T.closed,
+            (T.overdue + func.coalesce(correction.c.delta, 0)).label("overdue"),
         )
-        .where(O.tenant_id == E.tenant_id, O.engagement_id == E.id, O.status != "draft")
-        .lateral("counts")
+        .outerjoin(correction, correction.c.engagement_id == T.engagement_id)
+        .where(T.tenant_id == tenant_id)
+        .subquery("counts")
+    )
+
+
+def _joined_counts(query: Select, counts) -> Select:
+    return query.outerjoin(counts, counts.c.engagement_id == E.id)
+
+
+def _count_columns(counts):
+    return tuple(
+        func.coalesce(getattr(counts.c, name), 0).label(name)
+        for name in ("total", "open", "closed", "overdue")
+    )
+
+
+def advance_tallies(session: Session, tenant_id: int, today: date) -> None:
+    """Count the stored overdue tallies as of ``today`` from now on (the daily capture
+    calls it): readers then have no due dates to add up since an older day."""
+    session.execute(
+        text("SELECT public.tally_advance(:tenant, :today)"), {"tenant": tenant_id, "today": today}
     )
 
 
@@ -64,9 +111,9 @@ def _sort_expression(sort: EngagementSort, counts):
         EngagementSort.STATUS: _status_rank(),
         EngagementSort.PERIOD: E.period_start,
         EngagementSort.PLANNED_END: E.planned_end,
-        EngagementSort.TOTAL: counts.c.total,
-        EngagementSort.OPEN: counts.c.open,
-        EngagementSort.OVERDUE: counts.c.overdue,
+        EngagementSort.TOTAL: func.coalesce(counts.c.total, 0),
+        EngagementSort.OPEN: func.coalesce(counts.c.open, 0),
+        EngagementSort.OVERDUE: func.coalesce(counts.c.overdue, 0),
     }[EngagementSort(sort)]
 
 
@@ -91,12 +138,13 @@ def list_engagements(
     offset: int = 0,
     limit: int = 500,
 ) -> list[Engagement]:
-    counts = _counts(flt.today or tenant_today(session, tenant_id))
+    counts = _counts(tenant_id, flt.today or tenant_today(session, tenant_id))
     expression = _sort_expression(sort, counts)
-    query = (
-        select(E, Lead.display_name, counts.c.total, counts.c.open, counts.c.closed, counts.c.overdue)
-        .outerjoin(Lead, and_(Lead.tenant_id == E.tenant_id, Lead.id == E.lead_auditor_id))
-        .join(counts, true())
+    query = _joined_counts(
+        select(E, Lead.display_name, *_count_columns(counts)).outerjoin(
+            Lead, and_(Lead.tenant_id == E.tenant_id, Lead.id == E.lead_auditor_id)
+        ),
+        counts,
     )
     query = _filtered(query, tenant_id, flt)
     order = expression.desc().nulls_last() if descending else expression.asc().nulls_last()
@@ -148,12 +196,14 @@ def _to_engagement(row: E, lead, total=0, open_=0, closed=0, overdue=0, members=
 def get_engagement(
     session: Session, tenant_id: int, engagement_id: int, today: date | None = None
 ) -> Engagement:
-    counts = _counts(today or tenant_today(session, tenant_id))
+    counts = _counts(tenant_id, today or tenant_today(session, tenant_id))
     found = session.execute(
-        select(E, Lead.display_name, counts.c.total, counts.c.open, counts.c.closed, counts.c.overdue)
-        .outerjoin(Lead, and_(Lead.tenant_id == E.tenant_id, Lead.id == E.lead_auditor_id))
-        .join(counts, true())
-        .where(E.tenant_id == tenant_id, E.id == engagement_id)
+        _joined_counts(
+            select(E, Lead.display_name, *_count_columns(counts)).outerjoin(
+                Lead, and_(Lead.tenant_id == E.tenant_id, Lead.id == E.lead_auditor_id)
+            ),
+            counts,
+        ).where(E.tenant_id == tenant_id, E.id == engagement_id)
     ).first()
     if found is None:
         raise NotFoundError(f"Engagement {engagement_id} does not exist (it may have been deleted).")
@@ -285,7 +335,7 @@ def my_engagements(
 ) -> list[EngagementProgress]:
     """Engagements a user leads or works on (every engagement when ``user_id`` is None),
     with observation counts, ordered by status then planned end — one query."""
-    counts = _counts(today or tenant_today(session, tenant_id))
+    counts = _counts(tenant_id, today or tenant_today(session, tenant_id))
     member = exists().where(
         EngagementMemberRow.tenant_id == E.tenant_id,
         EngagementMemberRow.engagement_id == E.id,
@@ -299,12 +349,9 @@ def my_engagements(
             E.auditee,
             E.status,
             E.planned_end,
-            counts.c.total,
-            counts.c.open,
-            counts.c.closed,
-            counts.c.overdue,
+            *_count_columns(counts),
         )
-        .join(counts, true())
+        .outerjoin(counts, counts.c.engagement_id == E.id)
         .where(E.tenant_id == tenant_id)
         .order_by(_status_rank(), E.planned_end.asc().nulls_last(), E.code)
     )

@@ -63,12 +63,11 @@ COUNTERS: tuple[Counter, ...] = (
     Counter("repeat_open", "repeat_of_id IS NOT NULL", (), (OPEN_UNTIL,)),
     # compliance = compliant_count / due_count, NULL when due_count = 0
     Counter("due_count", "due_date IS NOT NULL", ("due_date",)),
-    Counter(
-        "compliant_count",
-        "due_date IS NOT NULL AND status = 'closed' AND closed_on <= due_date",
-        ("due_date",),
-    ),
+    Counter("compliant_count", "due_date IS NOT NULL AND closed_by_due", ("due_date",)),
 )
+# Derived from a state's own columns before anything else is done with them (the day
+# ranges below clamp the dates, which would change this comparison).
+CLOSED_BY_DUE = "(status = 'closed' AND closed_on <= due_date)"
 COUNTER_NAMES = tuple(c.name for c in COUNTERS)
 
 # The metric fields (``Metrics``, in its order) as SQL over the counters; they are the
@@ -132,7 +131,8 @@ def point_sql(state_source: str, day: str = ":day") -> str:
         parts += [f"{day} < coalesce({bound}, 'infinity'::date)" for bound in counter.counts_until]
         filters.append(f"count(*) FILTER (WHERE {' AND '.join(parts)}) AS {counter.name}")
     return (
-        f"SELECT {', '.join(filters)} FROM ({state_source}) AS s "
+        f"SELECT {', '.join(filters)} "
+        f"FROM (SELECT *, {CLOSED_BY_DUE} AS closed_by_due FROM ({state_source}) AS raw) AS s "
         f"WHERE {BASE_CONDITION} AND {day} >= {BASE_FROM}"
     )
 
@@ -145,6 +145,34 @@ def span_groups() -> list[tuple[tuple[str, ...], tuple[str, ...], list[Counter]]
     return [(lower, upper, members) for (lower, upper), members in groups.items()]
 
 
+def _clamp(column: str, start: str, end: str) -> str:
+    """A date moved into ``start - 1 .. end + 1`` (NULL stays NULL): every span bound is
+    a date or a date + 1, a span starts at ``start`` at the earliest and nothing after
+    ``end`` counts, so the clamped date gives the same events."""
+    return (
+        f"CASE WHEN {column} IS NOT NULL THEN "
+        f"least(greatest({column}, CAST({start} AS date) - 1), CAST({end} AS date) + 1) END"
+    )
+
+
+def grouped_states_sql(states: str, start: str = ":start", end: str = ":end") -> str:
+    """``states`` with their dates clamped to the range, equal ones counted once with a
+    ``weight``: a million findings of which most were settled before the range become a
+    few distinct states, so the events below are made per group, not per finding."""
+    dates = ("valid_from", "valid_until", "identified_on", "due_date", "closed_on")
+    clamped = ", ".join(f"{_clamp(d, start, end)} AS {d}" for d in dates)
+    return f"""
+        SELECT tenant_id, status, severity, repeat_of_id, closed_by_due, {", ".join(dates)},
+               count(*) AS weight
+          FROM (SELECT tenant_id, status, severity,
+                       CASE WHEN repeat_of_id IS NOT NULL THEN 1 END AS repeat_of_id,
+                       {CLOSED_BY_DUE} AS closed_by_due, {clamped}
+                  FROM ({states}) AS raw
+                 WHERE {BASE_CONDITION}) AS c
+         GROUP BY tenant_id, status, severity, repeat_of_id, closed_by_due, {", ".join(dates)}
+    """
+
+
 def span_events_sql(states: str, start: str = ":start", end: str = ":end") -> str:
     """Per tenant and day, the change of every counter, for days ``start``..``end``.
 
@@ -152,7 +180,8 @@ def span_events_sql(states: str, start: str = ":start", end: str = ":end") -> st
     holds at the end of days D with valid_from <= D < valid_until (NULL = unbounded).
     A state counts for a counter on the days of the intersection of its validity with
     the counter's rule; that span adds 1 on its first day and removes it on the day
-    after its last. Spans that began before ``start`` are moved to ``start``.
+    after its last. Spans that began before ``start`` are moved to ``start``. Equal
+    states are grouped first (``grouped_states_sql``) and count ``weight`` times.
     """
     rows = []
     for lower, upper, members in span_groups():
@@ -166,11 +195,11 @@ def span_events_sql(states: str, start: str = ":start", end: str = ":end") -> st
         ]
         rows.append(f"({span_start}, {span_end}, {', '.join(values)})")
     names = ", ".join(COUNTER_NAMES)
-    sums = ", ".join(f"sum(ev.sign * sp.{n})::int AS {n}" for n in COUNTER_NAMES)
+    sums = ", ".join(f"sum(ev.sign * sp.{n} * st.weight)::int AS {n}" for n in COUNTER_NAMES)
     any_counted = " + ".join(f"sp.{n}" for n in COUNTER_NAMES)
     return f"""
         SELECT st.tenant_id, ev.day, {sums}
-          FROM ({states}) AS st
+          FROM ({grouped_states_sql(states, start, end)}) AS st
           CROSS JOIN LATERAL (VALUES {', '.join(rows)}) AS sp(s, e, {names})
           CROSS JOIN LATERAL (VALUES (sp.s, 1), (sp.e, -1)) AS ev(day, sign)
          WHERE {BASE_CONDITION.replace("status", "st.status")}

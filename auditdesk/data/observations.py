@@ -9,6 +9,7 @@ a million observations is served one page at a time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -25,7 +26,7 @@ from auditdesk.data.expressions import (
     like_pattern,
 )
 from auditdesk.data.tenants import tenant_today
-from auditdesk.db.models import EngagementRow, ObservationRowModel, UserRow
+from auditdesk.db.models import EngagementRow, ObservationRowModel, TenantTallyRow, UserRow
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
@@ -40,13 +41,13 @@ def sort_expression(sort: ObservationSort) -> SQLColumnExpression[Any]:
     return {
         ObservationSort.REF: O.ref,
         ObservationSort.TITLE: O.title,
-        ObservationSort.ENGAGEMENT: Eng.code,
+        ObservationSort.ENGAGEMENT: O.engagement_code,
         ObservationSort.SEVERITY: SEVERITY_RANK,
         ObservationSort.STATUS: STATUS_RANK,
-        ObservationSort.OWNER: Owner.display_name,
+        ObservationSort.OWNER: O.owner_name,
         ObservationSort.IDENTIFIED: O.identified_on,
         ObservationSort.DUE: O.due_date,
-        ObservationSort.REPEAT_OF: Earlier.ref,
+        ObservationSort.REPEAT_OF: O.repeat_of_ref,
         ObservationSort.RECURRENCE: O.recurrence,
     }[ObservationSort(sort)]
 
@@ -115,15 +116,15 @@ def _row_columns():
         O.ref,
         O.title,
         O.engagement_id,
-        Eng.code.label("engagement_code"),
+        O.engagement_code,
         O.severity,
         O.status,
         O.owner_id,
-        Owner.display_name.label("owner_name"),
+        O.owner_name,
         O.identified_on,
         O.due_date,
         O.repeat_of_id,
-        Earlier.ref.label("repeat_of_ref"),
+        O.repeat_of_ref,
         O.recurrence,
     )
 
@@ -173,40 +174,89 @@ def list_observations(
     today = flt.today if flt.today is not None else tenant_today(session, tenant_id)
     flt = replace(flt, today=today)
     expression = sort_expression(sort)
-    base = _joined(_filtered(tenant_id, flt, select(*_row_columns())))
+    # The sort keys of other tables' columns are stored on the row (migration 0009):
+    # every order is one index walk, and a page joins nothing.
+    base = _filtered(tenant_id, flt, select(*_row_columns()))
     order = (expression.desc(), O.id.desc()) if descending else (expression.asc(), O.id.asc())
 
     def page(query, skip: int, count: int):
         return session.execute(query.order_by(*order).offset(skip).limit(count)).all()
 
-    if after is not None and not descending and after[0] is not None:
-        # Ascending after a value: the row comparison alone is an index condition (an
-        # "OR sort IS NULL" arm would turn it into a filter over every row before the
-        # cursor). The NULLs that sort last are fetched separately once the page gets there.
+    if after is None:
+        rows = page(base, offset, limit)
+    else:
+        # Every part of a keyset walk is an index condition: an "OR sort IS NULL" arm
+        # would turn it into a filter over every row before the cursor. Ascending after a
+        # value, the NULLs that sort last follow in a second part; descending among the
+        # NULLs that sort first, the values follow.
         value, row_id = after
-        rows = page(base.where(tuple_(expression, O.id) > tuple_(value, row_id)), offset, limit)
-        if len(rows) < limit and ObservationSort(sort) not in NOT_NULL_SORTS:
+        then = None
+        if value is None:
+            first = and_(expression.is_(None), O.id < row_id if descending else O.id > row_id)
+            if descending:
+                then = expression.is_not(None)
+        elif descending:
+            first = tuple_(expression, O.id) < tuple_(value, row_id)
+        else:
+            first = tuple_(expression, O.id) > tuple_(value, row_id)
+            if ObservationSort(sort) not in NOT_NULL_SORTS:
+                then = expression.is_(None)
+        rows = page(base.where(first), offset, limit)
+        if len(rows) < limit and then is not None:
             skip = 0
             if not rows and offset:
-                before_nulls = _joined(_filtered(tenant_id, flt, select(func.count()))).select_from(
-                    O
-                ).where(tuple_(expression, O.id) > tuple_(value, row_id))
-                skip = max(offset - int(session.execute(before_nulls).scalar_one()), 0)
-            rows += page(base.where(expression.is_(None)), skip, limit - len(rows))
-    else:
-        query = base
-        if after is not None:
-            query = query.where(_keyset_condition(expression, after[0], after[1], descending))
-        rows = page(query, offset, limit)
+                before = _filtered(tenant_id, flt, select(func.count())).select_from(O).where(first)
+                skip = max(offset - int(session.execute(before).scalar_one()), 0)
+            rows += page(base.where(then), skip, limit - len(rows))
     return [_to_row(r, r.recurrence, today) for r in rows]
+
+
+def _unfiltered(flt: ObservationFilter) -> bool:
+    return replace(flt, today=None, text=flt.text.strip()) == ObservationFilter()
 
 
 def count_observations(
     session: Session, tenant_id: int, flt: ObservationFilter = ObservationFilter()
 ) -> int:
+    if _unfiltered(flt):
+        # every finding of the tenant: its tally, kept by triggers (migration 0009)
+        stored = session.scalar(
+            select(TenantTallyRow.observations).where(TenantTallyRow.tenant_id == tenant_id)
+        )
+        return int(stored or 0)
     flt = _on_tenant_clock(session, tenant_id, flt)
     query = _filtered(tenant_id, flt, select(func.count()).select_from(O))
     return int(session.execute(query).scalar_one())
+
+
+#: Up to this many matches the count label is exact at once; above, an estimate first.
+COUNT_EXACT_UP_TO = 1000
+
+
+def count_at_once(
+    session: Session, tenant_id: int, flt: ObservationFilter = ObservationFilter()
+) -> tuple[int, bool]:
+    """What the count label can show at once: ``(count, exact)``.
+
+    Unfiltered, the tenant's tally (exact). Otherwise the matches are counted up to
+    ``COUNT_EXACT_UP_TO`` (the first ones an index or a scan meets: quick whether they
+    are few or many); when there are more, PostgreSQL's planner estimate of the filter
+    is returned, not exact, and the caller shows it as "about" until the exact count
+    (``count_observations``) follows.
+    """
+    if _unfiltered(flt):
+        return count_observations(session, tenant_id, flt), True
+    matching = _filtered(tenant_id, flt, select(O.id))
+    capped = matching.limit(COUNT_EXACT_UP_TO + 1).subquery()
+    counted = int(session.execute(select(func.count()).select_from(capped)).scalar_one())
+    if counted <= COUNT_EXACT_UP_TO:
+        return counted, True
+    compiled = matching.compile(dialect=session.get_bind().dialect)
+    plan = session.connection().exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params
+    ).scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return max(int(plan[0]["Plan"]["Plan Rows"]), counted), False
 
 
 def position_of(
@@ -220,14 +270,13 @@ def position_of(
     """Zero-based row number of an observation in a filtered, sorted list (None if absent)."""
     flt = _on_tenant_clock(session, tenant_id, flt)
     expression = sort_expression(sort)
-    target = _joined(
-        _filtered(tenant_id, flt, select(expression.label("v"), O.id))
-    ).where(O.id == observation_id)
+    target = _filtered(tenant_id, flt, select(expression.label("v"), O.id)).where(
+        O.id == observation_id
+    )
     found = session.execute(target).first()
     if found is None:
         return None
-    query = _joined(_filtered(tenant_id, flt, select(func.count())))
-    query = query.select_from(O).where(
+    query = _filtered(tenant_id, flt, select(func.count())).select_from(O).where(
         _keyset_condition(expression, found.v, found.id, not descending)
     )
     return int(session.execute(query).scalar_one())

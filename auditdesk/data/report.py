@@ -202,41 +202,41 @@ def repeat_findings(
 ) -> list[RepeatFinding]:
     """Every open repeat finding identified in the period, with the root of its chain.
 
-    One recursive query walks up from each open repeat to its original, carrying the
-    depth and the engagement codes. Ordered by recurrence (deepest first), then
-    severity (critical first), then ref.
+    Each finding's original and depth are stored (``root_id``, ``recurrence``) and so
+    is each one's engagement code; one recursive query walks up from each open repeat
+    only to gather the codes along its chain, one index lookup per step (the LATERAL
+    with OFFSET 0 keeps the planner from hashing the whole table at every step).
+    Ordered by recurrence (deepest first), then severity (critical first), then ref.
     """
     day = _today(session, tenant_id, today)
     rows = session.execute(
         text(
             f"""
-            WITH RECURSIVE up(start_id, id, repeat_of_id, step, codes) AS (
-                SELECT o.id, o.id, o.repeat_of_id, 0, ARRAY[e.code]::text[]
+            WITH RECURSIVE up(start_id, id, repeat_of_id, codes) AS (
+                SELECT o.id, o.id, o.repeat_of_id, ARRAY[o.engagement_code]::text[]
                   FROM observation o
-                  LEFT JOIN audit_engagement e
-                    ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
                  WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL AND o.{OPEN}
                    AND {_in_period("o.identified_on")}
               UNION ALL
-                SELECT up.start_id, p.id, p.repeat_of_id, up.step + 1,
-                       array_prepend(e.code::text, up.codes)
+                SELECT up.start_id, p.id, p.repeat_of_id,
+                       array_prepend(p.engagement_code, up.codes)
                   FROM up
-                  JOIN observation p ON p.tenant_id = :tenant AND p.id = up.repeat_of_id
-                  LEFT JOIN audit_engagement e
-                    ON e.tenant_id = p.tenant_id AND e.id = p.engagement_id
+                 CROSS JOIN LATERAL (
+                       SELECT p.id, p.repeat_of_id, p.engagement_code FROM observation p
+                        WHERE p.tenant_id = :tenant AND p.id = up.repeat_of_id OFFSET 0) p
             ) CYCLE id SET looped USING path
             SELECT o.id, o.ref, o.title, o.severity, o.status, o.identified_on,
-                   e.code AS engagement_code, e.auditee,
+                   o.engagement_code, e.auditee,
                    r.id AS original_id, r.ref AS original_ref, r.status AS original_status,
-                   up.step AS recurrence, r.identified_on AS chain_identified_on,
+                   o.recurrence, r.identified_on AS chain_identified_on,
                    :today - r.identified_on AS chain_age_days, up.codes
               FROM up
               JOIN observation o ON o.tenant_id = :tenant AND o.id = up.start_id
-              JOIN observation r ON r.tenant_id = :tenant AND r.id = up.id
+              JOIN observation r ON r.tenant_id = :tenant AND r.id = o.root_id
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
              WHERE up.repeat_of_id IS NULL
-             ORDER BY up.step DESC, {severity_rank_sql("o.severity")}, o.ref
+             ORDER BY o.recurrence DESC, {severity_rank_sql("o.severity")}, o.ref
             """
         ),
         _params(tenant_id, period, day),

@@ -239,6 +239,10 @@ class ObservationRowModel(Base):
     tree_auditees: Mapped[list[str]] = mapped_column(
         ARRAY(Text), server_default=text("'{}'::text[]")
     )
+    # Copies of what its links point at, for indexed sorts; kept by triggers (0009).
+    engagement_code: Mapped[str | None] = mapped_column(Text)
+    owner_name: Mapped[str | None] = mapped_column(Text)
+    repeat_of_ref: Mapped[str | None] = mapped_column(Text)
     # Weighted title/condition/cause for full-text search (see docs/architecture.md).
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR, persisted=True)
@@ -292,8 +296,47 @@ class ObservationRowModel(Base):
         Index(None, "tenant_id", "updated_at", "id"),
         Index(None, "tenant_id", "recurrence", "id"),
         Index(None, "tenant_id", "root_id", "id"),
+        Index(None, "tenant_id", "engagement_code", "id"),
+        Index(None, "tenant_id", "owner_name", "id"),
+        Index(None, "tenant_id", "repeat_of_ref", "id"),
         CheckConstraint("recurrence >= 0", name="recurrence_non_negative"),
         CheckConstraint("tree_size >= 0", name="tree_size_non_negative"),
+    )
+
+
+class TenantTallyRow(Base):
+    """All findings of a tenant, and the day its engagements' overdue tallies count as of;
+    kept by triggers (see docs/architecture.md)."""
+
+    __tablename__ = "tenant_tally"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True
+    )
+    observations: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    overdue_as_of: Mapped[date] = mapped_column(Date)
+
+
+class EngagementTallyRow(Base):
+    """An engagement's findings (drafts excluded), open, closed and overdue as of the
+    tenant's ``overdue_as_of``; kept by triggers."""
+
+    __tablename__ = "engagement_tally"
+
+    tenant_id: Mapped[int] = mapped_column(BigInteger)
+    engagement_id: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    open: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    closed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    overdue: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "engagement_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "engagement_id"],
+            ["audit_engagement.tenant_id", "audit_engagement.id"],
+            ondelete="CASCADE",
+        ),
     )
 
 

@@ -32,6 +32,7 @@ from auditdesk.services.editing import check_version, editable_copy
 # UI and the CLI have one boundary to call.
 list_page = data.list_observations
 count = data.count_observations
+count_at_once = data.count_at_once
 position_of = data.position_of
 sort_value = data.sort_value
 get = data.get_observation

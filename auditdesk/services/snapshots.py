@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from auditdesk.data import engagements as engagement_data
 from auditdesk.data import snapshots as data
 from auditdesk.data import tenants as tenant_data
 from auditdesk.domain.changes import Changes, Outcome, Table
@@ -47,6 +48,10 @@ def capture(
         if days[tid] > data.today(session, tid):
             raise ValidationError({"date": f"{days[tid].isoformat()} is in the future"})
     captured = [data.capture_snapshot(session, tid, days[tid]) for tid in ids]
+    for tid in ids:
+        if days[tid] == data.today(session, tid):
+            # the day's capture also moves the engagements' overdue tallies to today
+            engagement_data.advance_tallies(session, tid, days[tid])
     return Outcome(captured, _written(captured))
 
 

@@ -115,6 +115,14 @@ def load_data(database, rows: int) -> int:
             ),
             {"tenant": tenant.id},
         )
+        # What the paused triggers keep: recurrence, trees, sort keys and tallies.
+        from auditdesk.data.lineage import recompute_trees
+        from auditdesk.db.derived import recompute_derived
+        from auditdesk.db.recurrence import recompute_recurrence
+
+        recompute_recurrence(connection, tenant.id)
+        recompute_trees(connection, tenant.id)
+        recompute_derived(connection, tenant.id)
         connection.execute(text("ALTER TABLE observation ENABLE TRIGGER USER"))
         connection.execute(
             text(

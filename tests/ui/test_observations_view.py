@@ -335,3 +335,23 @@ def test_opening_a_database_compiles_the_first_page_query_in_the_background(qtbo
         event.remove(database.engine, "before_cursor_execute", before)
         qtbot.waitUntil(lambda: not context.worker.busy, timeout=30_000)
     assert any("FROM observation" in s and "ORDER BY" in s for s in compiled)
+
+
+def test_count_label_says_about_first_then_the_exact_count(qtbot, obs_world, database, monkeypatch):
+    bulk_observations(database, obs_world.tenant.id, 300)
+    monkeypatch.setattr(obs_data, "COUNT_EXACT_UP_TO", 20)  # many matches: an estimate first
+    view = _view(qtbot, obs_world.context)
+    qtbot.waitUntil(lambda: view.model.total == 300, timeout=10_000)
+    assert view.count_label.text() == "300 observations"  # unfiltered: the tally, exact at once
+    shown: list[str] = []
+    view.model.count_estimated.connect(lambda _n: shown.append(view.count_label.text()))
+    with qtbot.waitSignal(view.model.count_known, timeout=10_000):
+        view.model.set_filter(ObservationFilter(text="bulk finding"))
+    assert len(shown) == 1 and shown[0].startswith("about ") and shown[0].endswith("(counting…)")
+    assert view.count_label.text() == "300 observations"
+    with database.sessions() as session:  # few matches: exact at once, never "about"
+        few = ObservationFilter(text="finding 12")  # 12 and 120-129
+        assert observation_service.count_at_once(session, obs_world.tenant.id, few) == (11, True)
+        many, exact = observation_service.count_at_once(
+            session, obs_world.tenant.id, ObservationFilter(text="finding"))
+        assert not exact and many > 20

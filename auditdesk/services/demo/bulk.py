@@ -5,7 +5,8 @@ lineage guard, version touch, stored recurrence) are disabled for the length of 
 insert, inside the transaction, and the indexes that back no constraint are dropped and
 created again from their own definitions right after it. The stored recurrence that the
 paused triggers would have kept is then computed by ``auditdesk.db.recurrence``, the
-same statement migration 0004 runs.
+same statement migration 0004 runs, and the sort keys and tallies by
+``auditdesk.db.derived``, as their migration does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date
 from sqlalchemy import Connection, insert, text
 
 from auditdesk.data.lineage import recompute_trees
+from auditdesk.db.derived import recompute_derived
 from auditdesk.db.models import TenantCounterRow
 from auditdesk.db.recurrence import recompute_recurrence
 from auditdesk.domain.errors import AuditDeskError
@@ -161,6 +163,7 @@ def insert_observations(
         # The paused triggers also keep the stored recurrence: compute it set-based here.
         recompute_recurrence(connection, tenant_id)
         recompute_trees(connection, tenant_id)  # and the stored roots and tree summaries
+        recompute_derived(connection, tenant_id)  # and the sort keys and tallies
         connection.execute(text("ALTER TABLE observation ENABLE TRIGGER USER"))
         report(f"  rebuilding {len(rebuild)} indexes")
         connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))

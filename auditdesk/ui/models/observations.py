@@ -133,6 +133,8 @@ class ObservationTableModel(QAbstractTableModel):
     first_page_loaded = Signal()
     #: emitted when the total row count of the current query is known
     count_known = Signal(int)
+    #: emitted when only an estimate of a new filter's count is known yet (the planner's)
+    count_estimated = Signal(int)
     #: every page that arrived (page number), for tests and the benchmark
     page_loaded = Signal(int)
     loading_changed = Signal(bool)
@@ -204,6 +206,14 @@ class ObservationTableModel(QAbstractTableModel):
             owner=self,
         )
         if not same_filter:
+            # Quick first (the tally, a capped count or an estimate), exact after it.
+            self._context.worker.submit(
+                lambda s: observation_service.count_at_once(s, tenant_id, query.flt),
+                lambda found: self._estimate_arrived(generation, *found),
+                lambda error: self._failed(generation, error),
+                key=f"obs-estimate-{id(self)}",
+                owner=self,
+            )
             self._context.worker.submit(
                 lambda s: observation_service.count(s, tenant_id, query.flt),
                 lambda n: self._count_arrived(generation, n),
@@ -469,6 +479,14 @@ class ObservationTableModel(QAbstractTableModel):
             self._pending_count = count  # first page still on the way
             return
         self._set_count(count)
+
+    def _estimate_arrived(self, generation: int, count: int, exact: bool) -> None:
+        if generation != self._pending_generation:
+            return
+        if exact:
+            self._count_arrived(generation, count)
+        elif (self._pending_count if self._pending_query is not None else self._count) is None:
+            self.count_estimated.emit(count)
 
     def _recount_arrived(self, generation: int, count: int) -> None:
         if generation == self._generation and self._pending_query is None:

@@ -358,6 +358,7 @@ class ObservationsView(QWidget):
         for box in (self.overdue_only, self.repeats_only):
             box.toggled.connect(lambda _on: self.apply_filter())
         self.model.count_known.connect(self._show_count)
+        self.model.count_estimated.connect(self._show_estimate)
         self.model.first_page_loaded.connect(self._first_page_shown)
         self.model.failed.connect(self._show_error)
         self.model.loading_changed.connect(
@@ -580,6 +581,10 @@ class ObservationsView(QWidget):
 
     def _show_count(self, count: int) -> None:
         self.count_label.setText(f"{count:,} observation{'s' if count != 1 else ''}")
+
+    def _show_estimate(self, count: int) -> None:
+        # PostgreSQL's estimate, said as one; the exact count replaces it when it arrives
+        self.count_label.setText(f"about {count:,} observations (counting…)")
 
     def _show_error(self, error: BaseException) -> None:
         """A refusal of this view's own request shows here; a database failure goes to

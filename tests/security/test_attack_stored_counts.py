@@ -1,0 +1,51 @@
+"""The stored sort keys and tallies (migration 0009) on an ordinary login: no role can
+forge them, and they stay true through what each role may do."""
+
+from __future__ import annotations
+
+import pytest
+
+FORGERIES = (
+    "UPDATE observation SET engagement_code = 'ENG-FAKE', owner_name = 'Nobody', "
+    "repeat_of_ref = 'OBS-FAKE' WHERE id = %(finding)s",
+    "UPDATE engagement_tally SET total = 999",
+    "INSERT INTO engagement_tally (tenant_id, engagement_id, total) "
+    "VALUES (%(tenant)s, %(engagement)s, 999)",
+    "DELETE FROM engagement_tally",
+    "UPDATE tenant_tally SET observations = 0",
+    "DELETE FROM tenant_tally",
+    "INSERT INTO tenant_tally (tenant_id, observations, overdue_as_of) "
+    "VALUES (%(other_tenant)s, 5, DATE '2020-01-01')",
+)
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+@pytest.mark.parametrize("role", ["auditor", "manager", "admin"])
+def test_no_login_writes_the_copies_or_the_tallies(cast, fingerprint, role, forgery):
+    person = cast.alpha.people[role]
+    params = {"finding": cast.alpha.finding_id, "tenant": cast.alpha.tenant.id,
+              "engagement": cast.alpha.engagement_id, "other_tenant": cast.beta.tenant.id}
+    before = fingerprint()
+    error = person.refused(forgery, params)
+    assert error.sqlstate in ("42501", "42P01") or "permission" in str(error), error
+    assert fingerprint() == before
+
+
+def test_tallies_read_only_the_logins_tenant_and_follow_its_writes(cast):
+    auditor = cast.alpha.auditor
+    mine = auditor.run("SELECT DISTINCT tenant_id FROM engagement_tally")
+    assert mine == [(cast.alpha.tenant.id,)]
+    assert auditor.run("SELECT tenant_id FROM tenant_tally") == [(cast.alpha.tenant.id,)]
+    before = auditor.run("SELECT total FROM engagement_tally WHERE engagement_id = %s",
+                         (cast.alpha.engagement_id,))[0][0]
+    # the auditor records a finding in their own engagement, on their login
+    auditor.run(
+        "INSERT INTO observation (tenant_id, ref, title, severity, status, identified_on, "
+        "engagement_id) VALUES (%s, 'OBS-TALLY', 'Seen by the tally', 'low', 'open', "
+        "current_date, %s)",
+        (cast.alpha.tenant.id, cast.alpha.engagement_id),
+    )
+    after = auditor.run("SELECT total FROM engagement_tally WHERE engagement_id = %s",
+                        (cast.alpha.engagement_id,))[0][0]
+    assert after == before + 1
+
