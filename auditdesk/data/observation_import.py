@@ -1,0 +1,135 @@
+"""The set-based reads and inserts an import of findings needs.
+
+``auditdesk.services.importing`` decides what to write; this module looks up many refs,
+codes and people in a few queries and inserts new findings in batches (each row still
+passes every constraint and trigger, so the audit trail and the repeat trees are kept
+by PostgreSQL as for a single save). See docs/architecture.md, "Import and export".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session, aliased
+
+from auditdesk.data.errors import translated_errors
+from auditdesk.data.observation_writes import REF_PREFIX, next_ref
+from auditdesk.db.engine import actor as set_actor
+from auditdesk.db.models import EngagementRow, ObservationRowModel, UserRow
+from auditdesk.domain.records import Actor
+
+O = ObservationRowModel
+Earlier = aliased(ObservationRowModel, name="earlier")
+_CHUNK = 5_000
+__all__ = ["next_ref"]  # new rows without a ref take the next one, as in the editor
+_NUMBERED_REF = re.compile(rf"^{re.escape(REF_PREFIX)}(\d{{1,12}})$")
+
+#: The columns an import compares and writes, besides ref and id.
+COMPARED = (
+    "title", "severity", "status", "owner_id", "identified_on", "due_date",
+    "original_due_date", "engagement_id", "repeat_of_id", "criteria", "condition", "cause",
+    "effect", "recommendation", "management_response",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFinding:
+    id: int
+    ref: str
+    version: int
+    identified_on: date
+    repeat_of_ref: str | None
+    values: dict[str, Any]  # COMPARED column -> stored value
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+def stored_by_ref(session: Session, tenant_id: int, refs: Iterable[str]) -> dict[str, StoredFinding]:
+    """The tenant's findings with these refs, by ref."""
+    wanted = sorted(set(refs))
+    found: dict[str, StoredFinding] = {}
+    columns = [getattr(O, name) for name in COMPARED]
+    for chunk in _chunks(wanted):
+        query = (
+            select(O.id, O.ref, O.version, Earlier.ref.label("earlier_ref"), *columns)
+            .outerjoin(Earlier, (Earlier.tenant_id == O.tenant_id) & (Earlier.id == O.repeat_of_id))
+            .where(O.tenant_id == tenant_id, O.ref.in_(chunk))
+        )
+        for row in session.execute(query):
+            mapping = row._mapping
+            found[row.ref] = StoredFinding(
+                row.id, row.ref, row.version, row.identified_on, row.earlier_ref,
+                {name: mapping[name] for name in COMPARED},
+            )
+    return found
+
+
+def refs_of_other_tenants(session: Session, tenant_id: int, refs: Iterable[str]) -> set[str]:
+    """Which of ``refs`` the login can see in another tenant (row-level security shows a
+    tenant login none, so it learns nothing about other organisations)."""
+    wanted = sorted(set(refs))
+    seen: set[str] = set()
+    for chunk in _chunks(wanted):
+        seen.update(session.scalars(
+            select(O.ref).where(O.tenant_id != tenant_id, O.ref.in_(chunk)).distinct()
+        ))
+    return seen
+
+
+def engagement_ids(session: Session, tenant_id: int) -> dict[str, int]:
+    query = select(EngagementRow.code, EngagementRow.id).where(EngagementRow.tenant_id == tenant_id)
+    return {code: engagement_id for code, engagement_id in session.execute(query)}
+
+
+def people(session: Session, tenant_id: int) -> list[tuple[int, str, str]]:
+    """(id, e-mail, display name) of every user of the tenant, active or not."""
+    query = select(UserRow.id, UserRow.email, UserRow.display_name).where(UserRow.tenant_id == tenant_id)
+    return [(uid, email, name) for uid, email, name in session.execute(query)]
+
+
+def insert_findings(session: Session, actor: Actor, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert validated rows (each with ``ref`` and the COMPARED columns, plus
+    ``closed_at``) in batches; the new ids in the order of ``rows``."""
+    if not rows:
+        return []
+    set_actor(session, actor.user_id)
+    ids: list[int] = []
+    statement = insert(O).returning(O.id, sort_by_parameter_order=True)
+    with translated_errors():
+        for start in range(0, len(rows), _CHUNK):
+            batch = [{"tenant_id": actor.tenant_id, **row} for row in rows[start:start + _CHUNK]]
+            ids.extend(session.scalars(statement, batch))
+    return ids
+
+
+def keep_counter_ahead(session: Session, tenant_id: int, refs: Iterable[str]) -> None:
+    """Move the tenant's ref counter past the highest imported OBS-number, so that the
+    next finding made in the client does not take an imported ref."""
+    highest = max(
+        (int(m.group(1)) for ref in refs if (m := _NUMBERED_REF.match(ref))), default=0
+    )
+    if not highest:
+        return
+    session.execute(
+        text(
+            """
+            INSERT INTO tenant_counter (tenant_id, name, last_value)
+            VALUES (:tenant, 'observation', :value)
+            ON CONFLICT (tenant_id, name)
+            DO UPDATE SET last_value = greatest(tenant_counter.last_value, excluded.last_value)
+            """
+        ),
+        {"tenant": tenant_id, "value": highest},
+    )
+
+
+def count_findings(session: Session, tenant_id: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(O).where(O.tenant_id == tenant_id)) or 0)
