@@ -43,9 +43,11 @@ class OpenDate:
     year: int
     text: str
 
-    def resolve(self, order: DayOrder) -> date:
+    def resolve(self, order: DayOrder | str) -> date:
         day, month = (
-            (self.first, self.second) if order is DayOrder.DAY_FIRST else (self.second, self.first)
+            (self.first, self.second)
+            if DayOrder(order) is DayOrder.DAY_FIRST
+            else (self.second, self.first)
         )
         return _checked(_make(self.year, month, day, self.text))
 

@@ -89,7 +89,7 @@ def _settle_day_order(read: ReadFile, options: ImportOptions, texts: list[str]) 
     assert read.mapping is not None
     detected, conflict = detect_order(texts)
     if options.day_order is not None:
-        read.day_order = options.day_order
+        read.day_order = DayOrder(options.day_order)
     elif conflict:
         read.file_problems.append(RowProblem(0, "", f"Dates: {conflict}"))
     else:
