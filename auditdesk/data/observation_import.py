@@ -8,13 +8,14 @@ by PostgreSQL as for a single save). See docs/architecture.md, "Import and expor
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
@@ -95,18 +96,43 @@ def people(session: Session, tenant_id: int) -> list[tuple[int, str, str]]:
     return [(uid, email, name) for uid, email, name in session.execute(query)]
 
 
-def insert_findings(session: Session, actor: Actor, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert validated rows (each with ``ref`` and the COMPARED columns, plus
-    ``closed_at``) in batches; the new ids in the order of ``rows``."""
+_INSERT_COLUMNS = {
+    "ref": "text", "title": "text", "severity": "text", "status": "text", "owner_id": "bigint",
+    "identified_on": "date", "due_date": "date", "original_due_date": "date",
+    "closed_at": "timestamptz", "engagement_id": "bigint", "repeat_of_id": "bigint",
+    "criteria": "text", "condition": "text", "cause": "text", "effect": "text",
+    "recommendation": "text", "management_response": "text",
+}
+_INSERT = text(
+    f"""
+    INSERT INTO observation (tenant_id, {", ".join(_INSERT_COLUMNS)})
+    SELECT :tenant, {", ".join(f"r.{name}" for name in _INSERT_COLUMNS)}
+      FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+        AS r({", ".join(f"{name} {kind}" for name, kind in _INSERT_COLUMNS.items())})
+    RETURNING ref, id
+    """
+)
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def insert_findings(session: Session, actor: Actor, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert validated rows (each with a ``ref``, the COMPARED columns and ``closed_at``),
+    a batch per statement; the new ids by ref."""
     if not rows:
-        return []
+        return {}
     set_actor(session, actor.user_id)
-    ids: list[int] = []
-    statement = insert(O).returning(O.id, sort_by_parameter_order=True)
+    ids: dict[str, int] = {}
     with translated_errors():
         for start in range(0, len(rows), _CHUNK):
-            batch = [{"tenant_id": actor.tenant_id, **row} for row in rows[start:start + _CHUNK]]
-            ids.extend(session.scalars(statement, batch))
+            batch = [
+                {name: _json_value(row.get(name)) for name in _INSERT_COLUMNS}
+                for row in rows[start:start + _CHUNK]
+            ]
+            found = session.execute(_INSERT, {"tenant": actor.tenant_id, "rows": json.dumps(batch)})
+            ids.update({ref: new_id for ref, new_id in found})
     return ids
 
 

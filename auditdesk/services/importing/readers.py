@@ -1,4 +1,4 @@
-"""Reading a findings file row by row: .xlsx (openpyxl, read-only streaming) and .csv
+"""Reading a findings file row by row: .xlsx (``xlsx_stream``, streaming) and .csv
 (delimiter sniffed; UTF-8 with or without BOM, else Windows-1252).
 
 ``open_sheet`` refuses what it cannot read with one ``ImportFileError`` in words: not a
@@ -16,9 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
+from xml.parsers import expat
 
 from auditdesk.domain.errors import AuditDeskError
 from auditdesk.domain.importing.rows import is_empty
+from auditdesk.services.importing.xlsx_stream import Workbook
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -107,19 +110,8 @@ def open_sheet(path: Path | str, sheet_name: str | None = None) -> Sheet:
 # -- xlsx -------------------------------------------------------------------------------------
 
 
-def _load(path: Path, data_only: bool):
-    from openpyxl import load_workbook
-
-    try:
-        return load_workbook(path, read_only=True, data_only=data_only)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise ImportFileError(
-            f"{path.name} is not an Excel workbook (.xlsx) that can be read ({_why(error)})"
-        ) from None
-    except Exception as error:  # noqa: BLE001 - openpyxl raises its own kinds for broken files
-        raise ImportFileError(
-            f"{path.name} is not an Excel workbook (.xlsx) that can be read ({_why(error)})"
-        ) from None
+_BROKEN = (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, ElementTree.ParseError,
+           expat.ExpatError)
 
 
 def _why(error: Exception) -> str:
@@ -127,12 +119,21 @@ def _why(error: Exception) -> str:
     return text[:120] or "the file is damaged"
 
 
+def _unreadable(path: Path, error: Exception) -> ImportFileError:
+    return ImportFileError(
+        f"{path.name} is not an Excel workbook (.xlsx) that can be read ({_why(error)})"
+    )
+
+
 def _open_xlsx(path: Path, sheet_name: str | None) -> Sheet:
-    values = _load(path, data_only=True)
-    formulas = _load(path, data_only=False)
-    closers = [values.close, formulas.close]
     try:
-        names = values.sheetnames
+        book = Workbook(path)
+    except _BROKEN as error:
+        raise _unreadable(path, error) from None
+    try:
+        names = list(book.sheets)
+        if not names:
+            raise ImportFileError(f"{path.name} has no sheet")
         if sheet_name is None:
             name = names[0]
         elif sheet_name in names:
@@ -141,29 +142,23 @@ def _open_xlsx(path: Path, sheet_name: str | None) -> Sheet:
             raise ImportFileError(
                 f"{path.name} has no sheet '{sheet_name}'; its sheets are: {', '.join(names)}"
             )
-        value_rows = values[name].iter_rows(values_only=True)
-        formula_rows = formulas[name].iter_rows(values_only=True)
-        numbered = _with_formulas(value_rows, formula_rows)
+        numbered = _xlsx_rows(path, book, name)
         header_row, headers = _first_row(numbered, path.name, name)
     except BaseException:
-        for close in closers:
-            close()
+        book.close()
         raise
-    expected = values[name].max_row
     return Sheet(name, header_row, _headers(headers), numbered, "xlsx", f"sheet '{name}'",
-                 expected - header_row if expected else None, closers)
+                 None, [book.close])
 
 
-def _with_formulas(value_rows, formula_rows) -> Iterator[SheetRow]:
-    for number, (cells, raw) in enumerate(zip(value_rows, formula_rows, strict=False), start=1):
-        unsaved = tuple(
-            index
-            for index, (value, source) in enumerate(zip(cells, raw, strict=False))
-            if value is None and isinstance(source, str) and source.startswith("=")
-        )
-        if is_empty(cells) and not unsaved:
-            continue
-        yield SheetRow(number, tuple(cells), unsaved)
+def _xlsx_rows(path: Path, book: Workbook, name: str) -> Iterator[SheetRow]:
+    try:
+        for number, cells, unsaved in book.rows(name):
+            if is_empty(cells) and not unsaved:
+                continue
+            yield SheetRow(number, cells, unsaved)
+    except _BROKEN as error:
+        raise _unreadable(path, error) from None
 
 
 def _first_row(rows: Iterator[SheetRow], file_name: str, sheet: str) -> tuple[int, tuple]:

@@ -96,9 +96,8 @@ def write(session: Session, actor: Actor, resolution: Resolution, tick: Tick) ->
             if row["ref"] is None:
                 row["ref"] = store.next_ref(session, actor.tenant_id)
         new_ids = store.insert_findings(session, actor, rows)
-        for row, new_id in zip(rows, new_ids, strict=True):
-            ids[row["ref"]] = new_id
-            written.append(new_id)
+        ids.update(new_ids)
+        written.extend(new_ids.values())
         done += len(group)
         tick(done)
     for d in resolution.decisions:
