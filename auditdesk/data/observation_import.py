@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Text, bindparam, cast, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
@@ -53,6 +54,12 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start:start + _CHUNK]
 
 
+def _listed(refs: Sequence[str]):
+    """``refs`` as a set the planner can hash or probe by index: an IN list of thousands
+    of values is compared value by value against every row a sequential scan reads."""
+    return select(func.unnest(cast(bindparam("refs", list(refs)), ARRAY(Text))))
+
+
 def stored_by_ref(session: Session, tenant_id: int, refs: Iterable[str]) -> dict[str, StoredFinding]:
     """The tenant's findings with these refs, by ref."""
     wanted = sorted(set(refs))
@@ -62,7 +69,7 @@ def stored_by_ref(session: Session, tenant_id: int, refs: Iterable[str]) -> dict
         query = (
             select(O.id, O.ref, O.version, Earlier.ref.label("earlier_ref"), *columns)
             .outerjoin(Earlier, (Earlier.tenant_id == O.tenant_id) & (Earlier.id == O.repeat_of_id))
-            .where(O.tenant_id == tenant_id, O.ref.in_(chunk))
+            .where(O.tenant_id == tenant_id, O.ref.in_(_listed(chunk)))
         )
         for row in session.execute(query):
             mapping = row._mapping
@@ -80,7 +87,7 @@ def refs_of_other_tenants(session: Session, tenant_id: int, refs: Iterable[str])
     seen: set[str] = set()
     for chunk in _chunks(wanted):
         seen.update(session.scalars(
-            select(O.ref).where(O.tenant_id != tenant_id, O.ref.in_(chunk)).distinct()
+            select(O.ref).where(O.tenant_id != tenant_id, O.ref.in_(_listed(chunk))).distinct()
         ))
     return seen
 
