@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "auditdesk.cli.lineage_commands",
     "auditdesk.cli.snapshot_commands",
     "auditdesk.cli.report_commands",
+    "auditdesk.cli.import_commands",
+    "auditdesk.cli.export_commands",
     "auditdesk.cli.selfcheck_commands",
     "auditdesk.cli.gui_commands",
     "auditdesk.cli.admin_commands",

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar, QWidget
 
 from auditdesk import __version__
 from auditdesk.ui.context import AppContext
+from auditdesk.ui.window import transfer
 
 if TYPE_CHECKING:
     from auditdesk.ui.main_window import MainWindow, ViewSpec
@@ -57,6 +58,16 @@ def install_menus(window: MainWindow, specs: Sequence[ViewSpec]) -> None:
         window, "Use &embedded workspace", window.use_embedded_workspace, None, file_menu,
         "Go back to the private database in your data folder",
     )
+    file_menu.addSeparator()
+    window.import_action = _action(
+        window, "&Import findings…", lambda: transfer.import_findings(window), "Ctrl+Shift+I",
+        file_menu, "Bring findings in from an Excel workbook or a CSV file",
+    )
+    window.export_action = _action(
+        window, "&Export…", lambda: transfer.export_current(window), "Ctrl+Shift+E", file_menu,
+        "Save the current table, as filtered and sorted, as Excel or CSV",
+    )
+    transfer.install_export_actions(window)
     file_menu.addSeparator()
     window.demo_action = _action(window, "Load &demo data…", window.offer_demo_data, None, file_menu)
     file_menu.addSeparator()
