@@ -391,6 +391,10 @@ def test_first_launch_on_an_empty_embedded_workspace_asks_who_and_offers_demo_da
         audit = window.show_view("audit_trail")
         qtbot.waitUntil(lambda: audit.has_data() and not context.worker.busy, timeout=60_000)
         assert audit.model.index(0, 1).data() == "Maria Rossi"
+        with context.database.sessions() as session:
+            repeat_ref = session.execute(text(
+                "SELECT ref FROM observation WHERE tenant_id = :t AND repeat_of_id IS NOT NULL "
+                "ORDER BY id LIMIT 1"), {"t": maria.tenant_id}).scalar_one()
 
         # The other tenant: Maria there too, a user of that tenant.
         other = next(t for t in context.tenants if t.id != context.tenant.id)
@@ -419,6 +423,24 @@ def test_first_launch_on_an_empty_embedded_workspace_asks_who_and_offers_demo_da
         assert count == 2  # one per tenant, never a second one
     finally:
         window.close_database()
+
+    # The command line in the same workspace records the same person.
+    from auditdesk.cli import main
+
+    tenant = next(t for t in context.tenants if t.id == maria.tenant_id)
+    assert main(["--workspace", str(workspace), "--tenant", tenant.slug, "observations",
+                 "repeat-of", repeat_ref, "--clear"]) == 0
+    database = open_database(DatabaseSource(None, workspace, "option"))
+    try:
+        with database.sessions() as session:
+            who = session.execute(text(
+                "SELECT a.app_user_id FROM audit_log a JOIN observation o "
+                "ON o.tenant_id = a.tenant_id AND o.id = a.row_id "
+                "WHERE a.table_name = 'observation' AND o.ref = :ref "
+                "ORDER BY a.id DESC LIMIT 1"), {"ref": repeat_ref}).scalar_one()
+    finally:
+        database.close()
+    assert who == maria.id
 
 
 def test_signed_in_user_is_shown_and_my_engagements_are_theirs(qtbot, make_window, database):
