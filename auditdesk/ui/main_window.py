@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.tenant_switcher.none_found.connect(self._no_tenants)
         self.demo.loaded.connect(self.load_tenants)
         self.person.settled.connect(self.load_tenants)
-        context.user_changed.connect(lambda _user: self.status.update())
+        context.user_changed.connect(lambda _user: self._user_changed())
         self.demo.declined.connect(
             lambda: self._warn("This workspace is empty. Load demo data from the File menu.")
         )
@@ -326,6 +326,11 @@ class MainWindow(QMainWindow):
 
     def load_tenants(self) -> None:
         self.tenant_switcher.load()
+
+    def _user_changed(self) -> None:
+        """The workspace's person acts now: their name below, their rights in the menus."""
+        self.status.update()
+        permissions.apply(self)
 
     def _tenant_chosen(self, _tenant) -> None:
         self.status.update()
