@@ -13,7 +13,7 @@ from auditdesk.config import resolve_source
 from auditdesk.db.connection import Database, open_database
 from auditdesk.db.engine import transaction
 from auditdesk.domain.records import Actor, Tenant
-from auditdesk.services import tenants
+from auditdesk.services import tenants, workspace_person
 
 
 class CliError(Exception):
@@ -68,9 +68,17 @@ class CliContext:
         )
 
     def actor(self, session, tenant: Tenant) -> Actor:
+        """Who acts: the login's own user; in an embedded workspace the person it belongs
+        to (``services.workspace_person``), once the desktop client asked who that is;
+        else the workspace owner."""
         user = tenants.user_for_login(session)
         if user is not None and user.tenant_id == tenant.id:
             return tenants.actor_for(tenant.id, user)
+        server = self.database().embedded_server
+        person = workspace_person.read_person(server.workspace) if server is not None else None
+        if user is None and person is not None:
+            mine = workspace_person.user_in_tenant(session, tenant.id, person).value
+            return tenants.actor_for(tenant.id, mine)
         return Actor(tenant_id=tenant.id)
 
     def note(self, message: str) -> None:

@@ -54,7 +54,7 @@ def apply_style(app: QApplication) -> None:
 
 
 def build_window(args: argparse.Namespace, *, settings: QSettings | None = None,
-                 demo_policy: str = "ask"):
+                 demo_policy: str = "ask", person_policy: str = "ask"):
     """The context and main window for ``args``; the database starts opening at once."""
     from auditdesk.ui.context import AppContext
     from auditdesk.ui.main_window import MainWindow
@@ -65,6 +65,7 @@ def build_window(args: argparse.Namespace, *, settings: QSettings | None = None,
         context,
         settings,
         demo_policy=demo_policy,
+        person_policy=person_policy,
         preferred_tenant=getattr(args, "tenant", None),
         embedded_workspace=Path(args.workspace).expanduser() if getattr(args, "workspace", None) else None,
     )
@@ -94,7 +95,9 @@ def _quit_on_signals(app: QApplication) -> QTimer:
 def run(args: argparse.Namespace) -> int:
     """Open the main window and run the event loop; returns the exit code."""
     app = application()
-    context, window = build_window(args)
+    # An unattended start (timing a cold start) asks nobody who they are.
+    unattended = getattr(args, "exit_when_ready", False)
+    context, window = build_window(args, person_policy="never" if unattended else "ask")
     if getattr(args, "exit_when_ready", False):
         window.ready.connect(lambda: QTimer.singleShot(0, app.quit))
         window.database_failed.connect(lambda _error: app.exit(1))

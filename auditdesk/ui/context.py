@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 class AppContext(QObject):
     tenant_changed = Signal(object)  # Tenant
+    user_changed = Signal(object)  # User | None: who acts, in the same tenant
     database_changed = Signal(object)  # Database | None
     changed = Signal(object)  # Changes: the tables (and rows) a write changed
     error_raised = Signal(object)  # an error for the one error display (the banner)
@@ -53,6 +54,14 @@ class AppContext(QObject):
         self.tenant = tenant
         self.user = user if (user is not None and tenant and user.tenant_id == tenant.id) else None
         self.tenant_changed.emit(tenant)
+
+    def set_user(self, user: User | None) -> None:
+        """Act as ``user`` in the current tenant from now on (the workspace's person, once
+        their user is known); a user of another tenant is refused."""
+        if user is not None and (self.tenant is None or user.tenant_id != self.tenant.id):
+            raise ValueError("the user belongs to another tenant")
+        self.user = user
+        self.user_changed.emit(user)
 
     @property
     def tenant_id(self) -> int:

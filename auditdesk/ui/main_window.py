@@ -43,6 +43,7 @@ from auditdesk.ui.views.review_queue import ReviewQueueView
 from auditdesk.ui.window import menus, permissions, sources
 from auditdesk.ui.window.banner import BannerArea
 from auditdesk.ui.window.demo import DemoOffer
+from auditdesk.ui.window.person import WorkspacePersonFlow
 from auditdesk.ui.window.settings import restore_window, save_window
 from auditdesk.ui.window.status import StatusLabels
 from auditdesk.ui.window.tenants import TenantSwitcher
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         *,
         demo_policy: str = "ask",  # "ask", "auto" or "never"
+        person_policy: str = "ask",  # who works in an embedded workspace: "ask", "auto", "never"
         preferred_tenant: str | None = None,
         embedded_workspace: Path | None = None,
         profile_path: Path | None = None,
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
         self.user_label, self.schema_label = self.status.user_label, self.status.schema_label
         self.busy = self.status.busy
         self.demo = DemoOffer(context, self)
+        self.person = WorkspacePersonFlow(context, self, person_policy)
 
         context.worker.busy_changed.connect(self._set_busy)
         context.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
@@ -132,6 +135,8 @@ class MainWindow(QMainWindow):
         self.tenant_switcher.loaded.connect(self.ready)
         self.tenant_switcher.none_found.connect(self._no_tenants)
         self.demo.loaded.connect(self.load_tenants)
+        self.person.settled.connect(self.load_tenants)
+        context.user_changed.connect(lambda _user: self._user_changed())
         self.demo.declined.connect(
             lambda: self._warn("This workspace is empty. Load demo data from the File menu.")
         )
@@ -309,7 +314,7 @@ class MainWindow(QMainWindow):
             self.context.worker.retire(previous.close)
         self.hide_banner()
         self.status.update()
-        self.load_tenants()
+        self.person.database_opened(database)  # then the tenants (``settled``)
 
     def _database_open_failed(self, serial: int, unwanted: threading.Event,
                               error: BaseException) -> None:
@@ -321,6 +326,11 @@ class MainWindow(QMainWindow):
 
     def load_tenants(self) -> None:
         self.tenant_switcher.load()
+
+    def _user_changed(self) -> None:
+        """The workspace's person acts now: their name below, their rights in the menus."""
+        self.status.update()
+        permissions.apply(self)
 
     def _tenant_chosen(self, _tenant) -> None:
         self.status.update()

@@ -78,7 +78,8 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
     settings_dir = Path(tempfile.mkdtemp(prefix="auditdesk-selfcheck-"))
     settings = QSettings(str(settings_dir / "settings.ini"), QSettings.Format.IniFormat)
     failures: list[BaseException] = []
-    context, window = build_window(args, settings=settings, demo_policy="auto")
+    context, window = build_window(args, settings=settings, demo_policy="auto",
+                                   person_policy="auto")
     window.database_failed.connect(failures.append)
     window.resize(1440, 900)
     window.show()

@@ -316,9 +316,17 @@ def test_application_identity_and_icon():
     assert "@RESOURCES@" not in app.styleSheet()
 
 
-def test_first_launch_on_an_empty_embedded_workspace_offers_demo_data(qtbot, ui_settings):
+def test_first_launch_on_an_empty_embedded_workspace_asks_who_and_offers_demo_data(
+    qtbot, ui_settings
+):
+    """First start of an embedded workspace: who works here (proposed from the OS account),
+    then the demo data; every change is then recorded as that person, who is asked once."""
     import tempfile
     from pathlib import Path
+
+    from auditdesk.domain.drafts import EngagementDraft
+    from auditdesk.services import engagements as engagement_service
+    from auditdesk.services.workspace_person import os_account_defaults, read_person
 
     # Not under a private folder: the embedded server opens read permission on parents.
     workspace = Path(tempfile.mkdtemp(prefix="auditdesk-ui-ws-")) / "ws"
@@ -334,6 +342,18 @@ def test_first_launch_on_an_empty_embedded_workspace_offers_demo_data(qtbot, ui_
     try:
         window.embedded_action.trigger()  # File → Use embedded workspace
         assert "url" not in (profile.read_text() if profile.exists() else "")
+        qtbot.waitUntil(lambda: window.person.dialog is not None
+                        and window.person.dialog.isVisible(), timeout=120_000)
+        dialog = window.person.dialog
+        proposed = os_account_defaults()
+        assert (dialog.name.text(), dialog.email.text()) == (proposed.display_name, proposed.email)
+        assert window.demo_question is None  # one question at a time
+        dialog.email.setText("not an address")
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+        assert dialog.isVisible() and "E-mail must be an e-mail address" in dialog.messages["email"].text()
+        dialog.name.setText("Maria Rossi")
+        dialog.email.setText("Maria.Rossi@Example.org")
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
         qtbot.waitUntil(lambda: getattr(window, "demo_question", None) is not None
                         and window.demo_question.isVisible(), timeout=120_000)
         assert context.database.embedded_server is not None
@@ -343,12 +363,84 @@ def test_first_launch_on_an_empty_embedded_workspace_offers_demo_data(qtbot, ui_
         assert window.demo_progress is not None  # busy while loading
         qtbot.waitUntil(lambda: context.tenant is not None, timeout=300_000)
         assert window.demo_progress is None
-        assert window.user_label.text() == "Workspace owner"
+        qtbot.waitUntil(lambda: context.user is not None, timeout=60_000)
+        maria = context.user
+        assert (maria.display_name, maria.email, maria.role.value) == (
+            "Maria Rossi", "maria.rossi@example.org", "admin")
+        assert maria.tenant_id == context.tenant.id
+        assert window.user_label.text() == "Signed in: Maria Rossi (admin)"
+        assert read_person(workspace.resolve()).email == "maria.rossi@example.org"
         view = window.show_view("engagements")
         qtbot.waitUntil(view.has_data)
+
+        # A change made in the window is recorded as Maria, not as the owner role.
+        done = []
+        actor = context.actor
+        context.worker.submit(
+            lambda s: engagement_service.create(s, actor, EngagementDraft(
+                code="ENG-2026-900", title="Who did it", auditee="Treasury")),
+            done.append, owner=window)
+        qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+        with context.database.sessions() as session:
+            row = session.execute(text(
+                "SELECT a.app_user_id, a.db_login, u.display_name FROM audit_log a "
+                "JOIN app_user u ON u.tenant_id = a.tenant_id AND u.id = a.app_user_id "
+                "WHERE a.table_name = 'audit_engagement' AND a.row_id = :id"),
+                {"id": done[0].id}).one()
+        assert (row.app_user_id, row.display_name) == (maria.id, "Maria Rossi")
+        audit = window.show_view("audit_trail")
+        qtbot.waitUntil(lambda: audit.has_data() and not context.worker.busy, timeout=60_000)
+        assert audit.model.index(0, 1).data() == "Maria Rossi"
+        with context.database.sessions() as session:
+            repeat_ref = session.execute(text(
+                "SELECT ref FROM observation WHERE tenant_id = :t AND repeat_of_id IS NOT NULL "
+                "ORDER BY id LIMIT 1"), {"t": maria.tenant_id}).scalar_one()
+
+        # The other tenant: Maria there too, a user of that tenant.
+        other = next(t for t in context.tenants if t.id != context.tenant.id)
+        window.tenant_switcher.select(other)
+        qtbot.waitUntil(lambda: context.user is not None and context.user.tenant_id == other.id,
+                        timeout=60_000)
+        assert context.user.email == "maria.rossi@example.org"
     finally:
         window.close_database()
     assert context.database is None
+
+    # The next start knows who works here: no question, the same user.
+    again = AppContext()
+    window = MainWindow(again, ui_settings, demo_policy="ask", embedded_workspace=workspace,
+                        profile_path=profile)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        window.embedded_action.trigger()
+        qtbot.waitUntil(lambda: again.user is not None, timeout=120_000)
+        assert window.person.dialog is None
+        assert again.user.id in (maria.id, context.user.id)
+        with again.database.sessions() as session:
+            count = session.execute(text(
+                "SELECT count(*) FROM app_user WHERE email = 'maria.rossi@example.org'")).scalar_one()
+        assert count == 2  # one per tenant, never a second one
+    finally:
+        window.close_database()
+
+    # The command line in the same workspace records the same person.
+    from auditdesk.cli import main
+
+    tenant = next(t for t in context.tenants if t.id == maria.tenant_id)
+    assert main(["--workspace", str(workspace), "--tenant", tenant.slug, "observations",
+                 "repeat-of", repeat_ref, "--clear"]) == 0
+    database = open_database(DatabaseSource(None, workspace, "option"))
+    try:
+        with database.sessions() as session:
+            who = session.execute(text(
+                "SELECT a.app_user_id FROM audit_log a JOIN observation o "
+                "ON o.tenant_id = a.tenant_id AND o.id = a.row_id "
+                "WHERE a.table_name = 'observation' AND o.ref = :ref "
+                "ORDER BY a.id DESC LIMIT 1"), {"ref": repeat_ref}).scalar_one()
+    finally:
+        database.close()
+    assert who == maria.id
 
 
 def test_signed_in_user_is_shown_and_my_engagements_are_theirs(qtbot, make_window, database):

@@ -45,7 +45,7 @@ from auditdesk.domain.dashboard import (
     tile_figures,
 )
 from auditdesk.services.snapshots import load_dashboard
-from auditdesk.ui.charts import TrendChart, grab_chart
+from auditdesk.ui.charts import TrendChart
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.save_dialog import ask_save_path
 from auditdesk.ui.trend_series import TrendSeries, day_to_x, to_series
@@ -54,7 +54,7 @@ from auditdesk.ui.views.dashboard.backfill_dialog import BackfillDialog
 from auditdesk.ui.views.dashboard.backfill_offer import BackfillOffer
 from auditdesk.ui.views.dashboard.controls import RangeControls
 from auditdesk.ui.views.dashboard.empty_page import EmptyPage
-from auditdesk.ui.views.dashboard.export import stacked_grabs
+from auditdesk.ui.views.dashboard.export import figures_picture, save_png
 from auditdesk.ui.views.dashboard.header import DashboardHeader
 from auditdesk.ui.views.dashboard.snapshot_runs import SnapshotRuns
 from auditdesk.ui.views.dashboard.tiles import TILE_STYLE, Tile
@@ -361,26 +361,11 @@ class DashboardView(QWidget):
         """Save a chart ("severity", "compliance", "overdue") or the whole dashboard
         ("dashboard": the tiles and the charts) as a PNG: what the figures show, without
         buttons, the auto-capture box or a hover line."""
-        pixmap = self.export_pixmap(what)
-        target = Path(path)
-        if target.suffix.lower() != ".png":
-            target = target.with_suffix(".png")
-        if not pixmap.save(str(target), "PNG"):
-            raise OSError(f"could not write {target}")
-        return target
+        return save_png(self.export_pixmap(what), path)
 
     def export_pixmap(self, what: str) -> QPixmap:
         """The picture ``export_png`` writes."""
-        hidden = [line for line in self.crosshairs.values() if line.isVisible()]
-        for line in hidden:
-            line.hide()
-        try:
-            if what != "dashboard":
-                return grab_chart(self.charts[what])
-            return stacked_grabs(self.content, [self.tiles, list(self.charts.values())])
-        finally:
-            for line in hidden:
-                line.show()
+        return figures_picture(self.content, self.tiles, self.charts, self.crosshairs.values(), what)
 
     def export_with_dialog(self, what: str) -> None:
         suggested = f"auditdesk-{what}-{self.context.today().isoformat()}.png"
