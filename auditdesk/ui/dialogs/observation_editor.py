@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,19 +26,16 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft, default_due_date
+from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Observation
@@ -51,6 +48,9 @@ from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.date_field import DateField
+from auditdesk.ui.dialogs.due_proposal import DueDateProposal
+from auditdesk.ui.dialogs.field_messages import FieldMessages
+from auditdesk.ui.dialogs.observation_conflict import ConflictPanel, differences
 from auditdesk.ui.dialogs.repeat_picker import CLEAR, RepeatPicker
 from auditdesk.ui.dialogs.repeat_suggestions import RepeatSuggestionsPanel
 
@@ -159,10 +159,20 @@ class ObservationEditor(QDialog):
             f"background:{theme.ERROR_BG}; color:{theme.ERROR_FG}; padding:8px; border-radius:3px;"
         )
         self.banner.hide()
-        self.conflict = self._build_conflict_panel()
+        self.conflict = ConflictPanel()
+        self.conflict.reload_requested.connect(self.reload_theirs)
+        self.conflict.overwrite_requested.connect(self.overwrite)
+        self.conflict_message, self.conflict_table = self.conflict.message, self.conflict.table
+        self.reload_button = self.conflict.reload_button
+        self.overwrite_button = self.conflict.overwrite_button
 
-        self.widgets: dict[str, QWidget] = {}
-        self.errors: dict[str, QLabel] = {}
+        self.messages = FieldMessages(
+            self._problem_text,
+            label_name=lambda name: f"error_{name}",
+            label_style=f"color:{theme.ERROR_FG}; font-size: 11px;",
+        )
+        self.widgets = self.messages.widgets
+        self.errors = self.messages.labels
         # No length cut: text over the limit stays, and the message says by how much.
         self.title_edit = QLineEdit()
         self.engagement_combo = QComboBox()
@@ -201,17 +211,9 @@ class ObservationEditor(QDialog):
         ):
             left.addRow(FIELD_LABELS[name] + ":", self._with_error(name, widget))
         # The due date the severity policy gives, shown in the field before saving.
-        self._due_proposed = False
-        self.due_hint = QLabel()
-        self.due_hint.setObjectName("dueHint")
-        self.due_hint.setWordWrap(True)
-        self.due_hint.setStyleSheet(f"color:{theme.MUTED_TEXT}; font-size: 11px;")
-        self.due_hint.hide()
+        self.due_proposal = DueDateProposal(self.severity_combo, self.identified_edit, self.due_edit)
+        self.due_hint = self.due_proposal.hint
         self.due_edit.parentWidget().layout().addWidget(self.due_hint)
-        self.severity_combo.currentIndexChanged.connect(lambda _i: self._propose_due())
-        self.identified_edit.changed.connect(self._propose_due)
-        self.due_edit.edit.textEdited.connect(self._due_typed)
-        self.due_edit.edit.editingFinished.connect(self._due_left)
         self.suggestions = RepeatSuggestionsPanel(self._context)
         self.suggestions.link_chosen.connect(self._suggestion_linked)
         left.addRow(self.suggestions)
@@ -264,54 +266,7 @@ class ObservationEditor(QDialog):
         layout.addLayout(buttons)
 
     def _with_error(self, name: str, widget: QWidget) -> QWidget:
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        error = QLabel()
-        error.setObjectName(f"error_{name}")
-        error.setWordWrap(True)
-        error.setStyleSheet(f"color:{theme.ERROR_FG}; font-size: 11px;")
-        error.hide()
-        column.addWidget(error)
-        self.widgets[name] = widget
-        self.errors[name] = error
-        return box
-
-    def _build_conflict_panel(self) -> QFrame:
-        panel = QFrame()
-        panel.setObjectName("conflictPanel")
-        panel.setStyleSheet(
-            f"#conflictPanel {{ background:{theme.WARNING_BG}; border:1px solid #e0b464;"
-            " border-radius:4px; }"
-        )
-        layout = QVBoxLayout(panel)
-        self.conflict_message = QLabel()
-        self.conflict_message.setWordWrap(True)
-        self.conflict_message.setStyleSheet(f"color:{theme.WARNING_FG}; font-weight:bold;")
-        self.conflict_table = QTableWidget(0, 3)
-        self.conflict_table.setHorizontalHeaderLabels(["Field", "Yours (not saved)", "Theirs (saved)"])
-        self.conflict_table.verticalHeader().hide()
-        self.conflict_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.conflict_table.setWordWrap(True)
-        header = self.conflict_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.reload_button = QPushButton("Reload theirs (discard mine)")
-        self.overwrite_button = QPushButton("Overwrite with mine")
-        self.reload_button.clicked.connect(self.reload_theirs)
-        self.overwrite_button.clicked.connect(self.overwrite)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.reload_button)
-        row.addWidget(self.overwrite_button)
-        layout.addWidget(self.conflict_message)
-        layout.addWidget(self.conflict_table)
-        layout.addLayout(row)
-        panel.hide()
-        return panel
+        return self.messages.holder(name, widget)
 
     # -- loading -------------------------------------------------------------------------------
     def _loaded(self, result) -> None:
@@ -446,45 +401,13 @@ class ObservationEditor(QDialog):
         self._set_combo(self.owner_combo, draft.owner_id)
         self.identified_edit.set_value(draft.identified_on)
         self.due_edit.set_value(draft.due_date)
-        self._due_proposed = draft.due_date is None
-        self._propose_due()
+        self.due_proposal.start(draft.due_date)
         self.original_due_edit.set_value(draft.original_due_date)
         for name, edit in self.text_edits.items():
             edit.setPlainText(getattr(draft, name) or "")
         self._repeat_of = (draft.repeat_of_id, repeat_ref or "") if draft.repeat_of_id else None
         self._show_repeat()
         self.clear_problems()
-
-    # -- the proposed due date ----------------------------------------------------------------
-    def proposed_due_date(self) -> date | None:
-        severity, identified = self.severity_combo.currentData(), self.identified_edit.value()
-        if severity is None or identified is None:
-            return None
-        return default_due_date(Severity(severity), identified)
-
-    def _propose_due(self) -> None:
-        """While the user has not chosen a due date, the field shows the policy's."""
-        proposed = self.proposed_due_date()
-        if proposed is None:
-            return
-        self.due_edit.edit.setPlaceholderText(f"{proposed.isoformat()} (proposed)")
-        if self._due_proposed:
-            self.due_edit.set_value(proposed)
-            severity = Severity(self.severity_combo.currentData())
-            self.due_hint.setText(
-                f"Proposed by the severity policy: {severity.label} findings are due "
-                f"{severity.default_due_days} days after they are identified."
-            )
-        self.due_hint.setVisible(self._due_proposed)
-
-    def _due_typed(self, _text: str) -> None:
-        self._due_proposed = False
-        self.due_hint.hide()
-
-    def _due_left(self) -> None:
-        if not self.due_edit.text().strip():  # emptied: the policy's date applies again
-            self._due_proposed = True
-            self._propose_due()
 
     def _show_repeat(self) -> None:
         self.repeat_label.setText(self._repeat_of[1] if self._repeat_of else "— (not a repeat)")
@@ -523,20 +446,11 @@ class ObservationEditor(QDialog):
 
     # -- validation messages ----------------------------------------------------------------------
     def date_fields(self) -> dict[str, DateField]:
-        return {name: w for name, w in self.widgets.items() if isinstance(w, DateField)}
+        return self.messages.date_fields()
 
     def current_problems(self) -> dict[str, str]:
         """Every problem of the form as it stands: the domain's, and dates typed wrong."""
-        problems: dict[str, str] = {}
-        try:
-            self.draft().validated(self._context.today())
-        except ValidationError as error:
-            problems.update(error.problems)
-        for name, field in self.date_fields().items():
-            typed = field.problem()
-            if typed:
-                problems[name] = typed
-        return problems
+        return self.messages.problems(lambda: self.draft().validated(self._context.today()))
 
     def _watch_fields(self) -> None:
         """Re-check the form on every edit: a message goes as soon as its field is valid,
@@ -550,44 +464,22 @@ class ObservationEditor(QDialog):
             edit.textChanged.connect(self._recheck)
 
     def _recheck(self, *_args) -> None:
-        if not self.is_loaded:
-            return
-        problems = self.current_problems()
-        for name, label in self.errors.items():
-            message = problems.get(name)
-            if message and (not label.isHidden() or message.startswith("must be at most")):
-                label.setText(self._problem_text(name, message))
-                label.show()
-            elif not message and not label.isHidden():
-                label.hide()
-                label.clear()
+        if self.is_loaded:
+            self.messages.recheck(self.current_problems())
 
     @staticmethod
     def _problem_text(field_name: str, message: str) -> str:
         return f"{FIELD_LABELS.get(field_name, field_name)} {message}"
 
     def clear_problems(self) -> None:
-        for label in self.errors.values():
-            label.hide()
-            label.clear()
+        self.messages.clear()
         self.banner.hide()
 
     def show_problems(self, problems: dict[str, str]) -> None:
-        self.clear_problems()
-        unplaced = []
-        for field_name, message in problems.items():
-            label = self.errors.get(field_name)
-            text = self._problem_text(field_name, message)
-            if label is None:
-                unplaced.append(text)
-                continue
-            label.setText(text)
-            label.show()
-        first = next((self.widgets[f] for f in problems if f in self.widgets), None)
-        if first is not None:
-            first.setFocus()
+        self.banner.hide()
+        unplaced = self.messages.show(problems, focus_order=problems)
         if unplaced:
-            self.banner.setText("\n".join(unplaced))
+            self.banner.setText("\n".join(self._problem_text(*problem) for problem in unplaced))
             self.banner.show()
         self.problems_shown.emit(dict(problems))
 
@@ -679,45 +571,20 @@ class ObservationEditor(QDialog):
     def show_conflict(self, error: ConflictError, theirs: Observation) -> None:
         """Both versions, field by field; the user reloads or overwrites."""
         self.theirs = theirs
-        mine = self.draft()
-        stored = observation_service.draft_of(theirs)
-        rows = []
-        for name in FIELD_LABELS:
-            yours, their = getattr(mine, name), getattr(stored, name)
-            if name == "original_due_date" and yours is None:
-                continue  # left empty: the stored value is kept
-            if _norm(yours) != _norm(their):
-                rows.append((name, self._describe(name, yours), self._describe(name, their, theirs)))
-        self.conflict_message.setText(
+        rows = differences(
+            FIELD_LABELS, self.draft(), observation_service.draft_of(theirs),
+            lambda name, value, stored: self._describe(name, value, theirs if stored else None),
+        )
+        self.conflict.show_versions(
             f"{error} Version {theirs.version} is saved now. "
-            + (
-                f"{len(rows)} field(s) differ:"
-                if rows
-                else "Your values are the same as theirs."
-            )
+            + (f"{len(rows)} field(s) differ:" if rows else "Your values are the same as theirs."),
+            rows,
+            FIELD_LABELS,
         )
-        self.conflict_table.setRowCount(len(rows))
-        for i, (name, yours, their) in enumerate(rows):
-            for j, value in enumerate((FIELD_LABELS[name], yours, their)):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value)
-                if j:
-                    item.setBackground(QColor("#fff8e1") if j == 1 else QColor("#e8f5e9"))
-                self.conflict_table.setItem(i, j, item)
-        self.conflict_table.resizeRowsToContents()
-        table_height = self.conflict_table.horizontalHeader().height() + 4 + sum(
-            self.conflict_table.rowHeight(i) for i in range(len(rows))
-        )
-        self.conflict_table.setFixedHeight(min(max(table_height, 60), 220))
-        self.conflict.show()
         self.conflict_shown.emit()
 
     def conflict_rows(self) -> list[tuple[str, str, str]]:
-        table = self.conflict_table
-        return [
-            tuple(table.item(i, j).text() for j in range(3))  # type: ignore[misc]
-            for i in range(table.rowCount())
-        ]
+        return self.conflict.rows()
 
     def _describe(self, name: str, value: Any, theirs: Observation | None = None) -> str:
         if value is None or value == "":
@@ -747,8 +614,3 @@ class ObservationEditor(QDialog):
         self._fill(self.theirs)
         self.conflict.hide()
 
-
-def _norm(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip()
-    return value
