@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from auditdesk.domain.enums import OPEN_STATUSES, ObservationStatus, Severity
 from auditdesk.domain.queries import ObservationFilter
 from auditdesk.ui import theme
+from auditdesk.ui.widgets import refill_choices
 
 #: Characters each filter choice shows at least (it grows with the window up to a maximum).
 FILTER_COMBO_CHARS = {"engagement": 11, "severity": 8, "status": 11, "owner": 10}
@@ -142,16 +143,8 @@ class ObservationFilterBar:
     def set_lists(self, engagements: Sequence[tuple[int, str]], users: Sequence[tuple[int, str]]) -> None:
         """Refill the engagement and owner choices (an empty list empties them), keeping
         the current choice where it is still there; no signal."""
-        for combo, items in ((self.engagement_filter, engagements), (self.owner_filter, users)):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            while combo.count() > 1:
-                combo.removeItem(1)
-            for value, label in items:
-                combo.addItem(label, value)
-            index = combo.findData(current)
-            combo.setCurrentIndex(max(index, 0))
-            combo.blockSignals(False)
+        refill_choices(self.engagement_filter, engagements)
+        refill_choices(self.owner_filter, users)
 
     def choose_restored(self) -> None:
         """Choose the engagement and owner the settings named, once their lists loaded
