@@ -1,4 +1,5 @@
-"""The observation editor: every field, validation beside each field, safe saving.
+"""The observation editor: loads a finding into its form (``observation_form``), saves it
+safely, and shows what went wrong.
 
 * Status: no change, or one of the workflow's next steps by its name
   (``transitions.next_steps`` for the user's role).
@@ -14,32 +15,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft
+from auditdesk.domain.drafts import ObservationDraft
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Observation
-from auditdesk.domain.transitions import INITIAL, next_steps
 from auditdesk.services import engagements as engagement_service
 from auditdesk.services import observations as observation_service
 from auditdesk.services import proposals
@@ -48,29 +41,9 @@ from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.date_field import DateField
-from auditdesk.ui.dialogs.due_proposal import DueDateProposal
-from auditdesk.ui.dialogs.field_messages import FieldMessages
 from auditdesk.ui.dialogs.observation_conflict import ConflictPanel, differences
+from auditdesk.ui.dialogs.observation_form import FIELD_LABELS, ObservationForm, problem_text
 from auditdesk.ui.dialogs.repeat_picker import CLEAR, RepeatPicker
-from auditdesk.ui.dialogs.repeat_suggestions import RepeatSuggestionsPanel
-
-FIELD_LABELS: dict[str, str] = {
-    "title": "Title",
-    "engagement_id": "Engagement",
-    "severity": "Severity",
-    "status": "Status",
-    "owner_id": "Owner",
-    "identified_on": "Identified on",
-    "due_date": "Due date",
-    "original_due_date": "Original due date",
-    "repeat_of_id": "Repeat of",
-    "criteria": "Criteria",
-    "condition": "Condition",
-    "cause": "Cause",
-    "effect": "Effect",
-    "recommendation": "Recommendation",
-    "management_response": "Management response",
-}
 
 
 def _load_job(tenant_id: int, observation_id: int | None, template_id: int | None):
@@ -121,7 +94,6 @@ class ObservationEditor(QDialog):
         self.version: int | None = None
         self.theirs: Observation | None = None
         self.is_loaded = False
-        self._repeat_of: tuple[int, str] | None = None
         self._saving = False
         self.setObjectName("observationEditor")
         self.setWindowTitle(self._base_title())
@@ -166,83 +138,21 @@ class ObservationEditor(QDialog):
         self.reload_button = self.conflict.reload_button
         self.overwrite_button = self.conflict.overwrite_button
 
-        self.messages = FieldMessages(
-            self._problem_text,
-            label_name=lambda name: f"error_{name}",
-            label_style=f"color:{theme.ERROR_FG}; font-size: 11px;",
-        )
-        self.widgets = self.messages.widgets
-        self.errors = self.messages.labels
-        # No length cut: text over the limit stays, and the message says by how much.
-        self.title_edit = QLineEdit()
-        self.engagement_combo = QComboBox()
-        self.engagement_combo.setMinimumContentsLength(24)
-        self.severity_combo = QComboBox()
-        for severity in Severity:
-            self.severity_combo.addItem(severity.label, severity)
-        self.status_combo = QComboBox()
-        self.owner_combo = QComboBox()
-        today = self._context.today
-        self.identified_edit = DateField(optional=False, today=today)
-        self.due_edit = DateField(optional=True, today=today)
-        self.original_due_edit = DateField(optional=True, today=today)
-        self.repeat_label = QLabel("—")
-        self.repeat_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.repeat_button = QPushButton("Repeat of…")
-        self.repeat_button.clicked.connect(self.pick_repeat)
-        repeat_box = QWidget()
-        repeat_row = QHBoxLayout(repeat_box)
-        repeat_row.setContentsMargins(0, 0, 0, 0)
-        repeat_row.addWidget(self.repeat_label, 1)
-        repeat_row.addWidget(self.repeat_button)
-
-        left = QFormLayout()
-        left.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for name, widget in (
-            ("title", self.title_edit),
-            ("engagement_id", self.engagement_combo),
-            ("severity", self.severity_combo),
-            ("status", self.status_combo),
-            ("owner_id", self.owner_combo),
-            ("identified_on", self.identified_edit),
-            ("due_date", self.due_edit),
-            ("original_due_date", self.original_due_edit),
-            ("repeat_of_id", repeat_box),
-        ):
-            left.addRow(FIELD_LABELS[name] + ":", self._with_error(name, widget))
-        # The due date the severity policy gives, shown in the field before saving.
-        self.due_proposal = DueDateProposal(self.severity_combo, self.identified_edit, self.due_edit)
-        self.due_hint = self.due_proposal.hint
-        self.due_edit.parentWidget().layout().addWidget(self.due_hint)
-        self.suggestions = RepeatSuggestionsPanel(self._context)
-        self.suggestions.link_chosen.connect(self._suggestion_linked)
-        left.addRow(self.suggestions)
-        for signal in (self.title_edit.textChanged, self.engagement_combo.currentIndexChanged,
-                       self.identified_edit.changed):
-            signal.connect(lambda *_: self._ask_suggestions())
-
-        right = QFormLayout()
-        right.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.text_edits: dict[str, QPlainTextEdit] = {}
-        for name in LONG_TEXT_FIELDS:
-            edit = QPlainTextEdit()
-            edit.setTabChangesFocus(True)
-            edit.setFixedHeight(86)
-            self.text_edits[name] = edit
-            right.addRow(FIELD_LABELS[name] + ":", self._with_error(name, edit))
-
-        columns = QGridLayout()
-        columns.addLayout(left, 0, 0, Qt.AlignmentFlag.AlignTop)
-        columns.addLayout(right, 0, 1, Qt.AlignmentFlag.AlignTop)
-        columns.setColumnStretch(0, 4)
-        columns.setColumnStretch(1, 5)
-        columns.setHorizontalSpacing(24)
-        body = QWidget()
-        body.setLayout(columns)
+        self.form = form = ObservationForm(self._context)
+        form.observation_id = self.observation_id
+        form.repeat_button.clicked.connect(self.pick_repeat)
+        # The fields, as the dialog's own attributes too (tests and callers reach them).
+        self.messages, self.widgets, self.errors = form.messages, form.widgets, form.errors
+        self.title_edit, self.text_edits = form.title_edit, form.text_edits
+        self.engagement_combo, self.severity_combo = form.engagement_combo, form.severity_combo
+        self.status_combo, self.owner_combo = form.status_combo, form.owner_combo
+        self.identified_edit, self.due_edit = form.identified_edit, form.due_edit
+        self.original_due_edit, self.repeat_label = form.original_due_edit, form.repeat_label
+        self.due_hint, self.suggestions = form.due_hint, form.suggestions
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
+        scroll.setWidget(form)
 
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
@@ -255,8 +165,6 @@ class ObservationEditor(QDialog):
         buttons.addWidget(self.save_button)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
-        self._watch_fields()
-
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.subheading)
@@ -265,31 +173,21 @@ class ObservationEditor(QDialog):
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
 
-    def _with_error(self, name: str, widget: QWidget) -> QWidget:
-        return self.messages.holder(name, widget)
-
     # -- loading -------------------------------------------------------------------------------
     def _loaded(self, result) -> None:
         observation, template, engagements, users = result
-        self.engagement_combo.clear()
-        self.engagement_combo.addItem("(no engagement)", None)
-        for engagement_id, label in engagements:
-            self.engagement_combo.addItem(label, engagement_id)
-        self.owner_combo.clear()
-        self.owner_combo.addItem("(unassigned)", None)
-        for user_id, name in users:
-            self.owner_combo.addItem(name, user_id)
+        self.form.set_choices(engagements, users)
         if observation is not None:
             self._fill(observation)
         elif template is not None:
             self._fill_recurrence(template)
         else:
             self._fill_new()
-        self.is_loaded = True
+        self.is_loaded = self.form.active = True
         self._set_enabled(True)
         for name in ("condition", "cause"):
-            self.text_edits[name].textChanged.connect(self._ask_suggestions)
-        self._ask_suggestions()
+            self.text_edits[name].textChanged.connect(self.form.ask_suggestions)
+        self.form.ask_suggestions()
         self.title_edit.setFocus()
         self.loaded.emit()
 
@@ -297,31 +195,8 @@ class ObservationEditor(QDialog):
         self.subheading.setText("Could not load.")
         self.show_banner(error)
 
-    def _set_combo(self, combo: QComboBox, value: Any) -> None:
-        index = combo.findData(value)
-        if index < 0 and value is not None:
-            combo.addItem(str(value), value)
-            index = combo.count() - 1
-        combo.setCurrentIndex(max(index, 0))
-
     def _set_statuses(self, current: ObservationStatus | None) -> None:
-        """A new finding starts as a draft or open; a stored one stays as it is or takes
-        one of the workflow's next steps, each offered by its name."""
-        self.status_combo.clear()
-        if current is None:
-            for status in INITIAL:
-                self.status_combo.addItem(status.label, status)
-            self.status_combo.setToolTip("")
-            return
-        self.status_combo.addItem(f"{current.label} (no change)", current)
-        role = self._context.user.role if self._context.user else None
-        steps = next_steps(current, role)
-        for step in steps:
-            self.status_combo.addItem(f"{step.action} → {step.target.label}", step.target)
-        self.status_combo.setToolTip(
-            "Next steps from " + current.label.lower() + ": "
-            + (", ".join(step.action for step in steps) or "none")
-        )
+        self.form.set_statuses(current, self._context.user.role if self._context.user else None)
 
     def _fill(self, observation: Observation) -> None:
         self.observation = observation
@@ -388,88 +263,24 @@ class ObservationEditor(QDialog):
         )
 
     def _set_enabled(self, enabled: bool) -> None:
-        for widget in (*self.widgets.values(), self.save_button):
-            widget.setEnabled(enabled)
+        self.form.set_enabled(enabled)
+        self.save_button.setEnabled(enabled)
 
     # -- the form as a draft ---------------------------------------------------------------------
     def set_draft(self, draft: ObservationDraft, repeat_ref: str | None) -> None:
-        self.title_edit.setText(draft.title)
-        self.title_edit.setCursorPosition(0)  # show the start of a long title, not its end
-        self._set_combo(self.engagement_combo, draft.engagement_id)
-        self._set_combo(self.severity_combo, Severity(draft.severity))
-        self._set_combo(self.status_combo, ObservationStatus(draft.status))
-        self._set_combo(self.owner_combo, draft.owner_id)
-        self.identified_edit.set_value(draft.identified_on)
-        self.due_edit.set_value(draft.due_date)
-        self.due_proposal.start(draft.due_date)
-        self.original_due_edit.set_value(draft.original_due_date)
-        for name, edit in self.text_edits.items():
-            edit.setPlainText(getattr(draft, name) or "")
-        self._repeat_of = (draft.repeat_of_id, repeat_ref or "") if draft.repeat_of_id else None
-        self._show_repeat()
-        self.clear_problems()
-
-    def _show_repeat(self) -> None:
-        self.repeat_label.setText(self._repeat_of[1] if self._repeat_of else "— (not a repeat)")
-        self.suggestions.set_suppressed(self._repeat_of is not None)
-
-    def _ask_suggestions(self) -> None:
-        if not self.is_loaded or self._repeat_of is not None:
-            return
-        self.suggestions.request(
-            title=self.title_edit.text(),
-            condition=self.text_edits["condition"].toPlainText(),
-            cause=self.text_edits["cause"].toPlainText(),
-            identified_on=self.identified_edit.value(),
-            engagement_id=self.engagement_combo.currentData(),
-            observation_id=self.observation_id,
-        )
-
-    def _suggestion_linked(self, observation_id: int, ref: str) -> None:
-        self._repeat_of = (observation_id, ref)
-        self._show_repeat()
+        self.form.set_draft(draft, repeat_ref)
+        self.banner.hide()
 
     def draft(self) -> ObservationDraft:
         """What the form holds now."""
-        return ObservationDraft(
-            title=self.title_edit.text(),
-            severity=self.severity_combo.currentData() or Severity.MEDIUM,
-            identified_on=self.identified_edit.value(),
-            engagement_id=self.engagement_combo.currentData(),
-            status=self.status_combo.currentData() or ObservationStatus.OPEN,
-            owner_id=self.owner_combo.currentData(),
-            due_date=self.due_edit.value(),
-            original_due_date=self.original_due_edit.value(),
-            repeat_of_id=self._repeat_of[0] if self._repeat_of else None,
-            **{name: edit.toPlainText() for name, edit in self.text_edits.items()},
-        )
+        return self.form.draft()
 
     # -- validation messages ----------------------------------------------------------------------
     def date_fields(self) -> dict[str, DateField]:
-        return self.messages.date_fields()
+        return self.form.date_fields()
 
     def current_problems(self) -> dict[str, str]:
-        """Every problem of the form as it stands: the domain's, and dates typed wrong."""
-        return self.messages.problems(lambda: self.draft().validated(self._context.today()))
-
-    def _watch_fields(self) -> None:
-        """Re-check the form on every edit: a message goes as soon as its field is valid,
-        and text over a field's limit is said at once (nothing is cut)."""
-        self.title_edit.textChanged.connect(self._recheck)
-        for combo in (self.engagement_combo, self.severity_combo, self.status_combo, self.owner_combo):
-            combo.currentIndexChanged.connect(self._recheck)
-        for field in self.date_fields().values():
-            field.changed.connect(self._recheck)
-        for edit in self.text_edits.values():
-            edit.textChanged.connect(self._recheck)
-
-    def _recheck(self, *_args) -> None:
-        if self.is_loaded:
-            self.messages.recheck(self.current_problems())
-
-    @staticmethod
-    def _problem_text(field_name: str, message: str) -> str:
-        return f"{FIELD_LABELS.get(field_name, field_name)} {message}"
+        return self.form.current_problems()
 
     def clear_problems(self) -> None:
         self.messages.clear()
@@ -479,7 +290,7 @@ class ObservationEditor(QDialog):
         self.banner.hide()
         unplaced = self.messages.show(problems, focus_order=problems)
         if unplaced:
-            self.banner.setText("\n".join(self._problem_text(*problem) for problem in unplaced))
+            self.banner.setText("\n".join(problem_text(*problem) for problem in unplaced))
             self.banner.show()
         self.problems_shown.emit(dict(problems))
 
@@ -507,10 +318,9 @@ class ObservationEditor(QDialog):
 
     def _picked(self, chosen) -> None:
         if chosen is CLEAR:
-            self._repeat_of = None
+            self.form.set_repeat(None)
         elif isinstance(chosen, dict):
-            self._repeat_of = (chosen["id"], chosen["ref"])
-        self._show_repeat()
+            self.form.set_repeat((chosen["id"], chosen["ref"]))
 
     # -- saving ----------------------------------------------------------------------------------
     def save(self, *, expected_version: int | None | str = "current") -> None:
@@ -544,7 +354,7 @@ class ObservationEditor(QDialog):
         self.save_button.setEnabled(True)
         self.conflict.hide()
         self.observation = observation
-        self.observation_id = observation.id
+        self.observation_id = self.form.observation_id = observation.id
         self.version = observation.version
         self.saved.emit(observation)
         self.accept()
@@ -573,7 +383,7 @@ class ObservationEditor(QDialog):
         self.theirs = theirs
         rows = differences(
             FIELD_LABELS, self.draft(), observation_service.draft_of(theirs),
-            lambda name, value, stored: self._describe(name, value, theirs if stored else None),
+            lambda name, value, stored: self.form.describe(name, value, theirs if stored else None),
         )
         self.conflict.show_versions(
             f"{error} Version {theirs.version} is saved now. "
@@ -585,27 +395,6 @@ class ObservationEditor(QDialog):
 
     def conflict_rows(self) -> list[tuple[str, str, str]]:
         return self.conflict.rows()
-
-    def _describe(self, name: str, value: Any, theirs: Observation | None = None) -> str:
-        if value is None or value == "":
-            return "—"
-        if name == "engagement_id":
-            index = self.engagement_combo.findData(value)
-            return self.engagement_combo.itemText(index) if index >= 0 else str(value)
-        if name == "owner_id":
-            index = self.owner_combo.findData(value)
-            return self.owner_combo.itemText(index) if index >= 0 else str(value)
-        if name == "repeat_of_id":
-            if theirs is not None:
-                return theirs.repeat_of_ref or str(value)
-            return self._repeat_of[1] if self._repeat_of else str(value)
-        if name == "severity":
-            return Severity(value).label
-        if name == "status":
-            return ObservationStatus(value).label
-        if isinstance(value, date):
-            return value.isoformat()
-        return str(value)
 
     def reload_theirs(self) -> None:
         """Replace the form with the saved version (what you typed is discarded on purpose)."""
