@@ -30,24 +30,11 @@ from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.models.observations import ObservationTableModel, RowRole
 from auditdesk.ui.views.base import focus_field
+from auditdesk.ui.views.observation_delete import ask_to_delete, deleted_message
 from auditdesk.ui.views.observation_filters import ObservationFilterBar
 from auditdesk.ui.views.observation_history import HistoryPanel
 from auditdesk.ui.views.observation_table import fit_columns, fit_title_column, observation_table
 from auditdesk.ui.widgets import ErrorBanner, debounced
-
-
-def delete_confirmation_text(ref: str, title: str, repeats: list[str]) -> str:
-    """What the Delete confirmation says, including the fate of the repeats."""
-    text = f"Delete {ref} “{title}”? This cannot be undone (the audit trail keeps its history)."
-    if repeats:
-        listed = ", ".join(repeats)
-        text += (
-            f"\n\n{len(repeats)} later finding(s) repeat it: {listed}. "
-            "They are kept and lose their link to it (they become originals)."
-        )
-    else:
-        text += "\n\nNo other finding repeats it."
-    return text
 
 
 class ObservationsView(QWidget):
@@ -400,32 +387,13 @@ class ObservationsView(QWidget):
         )
 
     def _confirm_delete(self, row: ObservationRow, repeats: list[str]) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            f"Delete {row.ref}",
-            delete_confirmation_text(row.ref, row.title, repeats),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.button(QMessageBox.StandardButton.Yes).setText("Delete")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.confirm_box = box
-        box.finished.connect(
-            lambda result: self._delete(row)
-            if result == QMessageBox.StandardButton.Yes
-            else None
-        )
-        box.open()
+        self.confirm_box = ask_to_delete(self, row, repeats, lambda: self._delete(row))
 
     def _delete(self, row: ObservationRow) -> None:
         actor = self._context.actor
-
-        def done(deleted) -> None:
-            message = f"Deleted {deleted.ref}."
-            if deleted.detached_repeats:
-                message += f" {', '.join(deleted.detached_repeats)} kept, no longer linked."
-            self._context.status_message.emit(message)
-
         self._context.worker.submit(
-            lambda s: observation_service.delete(s, actor, row.id), done, self._show_error, owner=self
+            lambda s: observation_service.delete(s, actor, row.id),
+            lambda deleted: self._context.status_message.emit(deleted_message(deleted)),
+            self._show_error,
+            owner=self,
         )
