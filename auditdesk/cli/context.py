@@ -20,6 +20,16 @@ class CliError(Exception):
     """A usage error found after parsing (unknown reference, missing option)."""
 
 
+def date_option(value: str | None, option: str) -> date | None:
+    """The date an option names (YYYY-MM-DD), None when not given; else one clear line."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"{option}: '{value}' is not a date (use YYYY-MM-DD)") from None
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()

@@ -8,10 +8,9 @@ when the command runs, offscreen.
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 
-from auditdesk.cli.context import CliError
+from auditdesk.cli.context import CliError, date_option
 from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.reports import ReportPeriod
 
@@ -41,15 +40,6 @@ def register(subparsers, add_globals) -> None:
     add_globals(group)
 
 
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CliError(f"{option}: '{value}' is not a date (use YYYY-MM-DD)") from None
-
-
 def _one_line(error: ValidationError) -> str:
     return "; ".join(f"--{k.replace('_', '-')}: {v}" if k != "out" else v for k, v in error.problems.items())
 
@@ -67,8 +57,8 @@ def _renderer():
 def board_command(ctx) -> int:
     from auditdesk.services import report as board_report
 
-    start = _date(ctx.args.start, "--from")
-    end = _date(ctx.args.end, "--to")
+    start = date_option(ctx.args.start, "--from")
+    end = date_option(ctx.args.end, "--to")
     if start is not None and end is not None and end < start:
         raise CliError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
     out = Path(ctx.args.out)

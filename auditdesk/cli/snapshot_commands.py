@@ -6,9 +6,7 @@ scheduled job); trends read one tenant's stored snapshots.
 
 from __future__ import annotations
 
-from datetime import date
-
-from auditdesk.cli.context import CliError
+from auditdesk.cli.context import CliError, date_option
 from auditdesk.domain.records import Snapshot, Tenant
 from auditdesk.domain.trends import Granularity, TrendKind
 from auditdesk.services import snapshots as snapshot_service
@@ -59,15 +57,6 @@ def register(subparsers, add_globals) -> None:
     add_globals(trend)
 
 
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CliError(f"{option}: '{value}' is not a date (use YYYY-MM-DD)") from None
-
-
 def _tenants(ctx, session) -> list[Tenant]:
     """The tenant named by --tenant, else every tenant."""
     if getattr(ctx.args, "tenant", None):
@@ -116,10 +105,10 @@ def capture_command(ctx) -> int:
 
 
 def backfill_command(ctx) -> int:
-    start = _date(ctx.args.start, "--from")
+    start = date_option(ctx.args.start, "--from")
     if start is None:
         raise CliError("--from DATE is required (YYYY-MM-DD)")
-    end = _date(ctx.args.end, "--to")
+    end = date_option(ctx.args.end, "--to")
     with ctx.transaction() as session:
         targets = _tenants(ctx, session)
         tenant_id = targets[0].id if getattr(ctx.args, "tenant", None) else None
@@ -139,8 +128,8 @@ def backfill_command(ctx) -> int:
 
 
 def trend_command(ctx) -> int:
-    start = _date(ctx.args.start, "--from")
-    end = _date(ctx.args.end, "--to")
+    start = date_option(ctx.args.start, "--from")
+    end = date_option(ctx.args.end, "--to")
     if start is not None and end is not None and end < start:
         raise CliError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
     try:

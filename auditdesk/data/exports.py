@@ -79,7 +79,7 @@ def engagement_count(session: Session, tenant_id: int, flt: EngagementFilter) ->
 
 def audit_rows(session: Session, tenant_id: int, flt: AuditFilter) -> Iterator[tuple]:
     A = audit_data.A
-    query = audit_data._query(tenant_id, flt).order_by(A.changed_at.desc(), A.id.desc())
+    query = audit_data._query(session, tenant_id, flt).order_by(A.changed_at.desc(), A.id.desc())
     for row, user_name in _stream(session, query):
         entry = audit_data._entry(row, user_name)
         changes = "; ".join(f"{c.field}: {c.old!s} → {c.new!s}" if c.old is not None

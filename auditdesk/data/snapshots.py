@@ -1,4 +1,4 @@
-"""Dashboard snapshots: compute, store, list and chart the metrics of ``data.metrics``.
+"""Dashboard snapshots: compute and store the metrics of ``data.metrics``.
 
 Owns every query on ``dashboard_snapshot`` and the reconstruction of past
 observation states from the audit trail. Functions take the caller's Session and
@@ -11,13 +11,14 @@ never commit.
 * ``compute_range`` / ``backfill_range``: figures for every day of a range, as of
   each day, from the rows' states recorded in ``audit_log``; set-based (a sweep of
   +1/-1 events, not a query per day).
-* ``list_snapshots``, ``trend``: stored rows, and the last snapshot of each day,
-  week or month of a range.
+
+The stored snapshots and their trends are read by ``data.snapshot_reads`` (offered
+here too, so that the snapshot use cases have one module to call).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import text
@@ -35,39 +36,35 @@ from auditdesk.data.metrics import (
     span_events_sql,
     tenant_day,
 )
+from auditdesk.data.snapshot_reads import (
+    SNAPSHOT_SELECT,
+    bucketed_snapshots,
+    check_range,
+    compliance_trend,
+    first_finding_day,
+    get_snapshot,
+    list_snapshots,
+    overdue_trend,
+    repeat_trend,
+    severity_trend,
+    snapshot_bounds,
+    snapshot_from_row,
+    trend,
+)
 from auditdesk.data.tenants import tenant_today
 from auditdesk.domain.clock import DEFAULT_TIME_ZONE, today_in
-from auditdesk.domain.enums import SnapshotSource
-from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.records import Snapshot
 from auditdesk.domain.trends import (
-    CompliancePoint,
     DatedMetrics,
-    Granularity,
     Metrics,
-    OverduePoint,
-    RepeatPoint,
-    SeverityPoint,
-    TrendKind,
-    TrendPoint,
 )
 
-_SNAPSHOT_SELECT = (
-    "tenant_id, snapshot_date, captured_at, source, metrics_version, "
-    + ", ".join(METRIC_COLUMNS)
-)
-
-
-def _snapshot(row) -> Snapshot:
-    m = metrics_from_row(row)
-    return Snapshot(
-        tenant_id=row.tenant_id,
-        snapshot_date=row.snapshot_date,
-        captured_at=row.captured_at,
-        source=SnapshotSource(row.source),
-        metrics_version=row.metrics_version,
-        **m.figures(),
-    )
+__all__ = [
+    "backfill_range", "bucketed_snapshots", "capture_snapshot", "compliance_trend",
+    "compute_metrics", "compute_range", "first_finding_day", "get_snapshot",
+    "list_snapshots", "metrics_of", "overdue_trend", "repeat_trend", "severity_trend",
+    "snapshot_bounds", "today", "trend",
+]
 
 
 def metrics_of(snapshot: Snapshot) -> Metrics:
@@ -124,12 +121,12 @@ def capture_snapshot(session: Session, tenant_id: int, day: date) -> Snapshot:
             VALUES (:tenant_id, :day, clock_timestamp(), 'captured', :version,
                     {", ".join(f":{c}" for c in METRIC_COLUMNS)})
             ON CONFLICT (tenant_id, snapshot_date) DO UPDATE SET {_UPSERT_ASSIGN}
-            RETURNING {_SNAPSHOT_SELECT}
+            RETURNING {SNAPSHOT_SELECT}
             """
         ),
         params,
     ).one()
-    return _snapshot(row)
+    return snapshot_from_row(row)
 
 
 # --- every day of a range, from the audit trail ----------------------------------------
@@ -208,11 +205,6 @@ def _range_sql() -> str:
     """
 
 
-def _check_range(start: date, end: date) -> None:
-    if end < start:
-        raise ValidationError({"to": f"{end.isoformat()} is before {start.isoformat()}"})
-
-
 def _range_params(tenant_ids: Sequence[int], start: date, end: date) -> dict:
     return {"tenant_ids": list(tenant_ids), "start": start, "end": end}
 
@@ -222,7 +214,7 @@ def compute_range(
 ) -> list[DatedMetrics]:
     """Metrics as of each day from ``start`` to ``end`` rebuilt from the audit trail,
     without storing them; ordered by tenant and day."""
-    _check_range(start, end)
+    check_range(start, end)
     if not tenant_ids:
         return []
     rows = session.execute(
@@ -245,7 +237,7 @@ def backfill_range(
     Rows already backfilled are rebuilt; captured rows are kept unless ``overwrite``.
     Returns the number of rows inserted or rebuilt.
     """
-    _check_range(start, end)
+    check_range(start, end)
     if not tenant_ids:
         return 0
     columns = ", ".join(METRIC_COLUMNS)
@@ -265,189 +257,3 @@ def backfill_range(
         {**_range_params(tenant_ids, start, end), "version": METRICS_VERSION, "overwrite": overwrite},
     )
     return len(result.fetchall())
-
-
-# --- stored snapshots ------------------------------------------------------------------
-
-def get_snapshot(session: Session, tenant_id: int, day: date) -> Snapshot | None:
-    row = session.execute(
-        text(
-            f"SELECT {_SNAPSHOT_SELECT} FROM dashboard_snapshot "
-            "WHERE tenant_id = :tenant_id AND snapshot_date = :day"
-        ),
-        {"tenant_id": tenant_id, "day": day},
-    ).one_or_none()
-    return None if row is None else _snapshot(row)
-
-
-def list_snapshots(
-    session: Session,
-    tenant_id: int,
-    start: date | None = None,
-    end: date | None = None,
-    *,
-    source: SnapshotSource | None = None,
-) -> list[Snapshot]:
-    """Stored snapshots of a tenant, oldest first, optionally within ``start``..``end``."""
-    rows = session.execute(
-        text(
-            f"SELECT {_SNAPSHOT_SELECT} FROM dashboard_snapshot "
-            "WHERE tenant_id = :tenant_id "
-            "AND (CAST(:start AS date) IS NULL OR snapshot_date >= :start) "
-            "AND (CAST(:end AS date) IS NULL OR snapshot_date <= :end) "
-            "AND (CAST(:source AS text) IS NULL OR source = :source) "
-            "ORDER BY snapshot_date"
-        ),
-        {
-            "tenant_id": tenant_id,
-            "start": start,
-            "end": end,
-            "source": None if source is None else SnapshotSource(source).value,
-        },
-    )
-    return [_snapshot(row) for row in rows]
-
-
-def snapshot_bounds(session: Session, tenant_id: int) -> tuple[date, date] | None:
-    """First and last snapshot dates of a tenant, or None when it has none."""
-    row = session.execute(
-        text(
-            "SELECT min(snapshot_date) AS first, max(snapshot_date) AS last "
-            "FROM dashboard_snapshot WHERE tenant_id = :tenant_id"
-        ),
-        {"tenant_id": tenant_id},
-    ).one()
-    return None if row.first is None else (row.first, row.last)
-
-
-def first_finding_day(session: Session, tenant_ids: Sequence[int]) -> date | None:
-    """The earliest ``identified_on`` among the tenants' findings, or None when they have none."""
-    if not tenant_ids:
-        return None
-    return session.execute(
-        text(
-            "SELECT min(identified_on) FROM observation "
-            "WHERE tenant_id = ANY(CAST(:tenant_ids AS bigint[]))"
-        ),
-        {"tenant_ids": list(tenant_ids)},
-    ).scalar_one()
-
-
-# --- trends ----------------------------------------------------------------------------
-
-def bucketed_snapshots(
-    session: Session,
-    tenant_id: int,
-    start: date | None = None,
-    end: date | None = None,
-    granularity: Granularity | str = Granularity.DAY,
-) -> list[tuple[date, Snapshot]]:
-    """(bucket start, last snapshot in that bucket) for each day, week or month, in order."""
-    try:
-        unit = Granularity(granularity)
-    except ValueError:
-        raise ValidationError(
-            {"granularity": f"'{granularity}' is not one of day, week, month"}
-        ) from None
-    if start is not None and end is not None:
-        _check_range(start, end)
-    rows = session.execute(
-        text(
-            f"""
-            SELECT DISTINCT ON (bucket) bucket, {_SNAPSHOT_SELECT}
-              FROM (SELECT date_trunc(:unit, snapshot_date::timestamp)::date AS bucket, *
-                      FROM dashboard_snapshot
-                     WHERE tenant_id = :tenant_id
-                       AND (CAST(:start AS date) IS NULL OR snapshot_date >= :start)
-                       AND (CAST(:end AS date) IS NULL OR snapshot_date <= :end)) AS s
-             ORDER BY bucket, snapshot_date DESC
-            """
-        ),
-        {"tenant_id": tenant_id, "start": start, "end": end, "unit": unit.value},
-    )
-    return [(row.bucket, _snapshot(row)) for row in rows]
-
-
-def severity_trend(
-    session: Session,
-    tenant_id: int,
-    start: date | None = None,
-    end: date | None = None,
-    granularity: Granularity | str = Granularity.DAY,
-) -> list[SeverityPoint]:
-    """Open findings by severity per bucket."""
-    return [
-        SeverityPoint(
-            s.snapshot_date, bucket, s.open_critical, s.open_high, s.open_medium, s.open_low,
-            s.open_total,
-        )
-        for bucket, s in bucketed_snapshots(session, tenant_id, start, end, granularity)
-    ]
-
-
-def compliance_trend(
-    session: Session,
-    tenant_id: int,
-    start: date | None = None,
-    end: date | None = None,
-    granularity: Granularity | str = Granularity.DAY,
-) -> list[CompliancePoint]:
-    """Compliance rate (0..1) per bucket; None where nothing was due (a gap, not zero)."""
-    return [
-        CompliancePoint(s.snapshot_date, bucket, s.compliance_rate)
-        for bucket, s in bucketed_snapshots(session, tenant_id, start, end, granularity)
-    ]
-
-
-def overdue_trend(
-    session: Session,
-    tenant_id: int,
-    start: date | None = None,
-    end: date | None = None,
-    granularity: Granularity | str = Granularity.DAY,
-) -> list[OverduePoint]:
-    """Overdue open findings per bucket (with the open total, for a rate)."""
-    return [
-        OverduePoint(s.snapshot_date, bucket, s.overdue, s.open_total)
-        for bucket, s in bucketed_snapshots(session, tenant_id, start, end, granularity)
-    ]
-
-
-def repeat_trend(
-    session: Session,
-    tenant_id: int,
-    start: date | None = None,
-    end: date | None = None,
-    granularity: Granularity | str = Granularity.DAY,
-) -> list[RepeatPoint]:
-    """Open repeat findings per bucket (with the open total, for a repeat rate)."""
-    return [
-        RepeatPoint(s.snapshot_date, bucket, s.repeat_open, s.open_total)
-        for bucket, s in bucketed_snapshots(session, tenant_id, start, end, granularity)
-    ]
-
-
-_TRENDS: dict[TrendKind, Callable[..., Sequence[TrendPoint]]] = {
-    TrendKind.SEVERITY: severity_trend,
-    TrendKind.COMPLIANCE: compliance_trend,
-    TrendKind.OVERDUE: overdue_trend,
-    TrendKind.REPEATS: repeat_trend,
-}
-
-
-def trend(
-    session: Session,
-    tenant_id: int,
-    kind: TrendKind | str,
-    start: date | None = None,
-    end: date | None = None,
-    granularity: Granularity | str = Granularity.DAY,
-) -> list[TrendPoint]:
-    """One of the four trend series by name."""
-    try:
-        function = _TRENDS[TrendKind(kind)]
-    except ValueError:
-        raise ValidationError(
-            {"trend": f"'{kind}' is not one of severity, compliance, overdue, repeats"}
-        ) from None
-    return list(function(session, tenant_id, start, end, granularity))

@@ -9,13 +9,12 @@ every query run off the GUI thread (docs/architecture.md, "Threading rule").
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QListWidget,
@@ -43,6 +42,7 @@ from auditdesk.ui.views.review_queue import ReviewQueueView
 from auditdesk.ui.window import menus, permissions, sources
 from auditdesk.ui.window.banner import BannerArea
 from auditdesk.ui.window.demo import DemoOffer
+from auditdesk.ui.window.opening import DatabaseOpening, masked
 from auditdesk.ui.window.person import WorkspacePersonFlow
 from auditdesk.ui.window.settings import restore_window, save_window
 from auditdesk.ui.window.status import StatusLabels
@@ -67,12 +67,6 @@ VIEWS = (
     ViewSpec("audit_trail", AuditTrailView, AuditTrailView.title),
     ViewSpec("review_queue", ReviewQueueView, ReviewQueueView.title),
 )
-
-
-class _OpeningProgress(QObject):
-    """Lives in the GUI thread; the opening job's announcements arrive queued."""
-
-    message = Signal(str)
 
 
 class MainWindow(QMainWindow):
@@ -100,10 +94,7 @@ class MainWindow(QMainWindow):
         self.profile_path = profile_path
         self.source: DatabaseSource | None = None
         self.specs = VIEWS
-        self._opening_progress = _OpeningProgress(self)
-        self._opening = False
-        self._open_serial = 0  # the newest open request; older answers are stale
-        self._unwanted: set[threading.Event] = set()  # set: close the database it opens
+        self.opening = DatabaseOpening(context, self)
         self.setWindowTitle("AuditDesk")
         self.setObjectName("mainWindow")
 
@@ -130,7 +121,9 @@ class MainWindow(QMainWindow):
         context.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         context.navigate.connect(self.navigate)
         context.database_changed.connect(lambda _db: self.status.update())
-        self._opening_progress.message.connect(lambda text: self.show_banner(text, "info", retry=False))
+        self.opening.progress.connect(lambda text: self.show_banner(text, "info", retry=False))
+        self.opening.opened.connect(self._database_opened)
+        self.opening.failed.connect(self._database_open_failed)
         self.tenant_switcher.chosen.connect(self._tenant_chosen)
         self.tenant_switcher.loaded.connect(self.ready)
         self.tenant_switcher.none_found.connect(self._no_tenants)
@@ -269,43 +262,13 @@ class MainWindow(QMainWindow):
     def open_source(self, source: DatabaseSource) -> None:
         """Open ``source`` off the GUI thread; the current database stays until it opened."""
         self.source = source
-        self._opening = True
-        where = source.url and _mask(source.url) or f"embedded workspace {source.workspace}"
+        where = source.url and masked(source.url) or f"embedded workspace {source.workspace}"
         self.show_banner(f"Opening {where}…", "info", retry=False)
+        self.opening.open(source)
         self._set_busy(True)
-        self._open_serial += 1
-        serial, unwanted = self._open_serial, threading.Event()
-        self._unwanted.add(unwanted)
-        announce = self._opening_progress.message.emit
 
-        def open_it():
-            from auditdesk.db.connection import open_database
-
-            database = open_database(source, migrate=True, announce=announce)
-            if unwanted.is_set():  # the window closed its database while this one opened
-                database.close()
-                return None
-            return database
-
-        self.context.worker.run(
-            open_it, lambda database: self._database_opened(serial, unwanted, database),
-            lambda error: self._database_open_failed(serial, unwanted, error), owner=self.context,
-        )
-
-    def _newest_opening(self, serial: int, unwanted: threading.Event) -> bool:
-        """Whether an answer is for the newest open request (else nobody wants it)."""
-        self._unwanted.discard(unwanted)
-        newest = serial == self._open_serial and not unwanted.is_set()
-        if newest:
-            self._opening = False
-            self._set_busy(self.context.worker.busy)
-        return newest
-
-    def _database_opened(self, serial: int, unwanted: threading.Event, database) -> None:
-        if not self._newest_opening(serial, unwanted):
-            if database is not None:  # superseded by a later choice of database
-                self.context.worker.run(database.close, owner=self.context)
-            return
+    def _database_opened(self, database) -> None:
+        self._set_busy(self.context.worker.busy)
         previous = self.context.database
         self.context.set_tenant(None)
         self.context.set_database(database)
@@ -316,10 +279,8 @@ class MainWindow(QMainWindow):
         self.status.update()
         self.person.database_opened(database)  # then the tenants (``settled``)
 
-    def _database_open_failed(self, serial: int, unwanted: threading.Event,
-                              error: BaseException) -> None:
-        if not self._newest_opening(serial, unwanted):
-            return
+    def _database_open_failed(self, error: BaseException) -> None:
+        self._set_busy(self.context.worker.busy)
         self.show_banner(f"Could not open the database: {user_message(error)}", "error")
         self.status.update()
         self.database_failed.emit(error)
@@ -387,7 +348,7 @@ class MainWindow(QMainWindow):
     def retry(self) -> None:
         self.recovery_timer.stop()
         self.hide_banner()
-        if self._opening:
+        if self.opening.busy:
             return
         if self.context.database is None:
             if self.source is not None:
@@ -402,8 +363,7 @@ class MainWindow(QMainWindow):
         """Close the database now (stopping the embedded server): at the end, once the event
         loop has stopped. Jobs still running on it fail quietly, their answers dropped; a
         database still opening is closed by its opening job."""
-        for unwanted in self._unwanted:
-            unwanted.set()
+        self.opening.abandon()
         database = self.context.database
         if database is not None:
             self.context.set_database(None)
@@ -421,7 +381,7 @@ class MainWindow(QMainWindow):
         self.show_banner(text, "warning", retry=False)
 
     def _set_busy(self, busy: bool) -> None:
-        self.busy.setVisible(bool(busy or self._opening or self.context.worker.busy))
+        self.busy.setVisible(bool(busy or self.opening.busy or self.context.worker.busy))
 
     def save_settings(self) -> None:
         save_window(self, self.settings)
@@ -433,11 +393,3 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         menus.show_about(self, self.context)
 
-
-def _mask(url: str) -> str:
-    from auditdesk.db.engine import masked
-
-    try:
-        return masked(url)
-    except Exception:  # noqa: BLE001
-        return "the server"

@@ -3,11 +3,12 @@ banner and a debounce timer helper."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -110,6 +111,19 @@ class ErrorBanner(QFrame):
     def _dismiss(self) -> None:
         self.hide()
         self.dismissed.emit()
+
+
+def refill_choices(combo: QComboBox, items: Iterable[tuple[object, str]]) -> None:
+    """Replace every choice after the first ("All …") with ``(value, label)`` items,
+    keeping the current choice where it is still offered (else the first); no signal."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    while combo.count() > 1:
+        combo.removeItem(1)
+    for value, label in items:
+        combo.addItem(label, value)
+    combo.setCurrentIndex(max(combo.findData(current), 0))
+    combo.blockSignals(False)
 
 
 def debounced(parent: QWidget, msecs: int, callback: Callable[[], None]) -> QTimer:

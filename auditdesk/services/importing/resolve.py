@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from auditdesk.data import observation_import as store
+from auditdesk.data.tenants import tenant_today
 from auditdesk.domain.drafts import LONG_TEXT_FIELDS, EngagementDraft, ObservationDraft
 from auditdesk.domain.enums import ObservationStatus
 from auditdesk.domain.errors import AuditDeskError, ValidationError
@@ -76,6 +77,7 @@ class _People:
 def resolve_rows(session: Session, actor: Actor, read: ReadFile, create_engagements: bool,
             today: date | None = None) -> Resolution:
     tenant = actor.tenant_id
+    on_the_day: date = today or tenant_today(session, tenant)  # the tenant's clock
     file_refs = {r.ref for r in read.rows if r.ref}
     targets = {r.repeat_of for r in read.rows if r.repeat_of}
     result = Resolution(stored=store.stored_by_ref(session, tenant, file_refs | targets))
@@ -86,7 +88,7 @@ def resolve_rows(session: Session, actor: Actor, read: ReadFile, create_engageme
         decision = Decision(row, "rejected")
         if row.number not in read.problems:
             problems = _decide(decision, read, result, codes, people, elsewhere,
-                               create_engagements, actor, today)
+                               create_engagements, actor, on_the_day)
             read.add(problems)
         result.decisions.append(decision)
     _check_lineage(session, tenant, read, result)
@@ -95,7 +97,7 @@ def resolve_rows(session: Session, actor: Actor, read: ReadFile, create_engageme
 
 def _decide(d: Decision, read: ReadFile, result: Resolution, codes: dict[str, int],
             people: _People, elsewhere: set[str], create_engagements: bool, actor: Actor,
-            today: date | None) -> list[RowProblem]:
+            today: date) -> list[RowProblem]:
     row, values, number = d.row, d.row.values, d.row.number
     problems: list[RowProblem] = []
     stored = result.stored.get(row.ref) if row.ref else None
@@ -148,7 +150,7 @@ def _decide(d: Decision, read: ReadFile, result: Resolution, codes: dict[str, in
     if stored is not None:
         draft = replace(draft, original_due_date=draft.original_due_date or stored.values["original_due_date"])
     try:
-        day = today or date.today()
+        day = today
         draft = draft.validated(max(day, stored.identified_on) if stored else day)
     except ValidationError as error:
         return [RowProblem(number, _header(read, name), message)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from auditdesk.data import observation_import as store
+from auditdesk.domain import clock
 from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.drafts import LONG_TEXT_FIELDS, EngagementDraft
 from auditdesk.domain.enums import ObservationStatus, Severity
@@ -70,7 +70,7 @@ def write(session: Session, actor: Actor, resolution: Resolution, tick: Tick) ->
     written: list[int] = []
     creates = [d for d in resolution.decisions if d.action == "create"]
     store.keep_counter_ahead(session, actor.tenant_id, [d.row.ref for d in creates if d.row.ref])
-    now = datetime.now(UTC)
+    now = clock.utc_now()
     done = 0
     for group in _levels(creates):
         rows = []

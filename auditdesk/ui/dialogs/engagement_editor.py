@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +35,7 @@ from auditdesk.services import tenants as tenant_service
 from auditdesk.services.errors import user_message
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.date_field import DateField
+from auditdesk.ui.dialogs.field_messages import FieldMessages
 
 FIELD_LABELS = {
     "code": "Code",
@@ -103,24 +103,17 @@ class EngagementEditor(QDialog):
             "planned_end": self.planned_end,
             "member_ids": self.members,
         }
-        self.errors: dict[str, QLabel] = {}
+        self.messages = FieldMessages(
+            lambda name, message: field_message(FIELD_LABELS[name], message),
+            mark_invalid=True,
+            expanding=True,
+        )
+        self.errors = self.messages.labels
         self._refused: dict[str, tuple[object, str]] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for name, widget in self.inputs.items():
-            holder = QWidget(self)
-            holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            column = QVBoxLayout(holder)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(2)
-            column.addWidget(widget)
-            error = QLabel("", holder)
-            error.setObjectName("fieldError")
-            error.setWordWrap(True)
-            error.hide()
-            column.addWidget(error)
-            self.errors[name] = error
-            form.addRow(FIELD_LABELS[name] + ":", holder)
+            form.addRow(FIELD_LABELS[name] + ":", self.messages.holder(name, widget, self))
 
         self.general_error = QLabel("", self)
         self.general_error.setObjectName("fieldError")
@@ -247,19 +240,11 @@ class EngagementEditor(QDialog):
         )
 
     def date_fields(self) -> dict[str, DateField]:
-        return {name: w for name, w in self.inputs.items() if isinstance(w, DateField)}
+        return self.messages.date_fields()
 
     def current_problems(self) -> dict[str, str]:
         """Every problem of the form as it stands: the domain's, and dates typed wrong."""
-        problems: dict[str, str] = {}
-        try:
-            self.draft().validated()
-        except ValidationError as error:
-            problems.update(error.problems)
-        for name, field in self.date_fields().items():
-            typed = field.problem()
-            if typed:
-                problems[name] = typed
+        problems = self.messages.problems(lambda: self.draft().validated())
         # What the database refused (a code in use) stands until that field changes.
         draft = self.draft()
         for name, (value, message) in self._refused.items():
@@ -268,8 +253,7 @@ class EngagementEditor(QDialog):
         return problems
 
     def _watch_fields(self) -> None:
-        """Re-check the form on every edit: a message goes as soon as its field is valid,
-        and text over a field's limit is said at once (nothing is cut)."""
+        """Re-check the form on every edit (``FieldMessages.recheck``)."""
         self.code.textChanged.connect(self._recheck)
         self.title_edit.textChanged.connect(self._recheck)
         self.auditee.editTextChanged.connect(self._recheck)
@@ -278,37 +262,15 @@ class EngagementEditor(QDialog):
             field.changed.connect(self._recheck)
 
     def _recheck(self, *_args) -> None:
-        problems = self.current_problems()
-        shown = {
-            name: problems[name]
-            for name in problems
-            if name in self.errors
-            and (not self.errors[name].isHidden() or problems[name].startswith("must be at most"))
-        }
-        self._mark(shown)
-
-    def _mark(self, problems: dict[str, str]) -> None:
-        for name, label in self.errors.items():
-            message = problems.get(name)
-            label.setText(field_message(FIELD_LABELS[name], message) if message else "")
-            label.setVisible(bool(message))
-            widget = self.inputs[name]
-            if bool(widget.property("invalid")) != bool(message):
-                widget.setProperty("invalid", bool(message))
-                widget.style().unpolish(widget)
-                widget.style().polish(widget)
+        self.messages.recheck(self.current_problems())
 
     def show_problems(self, problems: dict[str, str]) -> None:
-        other = []
-        self._mark(problems)
-        for name, message in problems.items():
-            if name not in self.errors:
-                other.append(field_message(name.replace("_", " ").capitalize(), message))
+        other = [
+            field_message(name.replace("_", " ").capitalize(), message)
+            for name, message in self.messages.show(problems)
+        ]
         self.general_error.setText("\n".join(other))
         self.general_error.setVisible(bool(other))
-        first = next((self.inputs[n] for n in self.inputs if n in problems), None)
-        if first is not None:
-            first.setFocus()
 
     def save(self, overwrite: bool = False) -> None:
         problems = self.current_problems()

@@ -1,4 +1,5 @@
-"""The observation editor: every field, validation beside each field, safe saving.
+"""The observation editor: loads a finding into its form (``observation_form``), saves it
+safely, and shows what went wrong.
 
 * Status: no change, or one of the workflow's next steps by its name
   (``transitions.next_steps`` for the user's role).
@@ -14,35 +15,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from auditdesk.domain.drafts import LONG_TEXT_FIELDS, ObservationDraft, default_due_date
+from auditdesk.domain.drafts import ObservationDraft
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.records import Observation
-from auditdesk.domain.transitions import INITIAL, next_steps
 from auditdesk.services import engagements as engagement_service
 from auditdesk.services import observations as observation_service
 from auditdesk.services import proposals
@@ -51,26 +41,9 @@ from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.date_field import DateField
+from auditdesk.ui.dialogs.observation_conflict import ConflictPanel, differences
+from auditdesk.ui.dialogs.observation_form import FIELD_LABELS, ObservationForm, problem_text
 from auditdesk.ui.dialogs.repeat_picker import CLEAR, RepeatPicker
-from auditdesk.ui.dialogs.repeat_suggestions import RepeatSuggestionsPanel
-
-FIELD_LABELS: dict[str, str] = {
-    "title": "Title",
-    "engagement_id": "Engagement",
-    "severity": "Severity",
-    "status": "Status",
-    "owner_id": "Owner",
-    "identified_on": "Identified on",
-    "due_date": "Due date",
-    "original_due_date": "Original due date",
-    "repeat_of_id": "Repeat of",
-    "criteria": "Criteria",
-    "condition": "Condition",
-    "cause": "Cause",
-    "effect": "Effect",
-    "recommendation": "Recommendation",
-    "management_response": "Management response",
-}
 
 
 def _load_job(tenant_id: int, observation_id: int | None, template_id: int | None):
@@ -121,7 +94,6 @@ class ObservationEditor(QDialog):
         self.version: int | None = None
         self.theirs: Observation | None = None
         self.is_loaded = False
-        self._repeat_of: tuple[int, str] | None = None
         self._saving = False
         self.setObjectName("observationEditor")
         self.setWindowTitle(self._base_title())
@@ -159,88 +131,28 @@ class ObservationEditor(QDialog):
             f"background:{theme.ERROR_BG}; color:{theme.ERROR_FG}; padding:8px; border-radius:3px;"
         )
         self.banner.hide()
-        self.conflict = self._build_conflict_panel()
+        self.conflict = ConflictPanel()
+        self.conflict.reload_requested.connect(self.reload_theirs)
+        self.conflict.overwrite_requested.connect(self.overwrite)
+        self.conflict_message, self.conflict_table = self.conflict.message, self.conflict.table
+        self.reload_button = self.conflict.reload_button
+        self.overwrite_button = self.conflict.overwrite_button
 
-        self.widgets: dict[str, QWidget] = {}
-        self.errors: dict[str, QLabel] = {}
-        # No length cut: text over the limit stays, and the message says by how much.
-        self.title_edit = QLineEdit()
-        self.engagement_combo = QComboBox()
-        self.engagement_combo.setMinimumContentsLength(24)
-        self.severity_combo = QComboBox()
-        for severity in Severity:
-            self.severity_combo.addItem(severity.label, severity)
-        self.status_combo = QComboBox()
-        self.owner_combo = QComboBox()
-        today = self._context.today
-        self.identified_edit = DateField(optional=False, today=today)
-        self.due_edit = DateField(optional=True, today=today)
-        self.original_due_edit = DateField(optional=True, today=today)
-        self.repeat_label = QLabel("—")
-        self.repeat_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.repeat_button = QPushButton("Repeat of…")
-        self.repeat_button.clicked.connect(self.pick_repeat)
-        repeat_box = QWidget()
-        repeat_row = QHBoxLayout(repeat_box)
-        repeat_row.setContentsMargins(0, 0, 0, 0)
-        repeat_row.addWidget(self.repeat_label, 1)
-        repeat_row.addWidget(self.repeat_button)
-
-        left = QFormLayout()
-        left.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for name, widget in (
-            ("title", self.title_edit),
-            ("engagement_id", self.engagement_combo),
-            ("severity", self.severity_combo),
-            ("status", self.status_combo),
-            ("owner_id", self.owner_combo),
-            ("identified_on", self.identified_edit),
-            ("due_date", self.due_edit),
-            ("original_due_date", self.original_due_edit),
-            ("repeat_of_id", repeat_box),
-        ):
-            left.addRow(FIELD_LABELS[name] + ":", self._with_error(name, widget))
-        # The due date the severity policy gives, shown in the field before saving.
-        self._due_proposed = False
-        self.due_hint = QLabel()
-        self.due_hint.setObjectName("dueHint")
-        self.due_hint.setWordWrap(True)
-        self.due_hint.setStyleSheet(f"color:{theme.MUTED_TEXT}; font-size: 11px;")
-        self.due_hint.hide()
-        self.due_edit.parentWidget().layout().addWidget(self.due_hint)
-        self.severity_combo.currentIndexChanged.connect(lambda _i: self._propose_due())
-        self.identified_edit.changed.connect(self._propose_due)
-        self.due_edit.edit.textEdited.connect(self._due_typed)
-        self.due_edit.edit.editingFinished.connect(self._due_left)
-        self.suggestions = RepeatSuggestionsPanel(self._context)
-        self.suggestions.link_chosen.connect(self._suggestion_linked)
-        left.addRow(self.suggestions)
-        for signal in (self.title_edit.textChanged, self.engagement_combo.currentIndexChanged,
-                       self.identified_edit.changed):
-            signal.connect(lambda *_: self._ask_suggestions())
-
-        right = QFormLayout()
-        right.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.text_edits: dict[str, QPlainTextEdit] = {}
-        for name in LONG_TEXT_FIELDS:
-            edit = QPlainTextEdit()
-            edit.setTabChangesFocus(True)
-            edit.setFixedHeight(86)
-            self.text_edits[name] = edit
-            right.addRow(FIELD_LABELS[name] + ":", self._with_error(name, edit))
-
-        columns = QGridLayout()
-        columns.addLayout(left, 0, 0, Qt.AlignmentFlag.AlignTop)
-        columns.addLayout(right, 0, 1, Qt.AlignmentFlag.AlignTop)
-        columns.setColumnStretch(0, 4)
-        columns.setColumnStretch(1, 5)
-        columns.setHorizontalSpacing(24)
-        body = QWidget()
-        body.setLayout(columns)
+        self.form = form = ObservationForm(self._context)
+        form.observation_id = self.observation_id
+        form.repeat_button.clicked.connect(self.pick_repeat)
+        # The fields, as the dialog's own attributes too (tests and callers reach them).
+        self.messages, self.widgets, self.errors = form.messages, form.widgets, form.errors
+        self.title_edit, self.text_edits = form.title_edit, form.text_edits
+        self.engagement_combo, self.severity_combo = form.engagement_combo, form.severity_combo
+        self.status_combo, self.owner_combo = form.status_combo, form.owner_combo
+        self.identified_edit, self.due_edit = form.identified_edit, form.due_edit
+        self.original_due_edit, self.repeat_label = form.original_due_edit, form.repeat_label
+        self.due_hint, self.suggestions = form.due_hint, form.suggestions
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
+        scroll.setWidget(form)
 
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
@@ -253,8 +165,6 @@ class ObservationEditor(QDialog):
         buttons.addWidget(self.save_button)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
-        self._watch_fields()
-
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.subheading)
@@ -263,78 +173,21 @@ class ObservationEditor(QDialog):
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
 
-    def _with_error(self, name: str, widget: QWidget) -> QWidget:
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        error = QLabel()
-        error.setObjectName(f"error_{name}")
-        error.setWordWrap(True)
-        error.setStyleSheet(f"color:{theme.ERROR_FG}; font-size: 11px;")
-        error.hide()
-        column.addWidget(error)
-        self.widgets[name] = widget
-        self.errors[name] = error
-        return box
-
-    def _build_conflict_panel(self) -> QFrame:
-        panel = QFrame()
-        panel.setObjectName("conflictPanel")
-        panel.setStyleSheet(
-            f"#conflictPanel {{ background:{theme.WARNING_BG}; border:1px solid #e0b464;"
-            " border-radius:4px; }"
-        )
-        layout = QVBoxLayout(panel)
-        self.conflict_message = QLabel()
-        self.conflict_message.setWordWrap(True)
-        self.conflict_message.setStyleSheet(f"color:{theme.WARNING_FG}; font-weight:bold;")
-        self.conflict_table = QTableWidget(0, 3)
-        self.conflict_table.setHorizontalHeaderLabels(["Field", "Yours (not saved)", "Theirs (saved)"])
-        self.conflict_table.verticalHeader().hide()
-        self.conflict_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.conflict_table.setWordWrap(True)
-        header = self.conflict_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.reload_button = QPushButton("Reload theirs (discard mine)")
-        self.overwrite_button = QPushButton("Overwrite with mine")
-        self.reload_button.clicked.connect(self.reload_theirs)
-        self.overwrite_button.clicked.connect(self.overwrite)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.reload_button)
-        row.addWidget(self.overwrite_button)
-        layout.addWidget(self.conflict_message)
-        layout.addWidget(self.conflict_table)
-        layout.addLayout(row)
-        panel.hide()
-        return panel
-
     # -- loading -------------------------------------------------------------------------------
     def _loaded(self, result) -> None:
         observation, template, engagements, users = result
-        self.engagement_combo.clear()
-        self.engagement_combo.addItem("(no engagement)", None)
-        for engagement_id, label in engagements:
-            self.engagement_combo.addItem(label, engagement_id)
-        self.owner_combo.clear()
-        self.owner_combo.addItem("(unassigned)", None)
-        for user_id, name in users:
-            self.owner_combo.addItem(name, user_id)
+        self.form.set_choices(engagements, users)
         if observation is not None:
             self._fill(observation)
         elif template is not None:
             self._fill_recurrence(template)
         else:
             self._fill_new()
-        self.is_loaded = True
+        self.is_loaded = self.form.active = True
         self._set_enabled(True)
         for name in ("condition", "cause"):
-            self.text_edits[name].textChanged.connect(self._ask_suggestions)
-        self._ask_suggestions()
+            self.text_edits[name].textChanged.connect(self.form.ask_suggestions)
+        self.form.ask_suggestions()
         self.title_edit.setFocus()
         self.loaded.emit()
 
@@ -342,31 +195,8 @@ class ObservationEditor(QDialog):
         self.subheading.setText("Could not load.")
         self.show_banner(error)
 
-    def _set_combo(self, combo: QComboBox, value: Any) -> None:
-        index = combo.findData(value)
-        if index < 0 and value is not None:
-            combo.addItem(str(value), value)
-            index = combo.count() - 1
-        combo.setCurrentIndex(max(index, 0))
-
     def _set_statuses(self, current: ObservationStatus | None) -> None:
-        """A new finding starts as a draft or open; a stored one stays as it is or takes
-        one of the workflow's next steps, each offered by its name."""
-        self.status_combo.clear()
-        if current is None:
-            for status in INITIAL:
-                self.status_combo.addItem(status.label, status)
-            self.status_combo.setToolTip("")
-            return
-        self.status_combo.addItem(f"{current.label} (no change)", current)
-        role = self._context.user.role if self._context.user else None
-        steps = next_steps(current, role)
-        for step in steps:
-            self.status_combo.addItem(f"{step.action} → {step.target.label}", step.target)
-        self.status_combo.setToolTip(
-            "Next steps from " + current.label.lower() + ": "
-            + (", ".join(step.action for step in steps) or "none")
-        )
+        self.form.set_statuses(current, self._context.user.role if self._context.user else None)
 
     def _fill(self, observation: Observation) -> None:
         self.observation = observation
@@ -433,161 +263,34 @@ class ObservationEditor(QDialog):
         )
 
     def _set_enabled(self, enabled: bool) -> None:
-        for widget in (*self.widgets.values(), self.save_button):
-            widget.setEnabled(enabled)
+        self.form.set_enabled(enabled)
+        self.save_button.setEnabled(enabled)
 
     # -- the form as a draft ---------------------------------------------------------------------
     def set_draft(self, draft: ObservationDraft, repeat_ref: str | None) -> None:
-        self.title_edit.setText(draft.title)
-        self.title_edit.setCursorPosition(0)  # show the start of a long title, not its end
-        self._set_combo(self.engagement_combo, draft.engagement_id)
-        self._set_combo(self.severity_combo, Severity(draft.severity))
-        self._set_combo(self.status_combo, ObservationStatus(draft.status))
-        self._set_combo(self.owner_combo, draft.owner_id)
-        self.identified_edit.set_value(draft.identified_on)
-        self.due_edit.set_value(draft.due_date)
-        self._due_proposed = draft.due_date is None
-        self._propose_due()
-        self.original_due_edit.set_value(draft.original_due_date)
-        for name, edit in self.text_edits.items():
-            edit.setPlainText(getattr(draft, name) or "")
-        self._repeat_of = (draft.repeat_of_id, repeat_ref or "") if draft.repeat_of_id else None
-        self._show_repeat()
-        self.clear_problems()
-
-    # -- the proposed due date ----------------------------------------------------------------
-    def proposed_due_date(self) -> date | None:
-        severity, identified = self.severity_combo.currentData(), self.identified_edit.value()
-        if severity is None or identified is None:
-            return None
-        return default_due_date(Severity(severity), identified)
-
-    def _propose_due(self) -> None:
-        """While the user has not chosen a due date, the field shows the policy's."""
-        proposed = self.proposed_due_date()
-        if proposed is None:
-            return
-        self.due_edit.edit.setPlaceholderText(f"{proposed.isoformat()} (proposed)")
-        if self._due_proposed:
-            self.due_edit.set_value(proposed)
-            severity = Severity(self.severity_combo.currentData())
-            self.due_hint.setText(
-                f"Proposed by the severity policy: {severity.label} findings are due "
-                f"{severity.default_due_days} days after they are identified."
-            )
-        self.due_hint.setVisible(self._due_proposed)
-
-    def _due_typed(self, _text: str) -> None:
-        self._due_proposed = False
-        self.due_hint.hide()
-
-    def _due_left(self) -> None:
-        if not self.due_edit.text().strip():  # emptied: the policy's date applies again
-            self._due_proposed = True
-            self._propose_due()
-
-    def _show_repeat(self) -> None:
-        self.repeat_label.setText(self._repeat_of[1] if self._repeat_of else "— (not a repeat)")
-        self.suggestions.set_suppressed(self._repeat_of is not None)
-
-    def _ask_suggestions(self) -> None:
-        if not self.is_loaded or self._repeat_of is not None:
-            return
-        self.suggestions.request(
-            title=self.title_edit.text(),
-            condition=self.text_edits["condition"].toPlainText(),
-            cause=self.text_edits["cause"].toPlainText(),
-            identified_on=self.identified_edit.value(),
-            engagement_id=self.engagement_combo.currentData(),
-            observation_id=self.observation_id,
-        )
-
-    def _suggestion_linked(self, observation_id: int, ref: str) -> None:
-        self._repeat_of = (observation_id, ref)
-        self._show_repeat()
+        self.form.set_draft(draft, repeat_ref)
+        self.banner.hide()
 
     def draft(self) -> ObservationDraft:
         """What the form holds now."""
-        return ObservationDraft(
-            title=self.title_edit.text(),
-            severity=self.severity_combo.currentData() or Severity.MEDIUM,
-            identified_on=self.identified_edit.value(),
-            engagement_id=self.engagement_combo.currentData(),
-            status=self.status_combo.currentData() or ObservationStatus.OPEN,
-            owner_id=self.owner_combo.currentData(),
-            due_date=self.due_edit.value(),
-            original_due_date=self.original_due_edit.value(),
-            repeat_of_id=self._repeat_of[0] if self._repeat_of else None,
-            **{name: edit.toPlainText() for name, edit in self.text_edits.items()},
-        )
+        return self.form.draft()
 
     # -- validation messages ----------------------------------------------------------------------
     def date_fields(self) -> dict[str, DateField]:
-        return {name: w for name, w in self.widgets.items() if isinstance(w, DateField)}
+        return self.form.date_fields()
 
     def current_problems(self) -> dict[str, str]:
-        """Every problem of the form as it stands: the domain's, and dates typed wrong."""
-        problems: dict[str, str] = {}
-        try:
-            self.draft().validated(self._context.today())
-        except ValidationError as error:
-            problems.update(error.problems)
-        for name, field in self.date_fields().items():
-            typed = field.problem()
-            if typed:
-                problems[name] = typed
-        return problems
-
-    def _watch_fields(self) -> None:
-        """Re-check the form on every edit: a message goes as soon as its field is valid,
-        and text over a field's limit is said at once (nothing is cut)."""
-        self.title_edit.textChanged.connect(self._recheck)
-        for combo in (self.engagement_combo, self.severity_combo, self.status_combo, self.owner_combo):
-            combo.currentIndexChanged.connect(self._recheck)
-        for field in self.date_fields().values():
-            field.changed.connect(self._recheck)
-        for edit in self.text_edits.values():
-            edit.textChanged.connect(self._recheck)
-
-    def _recheck(self, *_args) -> None:
-        if not self.is_loaded:
-            return
-        problems = self.current_problems()
-        for name, label in self.errors.items():
-            message = problems.get(name)
-            if message and (not label.isHidden() or message.startswith("must be at most")):
-                label.setText(self._problem_text(name, message))
-                label.show()
-            elif not message and not label.isHidden():
-                label.hide()
-                label.clear()
-
-    @staticmethod
-    def _problem_text(field_name: str, message: str) -> str:
-        return f"{FIELD_LABELS.get(field_name, field_name)} {message}"
+        return self.form.current_problems()
 
     def clear_problems(self) -> None:
-        for label in self.errors.values():
-            label.hide()
-            label.clear()
+        self.messages.clear()
         self.banner.hide()
 
     def show_problems(self, problems: dict[str, str]) -> None:
-        self.clear_problems()
-        unplaced = []
-        for field_name, message in problems.items():
-            label = self.errors.get(field_name)
-            text = self._problem_text(field_name, message)
-            if label is None:
-                unplaced.append(text)
-                continue
-            label.setText(text)
-            label.show()
-        first = next((self.widgets[f] for f in problems if f in self.widgets), None)
-        if first is not None:
-            first.setFocus()
+        self.banner.hide()
+        unplaced = self.messages.show(problems, focus_order=problems)
         if unplaced:
-            self.banner.setText("\n".join(unplaced))
+            self.banner.setText("\n".join(problem_text(*problem) for problem in unplaced))
             self.banner.show()
         self.problems_shown.emit(dict(problems))
 
@@ -615,10 +318,9 @@ class ObservationEditor(QDialog):
 
     def _picked(self, chosen) -> None:
         if chosen is CLEAR:
-            self._repeat_of = None
+            self.form.set_repeat(None)
         elif isinstance(chosen, dict):
-            self._repeat_of = (chosen["id"], chosen["ref"])
-        self._show_repeat()
+            self.form.set_repeat((chosen["id"], chosen["ref"]))
 
     # -- saving ----------------------------------------------------------------------------------
     def save(self, *, expected_version: int | None | str = "current") -> None:
@@ -652,7 +354,7 @@ class ObservationEditor(QDialog):
         self.save_button.setEnabled(True)
         self.conflict.hide()
         self.observation = observation
-        self.observation_id = observation.id
+        self.observation_id = self.form.observation_id = observation.id
         self.version = observation.version
         self.saved.emit(observation)
         self.accept()
@@ -679,66 +381,20 @@ class ObservationEditor(QDialog):
     def show_conflict(self, error: ConflictError, theirs: Observation) -> None:
         """Both versions, field by field; the user reloads or overwrites."""
         self.theirs = theirs
-        mine = self.draft()
-        stored = observation_service.draft_of(theirs)
-        rows = []
-        for name in FIELD_LABELS:
-            yours, their = getattr(mine, name), getattr(stored, name)
-            if name == "original_due_date" and yours is None:
-                continue  # left empty: the stored value is kept
-            if _norm(yours) != _norm(their):
-                rows.append((name, self._describe(name, yours), self._describe(name, their, theirs)))
-        self.conflict_message.setText(
+        rows = differences(
+            FIELD_LABELS, self.draft(), observation_service.draft_of(theirs),
+            lambda name, value, stored: self.form.describe(name, value, theirs if stored else None),
+        )
+        self.conflict.show_versions(
             f"{error} Version {theirs.version} is saved now. "
-            + (
-                f"{len(rows)} field(s) differ:"
-                if rows
-                else "Your values are the same as theirs."
-            )
+            + (f"{len(rows)} field(s) differ:" if rows else "Your values are the same as theirs."),
+            rows,
+            FIELD_LABELS,
         )
-        self.conflict_table.setRowCount(len(rows))
-        for i, (name, yours, their) in enumerate(rows):
-            for j, value in enumerate((FIELD_LABELS[name], yours, their)):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value)
-                if j:
-                    item.setBackground(QColor("#fff8e1") if j == 1 else QColor("#e8f5e9"))
-                self.conflict_table.setItem(i, j, item)
-        self.conflict_table.resizeRowsToContents()
-        table_height = self.conflict_table.horizontalHeader().height() + 4 + sum(
-            self.conflict_table.rowHeight(i) for i in range(len(rows))
-        )
-        self.conflict_table.setFixedHeight(min(max(table_height, 60), 220))
-        self.conflict.show()
         self.conflict_shown.emit()
 
     def conflict_rows(self) -> list[tuple[str, str, str]]:
-        table = self.conflict_table
-        return [
-            tuple(table.item(i, j).text() for j in range(3))  # type: ignore[misc]
-            for i in range(table.rowCount())
-        ]
-
-    def _describe(self, name: str, value: Any, theirs: Observation | None = None) -> str:
-        if value is None or value == "":
-            return "—"
-        if name == "engagement_id":
-            index = self.engagement_combo.findData(value)
-            return self.engagement_combo.itemText(index) if index >= 0 else str(value)
-        if name == "owner_id":
-            index = self.owner_combo.findData(value)
-            return self.owner_combo.itemText(index) if index >= 0 else str(value)
-        if name == "repeat_of_id":
-            if theirs is not None:
-                return theirs.repeat_of_ref or str(value)
-            return self._repeat_of[1] if self._repeat_of else str(value)
-        if name == "severity":
-            return Severity(value).label
-        if name == "status":
-            return ObservationStatus(value).label
-        if isinstance(value, date):
-            return value.isoformat()
-        return str(value)
+        return self.conflict.rows()
 
     def reload_theirs(self) -> None:
         """Replace the form with the saved version (what you typed is discarded on purpose)."""
@@ -747,8 +403,3 @@ class ObservationEditor(QDialog):
         self._fill(self.theirs)
         self.conflict.hide()
 
-
-def _norm(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip()
-    return value

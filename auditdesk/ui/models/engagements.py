@@ -32,6 +32,31 @@ def _period(start: date | None, end: date | None) -> str:
     return f"{first} – {last}"
 
 
+def _progress_data(
+    model: EngagementTableModel | MyEngagementsModel,
+    record: Engagement | EngagementProgress,
+    column: int,
+    role: int,
+    numbers: tuple[int, ...],
+):
+    """What both engagement tables show alike: the record and its id, the progress bar's
+    (closed, total), the status colour, overdue counts in red, ``numbers`` right-aligned."""
+    if role == IdRole:
+        return record.id
+    if role == RecordRole:
+        return record
+    if role == ProgressRole:
+        return (record.closed, record.total) if column == model.PROGRESS else None
+    if role == Qt.ItemDataRole.ForegroundRole:
+        if column == model.STATUS:
+            return QBrush(QColor(theme.STATUS_COLORS.get(record.status.value, theme.MUTED_TEXT)))
+        if column == model.OVERDUE and record.overdue:
+            return QBrush(QColor(theme.OVERDUE))
+    if role == Qt.ItemDataRole.TextAlignmentRole and column in numbers:
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return None
+
+
 class EngagementTableModel(QAbstractTableModel):
     """Columns: code, title, auditee, lead, status, period, progress, total, open, overdue."""
 
@@ -122,22 +147,9 @@ class EngagementTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(record, column)
-        if role == IdRole:
-            return record.id
-        if role == RecordRole:
-            return record
-        if role == ProgressRole:
-            return (record.closed, record.total) if column == self.PROGRESS else None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == self.STATUS:
-                return QBrush(QColor(theme.STATUS_COLORS.get(record.status.value, theme.MUTED_TEXT)))
-            if column == self.OVERDUE and record.overdue:
-                return QBrush(QColor(theme.OVERDUE))
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.TOTAL, self.OPEN, self.OVERDUE):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == self.TITLE:
             return record.title
-        return None
+        return _progress_data(self, record, column, role, (self.TOTAL, self.OPEN, self.OVERDUE))
 
     def _display(self, record: Engagement, column: int):
         if column == self.CODE:
@@ -226,17 +238,4 @@ class MyEngagementsModel(QAbstractTableModel):
                 self.OPEN: record.open,
                 self.OVERDUE: record.overdue,
             }.get(column)
-        if role == IdRole:
-            return record.id
-        if role == RecordRole:
-            return record
-        if role == ProgressRole:
-            return (record.closed, record.total) if column == self.PROGRESS else None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == self.STATUS:
-                return QBrush(QColor(theme.STATUS_COLORS.get(record.status.value, theme.MUTED_TEXT)))
-            if column == self.OVERDUE and record.overdue:
-                return QBrush(QColor(theme.OVERDUE))
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.OPEN, self.OVERDUE):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return _progress_data(self, record, column, role, (self.OPEN, self.OVERDUE))

@@ -22,108 +22,37 @@ row count (it cannot change), a new filter counts again.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
 
-from auditdesk.domain.enums import Severity
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
 from auditdesk.domain.records import ObservationRow
 from auditdesk.services import observations as observation_service
 from auditdesk.ui.context import AppContext
-from auditdesk.ui.theme import OVERDUE, STATUS_COLORS, severity_color
+from auditdesk.ui.models.observation_cells import (
+    COLUMN_KEYS,
+    COLUMNS,
+    PLACEHOLDER,
+    IdRole,
+    RowRole,
+    cell_data,
+    prepare_paint_cache,
+)
+from auditdesk.ui.models.observation_pages import PAGE_SIZE, PagePlan, Query, plan_page
 
-PAGE_SIZE = 200
+# The columns and roles are the table's vocabulary: importable from here too.
+__all__ = [
+    "COLUMNS", "MAX_PAGES", "PAGE_SIZE", "PLACEHOLDER", "IdRole", "ObservationTableModel",
+    "PagePlan", "Query", "RowRole",
+]
+
 MAX_PAGES = 8  # rows held at most: PAGE_SIZE * MAX_PAGES
 MAX_IN_FLIGHT = 2
 MAX_WANTED = 4  # newest page requests kept while scrolling fast; older ones are dropped
-PLACEHOLDER = "…"
-
-RowRole = Qt.ItemDataRole.UserRole + 1  # the ObservationRow (or None while loading)
-IdRole = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    sort: ObservationSort
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("ref", "Ref", ObservationSort.REF),
-    Column("title", "Title", ObservationSort.TITLE),
-    Column("engagement", "Engagement", ObservationSort.ENGAGEMENT),
-    Column("severity", "Severity", ObservationSort.SEVERITY),
-    Column("status", "Status", ObservationSort.STATUS),
-    Column("owner", "Owner", ObservationSort.OWNER),
-    Column("due", "Due date", ObservationSort.DUE),
-    Column("repeat_of", "Repeat of", ObservationSort.REPEAT_OF),
-    Column("recurrence", "Recurrence", ObservationSort.RECURRENCE),
-)
-COLUMN_KEYS = tuple(c.key for c in COLUMNS)
-
-
-@dataclass(frozen=True)
-class Query:
-    """What the table shows: filter and order."""
-
-    flt: ObservationFilter = ObservationFilter()
-    sort: ObservationSort = ObservationSort.REF
-    descending: bool = False
-
-
-@dataclass(frozen=True)
-class PagePlan:
-    """How one page is fetched (exposed for tests and the benchmark)."""
-
-    descending: bool
-    offset: int
-    limit: int
-    after: tuple[Any, int] | None
-    reverse: bool
-
-    def run(self, session, tenant_id: int, query: Query) -> list[ObservationRow]:
-        rows = observation_service.list_page(
-            session,
-            tenant_id,
-            query.flt,
-            query.sort,
-            self.descending,
-            offset=self.offset,
-            limit=self.limit,
-            after=self.after,
-        )
-        if self.reverse:
-            rows.reverse()
-        return rows
-
-
-def display_value(row: ObservationRow, key: str) -> str:
-    """The text a column shows for a row."""
-    if key == "ref":
-        return row.ref
-    if key == "title":
-        return row.title
-    if key == "engagement":
-        return row.engagement_code or "—"
-    if key == "severity":
-        return row.severity.label
-    if key == "status":
-        return row.status.label
-    if key == "owner":
-        return row.owner_name or "—"
-    if key == "due":
-        return row.due_date.isoformat() if row.due_date else "—"
-    if key == "repeat_of":
-        return row.repeat_of_ref or ""
-    if key == "recurrence":
-        return str(row.recurrence) if row.recurrence else ""
-    raise KeyError(key)
 
 
 class ObservationTableModel(QAbstractTableModel):
@@ -156,7 +85,7 @@ class ObservationTableModel(QAbstractTableModel):
         self._stale: set[int] = set()  # pages to refresh when next asked for
         self.fetch_count = 0  # pages fetched since construction (tests)
         self.page_plans: list[tuple[int, PagePlan]] = []  # last plans (tests, bounded)
-        _prepare_paint_cache()  # brushes and font made now, not during the first paint
+        prepare_paint_cache()  # brushes and font made now, not during the first paint
 
     # -- public API ---------------------------------------------------------------------------
     @property
@@ -305,56 +234,13 @@ class ObservationTableModel(QAbstractTableModel):
         return _FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Called thousands of times per paint: roles compared as plain ints, brushes and
-        # fonts made once (see the module constants below the class).
+        # Called thousands of times per paint: see observation_cells.cell_data.
         if not index.isValid():
             return None
         row_number, column_number = index.row(), index.column()
         if row_number >= self._rows_shown or not 0 <= column_number < len(COLUMNS):
             return None
-        role = int(role)
-        column = COLUMN_KEYS[column_number]
-        row = self.row_at(row_number)
-        if row is None:
-            if role == _DISPLAY:
-                return PLACEHOLDER
-            if role == _FOREGROUND:
-                return _BRUSHES["placeholder"]
-            return None
-        if role == _DISPLAY:
-            return display_value(row, column)
-        if role == _ROW:
-            return row
-        if role == _ID:
-            return row.id
-        if role == _FOREGROUND:
-            if column == "severity":
-                return _BRUSHES["white"]
-            if column == "due" and row.overdue:
-                return _BRUSHES["overdue"]
-            if column == "status":
-                return _brush(STATUS_COLORS.get(row.status.value, "#333333"))
-            return None
-        if role == _BACKGROUND:
-            if column == "severity":
-                return _brush(severity_color(row.severity))
-            if column == "due" and row.overdue:
-                return _BRUSHES["overdue_background"]
-            return None
-        if role == _FONT:
-            if column in ("ref", "severity") or (column == "due" and row.overdue):
-                return _bold_font()
-            return None
-        if role == _ALIGNMENT:
-            return _CENTER if column in ("severity", "recurrence") else _LEFT
-        if role == _TOOLTIP:
-            if column == "due" and row.overdue:
-                return f"Overdue since {row.due_date:%Y-%m-%d}"
-            if column == "recurrence" and row.recurrence:
-                return f"Repeat number {row.recurrence} of its original finding"
-            if column in ("title", "owner", "engagement", "status"):
-                return display_value(row, column)  # in full, when the column is narrow
-        return None
+        return cell_data(self.row_at(row_number), COLUMN_KEYS[column_number], role)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(COLUMNS):
@@ -363,33 +249,8 @@ class ObservationTableModel(QAbstractTableModel):
     # -- paging ---------------------------------------------------------------------------------
     def plan_page(self, page_no: int) -> PagePlan:
         """The cheapest way to fetch ``page_no`` given what is cached and known."""
-        query = self._query
-        start = page_no * PAGE_SIZE
-        total = self._count
-        end = start + PAGE_SIZE if total is None else min(start + PAGE_SIZE, total)
-        limit = max(end - start, 1)
-        options: list[tuple[int, PagePlan]] = [
-            (start, PagePlan(query.descending, start, limit, None, False))
-        ]
-        if total is not None:
-            options.append(
-                (total - end, PagePlan(not query.descending, total - end, limit, None, True))
-            )
-        below = [p for p in self._pages if p < page_no and p not in self._stale and self._pages[p]]
-        above = [p for p in self._pages if p > page_no and p not in self._stale and self._pages[p]]
-        if below:
-            q = max(below)
-            edge = self._pages[q][-1]
-            gap = (page_no - q - 1) * PAGE_SIZE + (PAGE_SIZE - len(self._pages[q]))
-            after = (observation_service.sort_value(edge, query.sort), edge.id)
-            options.append((gap, PagePlan(query.descending, gap, limit, after, False)))
-        if above:
-            r = min(above)
-            edge = self._pages[r][0]
-            gap = max((r * PAGE_SIZE) - end, 0)
-            after = (observation_service.sort_value(edge, query.sort), edge.id)
-            options.append((gap, PagePlan(not query.descending, gap, limit, after, True)))
-        return min(options, key=lambda option: option[0])[1]
+        fresh = {p: rows for p, rows in self._pages.items() if p not in self._stale}
+        return plan_page(page_no, self._query, self._count, fresh)
 
     def _want(self, page_no: int) -> None:
         if page_no in self._in_flight:
@@ -521,57 +382,5 @@ class ObservationTableModel(QAbstractTableModel):
             self.failed.emit(error)
 
 
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
-_FONT = int(Qt.ItemDataRole.FontRole)
-_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_ROW = int(RowRole)
-_ID = int(IdRole)
-_CENTER = int(Qt.AlignmentFlag.AlignCenter)
-_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-_BRUSH_CACHE: dict[str, QBrush] = {}
-_FONT_CACHE: list[QFont] = []
-
-
-def _brush(color: str) -> QBrush:
-    brush = _BRUSH_CACHE.get(color)
-    if brush is None:
-        brush = _BRUSH_CACHE[color] = QBrush(QColor(color))
-    return brush
-
-
-def _bold_font() -> QFont:
-    if not _FONT_CACHE:
-        font = QFont()
-        font.setBold(True)
-        _FONT_CACHE.append(font)
-    return _FONT_CACHE[0]
-
-
-class _Brushes(dict):
-    def __missing__(self, key: str) -> QBrush:
-        colors = {
-            "placeholder": "#9aa5b1",
-            "white": "#ffffff",
-            "overdue": OVERDUE,
-            "overdue_background": "#fdecea",
-        }
-        brush = self[key] = _brush(colors[key])
-        return brush
-
-
-_BRUSHES = _Brushes()
-
-
-def _prepare_paint_cache() -> None:
-    for key in ("placeholder", "white", "overdue", "overdue_background"):
-        _BRUSHES[key]  # noqa: B018 - fills the cache
-    for severity in Severity:
-        _brush(severity_color(severity))
-    for color in STATUS_COLORS.values():
-        _brush(color)
-    _bold_font()
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags

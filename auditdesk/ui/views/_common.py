@@ -1,5 +1,6 @@
-"""Helpers shared by the table views: the view header, table set-up, and the title column
-that keeps its width readable (``TitleColumnFit``)."""
+"""Helpers shared by the table views: the view header, table set-up, the words shown
+instead of an empty table (``EmptyOrTable``), and the title column that keeps its width
+readable (``TitleColumnFit``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,25 @@ from contextlib import contextmanager
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
+from shiboken6 import isValid
+
+
+class EmptyOrTable:
+    """For a view whose ``stack`` shows its ``table``, or the ``empty`` label instead
+    (no rows yet, or they could not load: ``failed_text``)."""
+
+    failed_text = "Could not load engagements."
+
+    def _failed(self, error: BaseException) -> None:
+        if not isValid(self):  # closed while the answer was on its way
+            return
+        if self.model.rowCount() == 0:
+            self._show_empty(self.failed_text)
+        self.context.show_error(error)
+
+    def _show_empty(self, text: str) -> None:
+        self.empty.setText(text)
+        self.stack.setCurrentWidget(self.empty)
 
 
 def title_label(text: str, parent: QWidget) -> QLabel:

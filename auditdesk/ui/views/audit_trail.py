@@ -45,7 +45,7 @@ from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.audit import HEADERS, AuditTableModel, entry_summary
 from auditdesk.ui.views._common import TitleColumnFit, text_width
 from auditdesk.ui.views.base import focus_field
-from auditdesk.ui.widgets import ErrorBanner
+from auditdesk.ui.widgets import ErrorBanner, refill_choices
 
 PAGE_SIZE = 100
 FILTER_COMBO_CHARS = 14
@@ -287,14 +287,7 @@ class AuditTrailView(QWidget):
                 + [(f"login:{u.db_login}", f"login {u.db_login}") for u in users if u.db_login],
             ),
         ):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            while combo.count() > 1:
-                combo.removeItem(1)
-            for value, label in items:
-                combo.addItem(label, value)
-            combo.setCurrentIndex(max(combo.findData(current), 0))
-            combo.blockSignals(False)
+            refill_choices(combo, items)
 
     def _load_page(self) -> None:
         if self._context.tenant is None:

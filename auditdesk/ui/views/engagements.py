@@ -31,6 +31,7 @@ from auditdesk.services import observations as observation_service
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import EngagementTableModel, ProgressRole
 from auditdesk.ui.views._common import (
+    EmptyOrTable,
     TitleColumnFit,
     configure_table,
     readable_title_width,
@@ -46,7 +47,7 @@ from auditdesk.ui.widgets import EmptyState, ProgressDelegate, debounced
 PAGE_LIMIT = 1000
 
 
-class EngagementsView(QWidget):
+class EngagementsView(EmptyOrTable, QWidget):
     title = "Engagements"
     shows = (Table.ENGAGEMENT, Table.OBSERVATION, Table.ENGAGEMENT_MEMBER)
 
@@ -342,17 +343,6 @@ class EngagementsView(QWidget):
         if self._select_after_load is not None and self.select_engagement(self._select_after_load):
             self._select_after_load = None
         self._update_buttons()
-
-    def _failed(self, error: BaseException) -> None:
-        if not isValid(self):  # closed while the answer was on its way
-            return
-        if self.model.rowCount() == 0:
-            self._show_empty("Could not load engagements.")
-        self.context.show_error(error)
-
-    def _show_empty(self, text: str) -> None:
-        self.empty.setText(text)
-        self.stack.setCurrentWidget(self.empty)
 
     def _update_buttons(self) -> None:
         has_selection = self.selected() is not None

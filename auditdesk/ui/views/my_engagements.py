@@ -13,6 +13,7 @@ from auditdesk.services import engagements as engagement_service
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import IdRole, MyEngagementsModel, ProgressRole
 from auditdesk.ui.views._common import (
+    EmptyOrTable,
     TitleColumnFit,
     configure_table,
     readable_title_width,
@@ -26,7 +27,7 @@ from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import EmptyState, ProgressDelegate
 
 
-class MyEngagementsView(QWidget):
+class MyEngagementsView(EmptyOrTable, QWidget):
     title = "My engagements"
     shows = (Table.ENGAGEMENT, Table.OBSERVATION, Table.ENGAGEMENT_MEMBER)
 
@@ -139,17 +140,6 @@ class MyEngagementsView(QWidget):
             self._show_empty("You neither lead nor work on any engagement in this tenant.")
         else:
             self._show_empty("No engagements yet. Create one in the Engagements view (Ctrl+N).")
-
-    def _failed(self, error: BaseException) -> None:
-        if not isValid(self):  # closed while the answer was on its way
-            return
-        if self.model.rowCount() == 0:
-            self._show_empty("Could not load engagements.")
-        self.context.show_error(error)
-
-    def _show_empty(self, text: str) -> None:
-        self.empty.setText(text)
-        self.stack.setCurrentWidget(self.empty)
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():

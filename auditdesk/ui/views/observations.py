@@ -9,193 +9,32 @@ is debounced.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
     QMessageBox,
-    QSizePolicy,
     QSplitter,
-    QTableView,
     QToolBar,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from auditdesk.domain.changes import Changes, Table
-from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.errors import AuditDeskError
 from auditdesk.domain.queries import ObservationFilter
-from auditdesk.domain.records import AuditEntry, ObservationRow
-from auditdesk.services import audit_trail
+from auditdesk.domain.records import ObservationRow
 from auditdesk.services import engagements as engagement_service
 from auditdesk.services import observations as observation_service
 from auditdesk.services import tenants as tenant_service
-from auditdesk.ui import theme
-from auditdesk.ui.audit_format import (
-    action_label,
-    cell_text,
-    field_label,
-    field_value,
-    tooltip_text,
-)
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
-from auditdesk.ui.models.observations import COLUMNS, ObservationTableModel, RowRole
-from auditdesk.ui.views._common import TitleColumnFit, readable_title_width
+from auditdesk.ui.models.observations import ObservationTableModel, RowRole
 from auditdesk.ui.views.base import focus_field
+from auditdesk.ui.views.observation_delete import ask_to_delete, deleted_message
+from auditdesk.ui.views.observation_filters import ObservationFilterBar
+from auditdesk.ui.views.observation_history import HistoryPanel
+from auditdesk.ui.views.observation_table import fit_columns, fit_title_column, observation_table
 from auditdesk.ui.widgets import ErrorBanner, debounced
-
-#: Characters each filter choice shows at least (it grows with the window up to a maximum).
-FILTER_COMBO_CHARS = {"engagement": 11, "severity": 8, "status": 11, "owner": 10}
-#: The widest text of each fixed-width column, and whether the model draws it bold
-#: (``models/observations.py``); the title column takes the remaining width.
-COLUMN_SAMPLES: dict[str, tuple[str, bool]] = {
-    "ref": ("OBS-000000", True),
-    "engagement": ("ENG-2026-000", False),
-    "severity": ("Critical", True),
-    "status": ("Pending validation", False),
-    "owner": ("Anna Lambert", False),
-    "due": ("2026-12-31", True),
-    "repeat_of": ("OBS-000000", False),
-    "recurrence": ("99", False),
-}
-CELL_PADDING = 10  # the delegate's text margins (3 px a side) and some air
-HEADER_PADDING = 16  # the header section's padding (6 px a side, style.qss) and its border
-
-
-def column_width(table: QTableView, key: str) -> int:
-    """Width that shows ``key``'s widest value and its header whole, in the table's font."""
-    table.ensurePolished()  # the font comes from the style sheet
-    column = next(c for c in COLUMNS if c.key == key)
-    sample, bold = COLUMN_SAMPLES[key]
-    font = QFont(table.font())
-    font.setBold(bold)
-    content = QFontMetrics(font).horizontalAdvance(sample) + CELL_PADDING
-    header_font = QFont(table.horizontalHeader().font())
-    header_font.setWeight(QFont.Weight.DemiBold)
-    header = QFontMetrics(header_font).horizontalAdvance(column.header) + HEADER_PADDING
-    return max(content, header)
-
-
-def delete_confirmation_text(ref: str, title: str, repeats: list[str]) -> str:
-    """What the Delete confirmation says, including the fate of the repeats."""
-    text = f"Delete {ref} “{title}”? This cannot be undone (the audit trail keeps its history)."
-    if repeats:
-        listed = ", ".join(repeats)
-        text += (
-            f"\n\n{len(repeats)} later finding(s) repeat it: {listed}. "
-            "They are kept and lose their link to it (they become originals)."
-        )
-    else:
-        text += "\n\nNo other finding repeats it."
-    return text
-
-
-class HistoryPanel(QWidget):
-    """Who changed the selected observation, when, and which fields from → to."""
-
-    def __init__(self, context: AppContext, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._context = context
-        self.observation_id: int | None = None
-        self.heading = QLabel("History")
-        self.heading.setObjectName("historyHeading")
-        self.heading.setWordWrap(True)
-        font = self.heading.font()
-        font.setBold(True)
-        self.heading.setFont(font)
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels(["Change", "From", "To"])
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setUniformRowHeights(True)
-        # The three columns share the panel's width, so From and To never run off its edge;
-        # a long value is elided and its whole text is in the tooltip.
-        self.tree.header().setStretchLastSection(False)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.tree.header().setMinimumSectionSize(40)
-        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.tree.setTabKeyNavigation(False)
-        self.setMinimumWidth(180)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 0, 0, 0)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.tree, 1)
-        self.entries: list[AuditEntry] = []
-        #: field -> {stored id: code, ref or name}, looked up with the entries
-        self.names: dict[str, dict[int, str]] = {}
-
-    def show_for(self, row: ObservationRow | None) -> None:
-        self.observation_id = row.id if row else None
-        if row is None:
-            self.heading.setText("History")
-            self.tree.clear()
-            return
-        self.heading.setText(f"History of {row.ref} — {row.title}")
-        self.refresh()
-
-    def refresh(self) -> None:
-        if self.observation_id is None:
-            return
-        tenant_id, row_id = self._context.tenant_id, self.observation_id
-
-        def job(session):
-            return audit_trail.row_history(session, tenant_id, "observation", row_id)
-
-        self._context.worker.submit(
-            job, lambda result: self._show(row_id, *result), key=f"history-{id(self)}", owner=self
-        )
-
-    def _show(self, row_id: int, entries: list[AuditEntry], names: dict[str, dict[int, str]]) -> None:
-        if row_id != self.observation_id:
-            return
-        self.entries, self.names = entries, names
-        self.tree.clear()
-        for entry in entries:
-            who = entry.user_name or entry.db_login or "unknown"
-            item = QTreeWidgetItem(
-                [f"{entry.changed_at:%Y-%m-%d %H:%M} · {who} · {action_label(entry.action).lower()}", "", ""]
-            )
-            item.setToolTip(0, ", ".join(field_label(c.field) for c in entry.changes) or entry.summary)
-            for change in entry.changes:
-                old = field_value(change.field, change.old, names)
-                new = field_value(change.field, change.new, names)
-                child = QTreeWidgetItem([field_label(change.field), cell_text(old), cell_text(new)])
-                child.setToolTip(0, field_label(change.field))
-                child.setToolTip(1, tooltip_text(old))
-                child.setToolTip(2, tooltip_text(new))
-                item.addChild(child)
-            self.tree.addTopLevelItem(item)
-            item.setFirstColumnSpanned(True)
-        self.tree.expandAll()
-        self._fit_change_column()
-
-    def _fit_change_column(self) -> None:
-        """The field labels whole when they fit in 45 % of the panel; From and To share the rest."""
-        widest = max(
-            (
-                self.tree.fontMetrics().horizontalAdvance(item.child(i).text(0))
-                for item in (self.tree.topLevelItem(n) for n in range(self.tree.topLevelItemCount()))
-                for i in range(item.childCount())
-            ),
-            default=60,
-        )
-        room = self.tree.viewport().width()
-        self.tree.setColumnWidth(0, max(60, min(widest + self.tree.indentation() + 12, room * 45 // 100)))
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        self._fit_change_column()
 
 
 class ObservationsView(QWidget):
@@ -211,7 +50,6 @@ class ObservationsView(QWidget):
         self._pending_select: int | None = None
         self._pending_engagement: int | None = None
         self._lookups_loaded = False
-        self._restored_choices: dict[str, int] = {}
         self.editor: ObservationEditor | None = None
         self.confirm_box: QMessageBox | None = None
         self._build()
@@ -223,60 +61,11 @@ class ObservationsView(QWidget):
         self.banner = ErrorBanner(self)
         self.banner.retry_requested.connect(self.reload)
 
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search ref, title, condition…")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(200)
-        self.engagement_filter = QComboBox()
-        self.engagement_filter.addItem("All engagements", None)
-        self.severity_filter = QComboBox()
-        self.severity_filter.addItem("Any severity", None)
-        for severity in Severity:
-            self.severity_filter.addItem(severity.label, severity)
-        self.status_filter = QComboBox()
-        self.status_filter.addItem("Any status", None)
-        self.status_filter.addItem("Open (not resolved)", "open-any")
-        for status in ObservationStatus:
-            self.status_filter.addItem(status.label, status)
-        self.owner_filter = QComboBox()
-        self.owner_filter.addItem("Any owner", None)
-        # Sized by a number of characters, not by their longest entry (a long engagement
-        # code or owner name must not widen the window); the popup still shows it whole.
-        for combo, characters in (
-            (self.engagement_filter, FILTER_COMBO_CHARS["engagement"]),
-            (self.severity_filter, FILTER_COMBO_CHARS["severity"]),
-            (self.status_filter, FILTER_COMBO_CHARS["status"]),
-            (self.owner_filter, FILTER_COMBO_CHARS["owner"]),
-        ):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(characters)
-            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.overdue_only = QCheckBox("Overdue only")
-        self.repeats_only = QCheckBox("Repeats only")
-        self.count_label = QLabel("")
-        self.count_label.setStyleSheet(f"color:{theme.MUTED_TEXT};")
-
-        # Two rows, so the view fits a 1024-pixel window: the search, the switches and the
-        # count above; the choices below (each from its minimum length up to a maximum).
-        search_row = QHBoxLayout()
-        search_row.setContentsMargins(0, 0, 0, 0)
-        search_row.addWidget(self.search, 1)
-        search_row.addSpacing(6)
-        search_row.addWidget(self.overdue_only)
-        search_row.addWidget(self.repeats_only)
-        search_row.addSpacing(12)
-        search_row.addWidget(self.count_label)
-        choice_row = QHBoxLayout()
-        choice_row.setContentsMargins(0, 0, 0, 0)
-        for combo in (self.engagement_filter, self.severity_filter, self.status_filter, self.owner_filter):
-            combo.setMaximumWidth(280)
-            choice_row.addWidget(combo, 1)
-        choice_row.addStretch(1)
-        filters = QVBoxLayout()
-        filters.setContentsMargins(0, 0, 0, 0)
-        filters.setSpacing(4)
-        filters.addLayout(search_row)
-        filters.addLayout(choice_row)
+        self.filter_bar = bar = ObservationFilterBar()
+        self.search, self.count_label = bar.search, bar.count_label
+        self.engagement_filter, self.severity_filter = bar.engagement_filter, bar.severity_filter
+        self.status_filter, self.owner_filter = bar.status_filter, bar.owner_filter
+        self.overdue_only, self.repeats_only = bar.overdue_only, bar.repeats_only
 
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -292,29 +81,9 @@ class ObservationsView(QWidget):
         self.toolbar.addSeparator()
         self.toolbar.addAction(self.refresh_action)
 
-        self.table = QTableView()
-        self.table.setObjectName("observationsTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
-        vertical = self.table.verticalHeader()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(24)
-        vertical.hide()
+        self.table = observation_table(self.model)
         header = self.table.horizontalHeader()
-        header.setSectionsMovable(True)
-        header.setHighlightSections(False)
-        header.setStretchLastSection(False)
-        self._fit_columns()
-        keys = [c.key for c in COLUMNS]
-        self.title_fit = TitleColumnFit(
-            self.table, header, keys.index("title"), readable_title_width(self.table),
-            {keys.index(k): column_width(self.table, k) for k in ("ref", "due", "repeat_of")},
-        )
+        self.title_fit = fit_title_column(self.table)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
@@ -340,23 +109,15 @@ class ObservationsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.toolbar)
-        layout.addLayout(filters)
+        layout.addLayout(bar.layout)
         layout.addWidget(self.splitter, 1)
         # Tab walks the filter bar, then the table, then the history panel (Shift+Tab back).
-        chain = [
-            self.search, self.overdue_only, self.repeats_only, self.engagement_filter,
-            self.severity_filter, self.status_filter, self.owner_filter, self.table,
-            self.history.tree,
-        ]
+        chain = [*bar.tab_chain(), self.table, self.history.tree]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
         self._debounce = debounced(self, 300, self.apply_filter)
-        self.search.textChanged.connect(lambda _text: self._debounce.start())
-        for combo in (self.engagement_filter, self.severity_filter, self.status_filter, self.owner_filter):
-            combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
-        for box in (self.overdue_only, self.repeats_only):
-            box.toggled.connect(lambda _on: self.apply_filter())
+        bar.connect(self.apply_filter, self._debounce)
         self.model.count_known.connect(self._show_count)
         self.model.count_estimated.connect(self._show_estimate)
         self.model.first_page_loaded.connect(self._first_page_shown)
@@ -365,17 +126,6 @@ class ObservationsView(QWidget):
             lambda busy: self.count_label.setText("Loading…") if busy else None
         )
         self._update_actions()
-
-    def _fit_columns(self, *, only_widen: bool = False) -> None:
-        """Every column wide enough for its widest value; the title takes what is left."""
-        header = self.table.horizontalHeader()
-        for i, column in enumerate(COLUMNS):
-            if column.key == "title":
-                header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
-                continue
-            width = column_width(self.table, column.key)
-            if not only_widen or header.sectionSize(i) < width:
-                self.table.setColumnWidth(i, width)
 
     def _action(self, text: str, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -402,12 +152,7 @@ class ObservationsView(QWidget):
         self.count_label.setText("")
         self._pending_select = self._pending_engagement = None
         self._lookups_loaded = False
-        for combo in (self.engagement_filter, self.owner_filter):
-            combo.blockSignals(True)
-            while combo.count() > 1:
-                combo.removeItem(1)
-            combo.setCurrentIndex(0)
-            combo.blockSignals(False)
+        self.filter_bar.set_lists([], [])
         self._update_actions()
 
     def has_data(self) -> bool:
@@ -435,14 +180,7 @@ class ObservationsView(QWidget):
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("observations/header", self.table.horizontalHeader().saveState())
         settings.setValue("observations/splitter", self.splitter.saveState())
-        flt = self.current_filter()
-        settings.setValue("observations/filter/text", flt.text)
-        settings.setValue("observations/filter/severity", self.severity_filter.currentIndex())
-        settings.setValue("observations/filter/status", self.status_filter.currentIndex())
-        settings.setValue("observations/filter/engagement", flt.engagement_id or 0)
-        settings.setValue("observations/filter/owner", flt.owner_id or 0)
-        settings.setValue("observations/filter/overdue", flt.overdue_only)
-        settings.setValue("observations/filter/repeats", flt.repeats_only)
+        self.filter_bar.save(settings)
 
     def restore_state(self, settings: QSettings) -> None:
         header = self.table.horizontalHeader()
@@ -452,7 +190,7 @@ class ObservationsView(QWidget):
                 header.blockSignals(True)
                 header.restoreState(state)
                 header.blockSignals(False)
-                self._fit_columns(only_widen=True)  # a layout saved before may cut refs off
+                fit_columns(self.table, only_widen=True)  # a layout saved before may cut refs off
         # The rows follow the restored sort arrow (restoring it emits no signal).
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         splitter = settings.value("observations/splitter")
@@ -462,29 +200,7 @@ class ObservationsView(QWidget):
 
     def _restore_filters(self, settings: QSettings) -> None:
         """The filters as they were; an engagement or owner is chosen once the lists load."""
-
-        def number(key: str) -> int:
-            try:
-                return int(settings.value(f"observations/filter/{key}", 0) or 0)
-            except (TypeError, ValueError):
-                return 0
-
-        def flag(key: str) -> bool:
-            return str(settings.value(f"observations/filter/{key}", "false")).lower() == "true"
-
-        widgets = (self.search, self.severity_filter, self.status_filter, self.overdue_only,
-                   self.repeats_only, self.engagement_filter, self.owner_filter)
-        for widget in widgets:
-            widget.blockSignals(True)
-        self.search.setText(str(settings.value("observations/filter/text", "") or ""))
-        for combo, key in ((self.severity_filter, "severity"), (self.status_filter, "status")):
-            index = number(key)
-            combo.setCurrentIndex(index if 0 <= index < combo.count() else 0)
-        self.overdue_only.setChecked(flag("overdue"))
-        self.repeats_only.setChecked(flag("repeats"))
-        for widget in widgets:
-            widget.blockSignals(False)
-        self._restored_choices = {"engagement": number("engagement"), "owner": number("owner")}
+        self.filter_bar.restore(settings)
         self.apply_filter()
 
     # -- filters -------------------------------------------------------------------------------
@@ -502,22 +218,9 @@ class ObservationsView(QWidget):
 
     def _lookups_arrived(self, result) -> None:
         engagements, users = result
-        for combo, items in ((self.engagement_filter, engagements), (self.owner_filter, users)):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            while combo.count() > 1:
-                combo.removeItem(1)
-            for value, label in items:
-                combo.addItem(label, value)
-            index = combo.findData(current)
-            combo.setCurrentIndex(max(index, 0))
-            combo.blockSignals(False)
+        self.filter_bar.set_lists(engagements, users)
         self._lookups_loaded = True
-        restored, self._restored_choices = self._restored_choices, {}
-        for combo, key in ((self.engagement_filter, "engagement"), (self.owner_filter, "owner")):
-            index = combo.findData(restored.get(key)) if restored.get(key) else -1
-            if index > 0 and combo.currentIndex() == 0:
-                combo.setCurrentIndex(index)  # applies the filter
+        self.filter_bar.choose_restored()
         if self._pending_engagement is not None:
             engagement_id, self._pending_engagement = self._pending_engagement, None
             self.set_engagement(engagement_id)
@@ -537,27 +240,7 @@ class ObservationsView(QWidget):
             self.engagement_filter.setCurrentIndex(max(index, 0))
 
     def current_filter(self, **overrides) -> ObservationFilter:
-        status = self.status_filter.currentData()
-        if status == "open-any":
-            statuses = (
-                ObservationStatus.OPEN,
-                ObservationStatus.IN_REMEDIATION,
-                ObservationStatus.PENDING_VALIDATION,
-            )
-        else:
-            statuses = (status,) if status else ()
-        severity = self.severity_filter.currentData()
-        values = {
-            "engagement_id": self.engagement_filter.currentData(),
-            "severities": (severity,) if severity else (),
-            "statuses": statuses,
-            "owner_id": self.owner_filter.currentData(),
-            "overdue_only": self.overdue_only.isChecked(),
-            "repeats_only": self.repeats_only.isChecked(),
-            "text": self.search.text().strip(),
-        }
-        values.update(overrides)
-        return ObservationFilter(**values)
+        return self.filter_bar.current_filter(**overrides)
 
     def apply_filter(self) -> None:
         self._debounce.stop()
@@ -566,17 +249,7 @@ class ObservationsView(QWidget):
             self.model.set_filter(flt)
 
     def clear_filters(self) -> None:
-        for widget in (self.engagement_filter, self.severity_filter, self.status_filter, self.owner_filter):
-            widget.blockSignals(True)
-            widget.setCurrentIndex(0)
-            widget.blockSignals(False)
-        for box in (self.overdue_only, self.repeats_only):
-            box.blockSignals(True)
-            box.setChecked(False)
-            box.blockSignals(False)
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
+        self.filter_bar.reset()
         self.apply_filter()
 
     def _show_count(self, count: int) -> None:
@@ -719,32 +392,13 @@ class ObservationsView(QWidget):
         )
 
     def _confirm_delete(self, row: ObservationRow, repeats: list[str]) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            f"Delete {row.ref}",
-            delete_confirmation_text(row.ref, row.title, repeats),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.button(QMessageBox.StandardButton.Yes).setText("Delete")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.confirm_box = box
-        box.finished.connect(
-            lambda result: self._delete(row)
-            if result == QMessageBox.StandardButton.Yes
-            else None
-        )
-        box.open()
+        self.confirm_box = ask_to_delete(self, row, repeats, lambda: self._delete(row))
 
     def _delete(self, row: ObservationRow) -> None:
         actor = self._context.actor
-
-        def done(deleted) -> None:
-            message = f"Deleted {deleted.ref}."
-            if deleted.detached_repeats:
-                message += f" {', '.join(deleted.detached_repeats)} kept, no longer linked."
-            self._context.status_message.emit(message)
-
         self._context.worker.submit(
-            lambda s: observation_service.delete(s, actor, row.id), done, self._show_error, owner=self
+            lambda s: observation_service.delete(s, actor, row.id),
+            lambda deleted: self._context.status_message.emit(deleted_message(deleted)),
+            self._show_error,
+            owner=self,
         )
