@@ -246,6 +246,7 @@ def count_at_once(
     """
     if _unfiltered(flt):
         return count_observations(session, tenant_id, flt), True
+    flt = _on_tenant_clock(session, tenant_id, flt)
     matching = _filtered(tenant_id, flt, select(O.id))
     capped = matching.limit(COUNT_EXACT_UP_TO + 1).subquery()
     counted = int(session.execute(select(func.count()).select_from(capped)).scalar_one())
