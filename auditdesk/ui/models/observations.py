@@ -135,19 +135,13 @@ class ObservationTableModel(QAbstractTableModel):
             owner=self,
         )
         if not same_filter:
-            # Quick first (the tally, a capped count or an estimate), exact after it.
+            # Quick first (the tally, a capped count or an estimate); the exact count only
+            # when that was an estimate, asked for once it arrived.
             self._context.worker.submit(
                 lambda s: observation_service.count_at_once(s, tenant_id, query.flt),
-                lambda found: self._estimate_arrived(generation, *found),
+                lambda found: self._estimate_arrived(generation, query, *found),
                 lambda error: self._failed(generation, error),
                 key=f"obs-estimate-{id(self)}",
-                owner=self,
-            )
-            self._context.worker.submit(
-                lambda s: observation_service.count(s, tenant_id, query.flt),
-                lambda n: self._count_arrived(generation, n),
-                lambda error: self._failed(generation, error),
-                key=f"obs-count-{id(self)}",
                 owner=self,
             )
 
@@ -341,13 +335,21 @@ class ObservationTableModel(QAbstractTableModel):
             return
         self._set_count(count)
 
-    def _estimate_arrived(self, generation: int, count: int, exact: bool) -> None:
+    def _estimate_arrived(self, generation: int, query: Query, count: int, exact: bool) -> None:
         if generation != self._pending_generation:
             return
         if exact:
             self._count_arrived(generation, count)
-        elif (self._pending_count if self._pending_query is not None else self._count) is None:
-            self.count_estimated.emit(count)
+            return
+        self.count_estimated.emit(count)
+        tenant_id = self._context.tenant_id
+        self._context.worker.submit(
+            lambda s: observation_service.count(s, tenant_id, query.flt),
+            lambda n: self._count_arrived(generation, n),
+            lambda error: self._failed(generation, error),
+            key=f"obs-count-{id(self)}",
+            owner=self,
+        )
 
     def _recount_arrived(self, generation: int, count: int) -> None:
         if generation == self._generation and self._pending_query is None:
