@@ -15,16 +15,21 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from auditdesk.domain.errors import AuditDeskError
 from auditdesk.services import exporting, repeats
 from auditdesk.services.errors import user_message
+from auditdesk.ui.views.audit_trail import AuditTrailView
+from auditdesk.ui.views.engagements import EngagementsView
+from auditdesk.ui.views.observations import ObservationsView
 
 if TYPE_CHECKING:
     from auditdesk.ui.main_window import MainWindow
 
 #: view name -> what its export is called
+# The views whose table has an "Export…" context action (each keeps its table in ``table``).
+EXPORTABLE_VIEWS = (ObservationsView, EngagementsView, AuditTrailView)
 EXPORTABLE = {"observations": "observations", "engagements": "engagements", "audit_trail": "audit-trail"}
 
 
@@ -66,7 +71,7 @@ def import_findings(window: MainWindow, path: Path | None = None):
         path = Path(chosen)
     from auditdesk.ui.dialogs.import_findings import ImportDialog
 
-    dialog = ImportDialog(window.context, path, getattr(window, "settings", None), window)
+    dialog = ImportDialog(window.context, path, window.settings, window)
     dialog.imported.connect(lambda result: offer_repeat_detection(window, result))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
@@ -181,9 +186,9 @@ def install_export_actions(window: MainWindow) -> None:
     """An "Export…" action in the context menu of each exportable table."""
     for name in EXPORTABLE:
         view = window.views.get(name)
-        table = getattr(view, "table", None)
-        if not isinstance(table, QWidget):
+        if not isinstance(view, EXPORTABLE_VIEWS):
             continue
+        table = view.table
         action = QAction("Export…", table)
         action.setStatusTip("Save this table, as filtered and sorted, as Excel or CSV")
         action.triggered.connect(lambda _checked=False, n=name: export_view(window, n))
