@@ -3,10 +3,9 @@ with the filters of the views."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-from auditdesk.cli.context import CliError
+from auditdesk.cli.context import CliError, date_option
 from auditdesk.domain.audit import AuditFilter
 from auditdesk.domain.enums import EngagementStatus, ObservationStatus, Severity
 from auditdesk.domain.errors import ValidationError
@@ -60,13 +59,6 @@ def register(subparsers, add_globals) -> None:
     add_globals(group)
 
 
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CliError(f"{option}: '{value}' is not a date (use YYYY-MM-DD)") from None
 
 
 def _run(ctx, write) -> int:
@@ -124,6 +116,6 @@ def export_audit(ctx) -> int:
     from auditdesk.services import exporting
 
     args = ctx.args
-    flt = AuditFilter(table_name=args.table, date_from=_date(args.start, "--from"),
-                      date_to=_date(args.end, "--to"))
+    flt = AuditFilter(table_name=args.table, date_from=date_option(args.start, "--from"),
+                      date_to=date_option(args.end, "--to"))
     return _run(ctx, lambda s, t, out: exporting.export_audit(s, t, out, flt))

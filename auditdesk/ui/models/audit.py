@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 from auditdesk.domain.enums import AuditAction
 from auditdesk.domain.records import AuditEntry
 from auditdesk.ui.audit_format import action_label, field_label, summary_text, table_label
+from auditdesk.ui.models.headers import horizontal_title
 
 HEADERS = ("When", "Who", "Table", "Row", "Action", "Changed fields")
 EntryRole = Qt.ItemDataRole.UserRole + 1
@@ -58,13 +59,7 @@ class AuditTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return None
+        return horizontal_title(HEADERS, section, orientation, role)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():

@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from auditdesk.domain.records import LineageNode
+from auditdesk.ui.models.headers import horizontal_title
 from auditdesk.ui.theme import STATUS_COLORS, severity_color
 
 HEADERS = ("Ref", "Title", "Engagement", "Identified", "Severity", "Status", "Recurrence")
@@ -108,13 +109,7 @@ class LineageTreeModel(QAbstractItemModel):
         return len(HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return None
+        return horizontal_title(HEADERS, section, orientation, role)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():

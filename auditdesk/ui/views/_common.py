@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QWidget
 from shiboken6 import isValid
 
 
@@ -63,6 +63,13 @@ def restore_header(settings: QSettings, key: str, header: QHeaderView) -> bool:
     state = settings.value(key)
     if isinstance(state, QByteArray | bytes) and state:
         return bool(header.restoreState(QByteArray(state)))
+    return False
+
+
+def restore_splitter(settings: QSettings, key: str, splitter: QSplitter) -> bool:
+    state = settings.value(key)
+    if isinstance(state, QByteArray | bytes) and state:
+        return bool(splitter.restoreState(QByteArray(state)))
     return False
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QByteArray, QDate, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,7 +43,7 @@ from auditdesk.ui.audit_format import (
 )
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.audit import HEADERS, AuditTableModel, entry_summary
-from auditdesk.ui.views._common import TitleColumnFit, text_width
+from auditdesk.ui.views._common import TitleColumnFit, restore_header, restore_splitter, text_width
 from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.widgets import ErrorBanner, refill_choices
 
@@ -224,12 +224,8 @@ class AuditTrailView(QWidget):
         settings.setValue("audit/splitter", self.splitter.saveState())
 
     def restore_state(self, settings: QSettings) -> None:
-        header = settings.value("audit/header")
-        if isinstance(header, QByteArray | bytes):
-            self.table.horizontalHeader().restoreState(header)
-        splitter = settings.value("audit/splitter")
-        if isinstance(splitter, QByteArray | bytes):
-            self.splitter.restoreState(splitter)
+        restore_header(settings, "audit/header", self.table.horizontalHeader())
+        restore_splitter(settings, "audit/splitter", self.splitter)
 
     # -- filters and paging ---------------------------------------------------------------------
     def current_filter(self) -> AuditFilter:

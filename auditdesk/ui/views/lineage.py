@@ -11,7 +11,7 @@ screen, not even an answer that was on its way.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -37,7 +37,13 @@ from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.dialogs.repeat_picker import RepeatPicker
 from auditdesk.ui.models.lineage import LineageTreeModel
-from auditdesk.ui.views._common import TitleColumnFit, readable_title_width, text_width
+from auditdesk.ui.views._common import (
+    TitleColumnFit,
+    readable_title_width,
+    restore_header,
+    restore_splitter,
+    text_width,
+)
 from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.views.lineage_map import LineageMapPanel
 from auditdesk.ui.widgets import ErrorBanner, debounced
@@ -174,12 +180,8 @@ class LineageView(QWidget):
 
     def restore_state(self, settings: QSettings) -> None:
         self.map_panel.settings = settings
-        header = settings.value("lineage/header")
-        if isinstance(header, QByteArray | bytes):
-            self.tree.header().restoreState(header)
-        splitter = settings.value("lineage/splitter")
-        if isinstance(splitter, QByteArray | bytes):
-            self.splitter.restoreState(splitter)
+        restore_header(settings, "lineage/header", self.tree.header())
+        restore_splitter(settings, "lineage/splitter", self.splitter)
 
     def _tenant_changed(self) -> None:
         self.current_id = None
