@@ -22,6 +22,15 @@ class Role(StrEnum):
         """Change or clear an existing repeat link (anyone may add one)."""
         return self in (Role.MANAGER, Role.ADMIN)
 
+    @property
+    def may_delete_findings(self) -> bool:
+        return self in (Role.MANAGER, Role.ADMIN)
+
+    @property
+    def may_manage_engagements(self) -> bool:
+        """Create, change and delete engagements and their teams."""
+        return self is Role.ADMIN
+
 
 class EngagementStatus(StrEnum):
     PLANNED = "planned"

@@ -85,6 +85,14 @@ class AppContext(QObject):
         """Managers, admins and the embedded workspace owner (no mapped user)."""
         return self.user is None or self.user.role.may_accept_risk
 
+    @property
+    def may_delete_findings(self) -> bool:
+        return self.user is None or self.user.role.may_delete_findings
+
+    @property
+    def may_manage_engagements(self) -> bool:
+        return self.user is None or self.user.role.may_manage_engagements
+
     def announce(self, changes: Changes) -> None:
         """Tell the views what changed; each refreshes only if it shows those tables."""
         if changes:

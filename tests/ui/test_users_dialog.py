@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QWidget
 from sqlalchemy import text
 
 from auditdesk.domain.enums import Role
-from auditdesk.ui.dialogs.users import ONLY_ADMINS, UsersDialog
+from auditdesk.ui.dialogs.users import UsersDialog
+from auditdesk.ui.role_reasons import ONLY_ADMINS_USERS as ONLY_ADMINS
 from auditdesk.ui.window import permissions
 
 

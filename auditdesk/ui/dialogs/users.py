@@ -32,9 +32,9 @@ from auditdesk.domain.records import User
 from auditdesk.services import admin
 from auditdesk.services.errors import user_message
 from auditdesk.ui.context import AppContext
+from auditdesk.ui.role_reasons import ONLY_ADMINS_USERS
 
 COLUMNS = ("Name", "E-mail", "Role", "Login", "Active")
-ONLY_ADMINS = "Only an admin of this organisation may manage users."
 
 
 def may_manage_users(context: AppContext) -> bool:
@@ -118,7 +118,7 @@ class UsersDialog(QDialog):
         allowed = may_manage_users(self.context)
         for widget in self._editing:
             widget.setEnabled(allowed)
-            widget.setToolTip("" if allowed else ONLY_ADMINS)
+            widget.setToolTip("" if allowed else ONLY_ADMINS_USERS)
         if allowed:
             self._selection_changed()
 
@@ -130,7 +130,7 @@ class UsersDialog(QDialog):
             enabled = may_manage_users(self.context) and user is not None and not mine
             button.setEnabled(enabled)
             button.setToolTip(
-                ONLY_ADMINS if not may_manage_users(self.context)
+                ONLY_ADMINS_USERS if not may_manage_users(self.context)
                 else "Nobody may change their own role or disable themselves." if mine
                 else "" if user is not None else "Select a person first."
             )

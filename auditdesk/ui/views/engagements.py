@@ -30,6 +30,7 @@ from auditdesk.services import engagements as engagement_service
 from auditdesk.services import observations as observation_service
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.models.engagements import EngagementTableModel, ProgressRole
+from auditdesk.ui.role_reasons import ONLY_ADMINS_ENGAGEMENTS
 from auditdesk.ui.views._common import (
     EmptyOrTable,
     TitleColumnFit,
@@ -136,6 +137,7 @@ class EngagementsView(EmptyOrTable, QWidget):
         self._shortcut(QKeySequence.StandardKey.New, self.new_engagement, self, Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         context.changed.connect(self._on_changed)
+        context.tenant_changed.connect(lambda _t: self._update_buttons())
         self._update_buttons()
 
     def _shortcut(self, sequence, slot, widget, context=Qt.ShortcutContext.WidgetShortcut) -> None:
@@ -234,11 +236,12 @@ class EngagementsView(EmptyOrTable, QWidget):
 
     # -- actions ---------------------------------------------------------------------------
     def new_engagement(self) -> None:
-        self._edit(None)
+        if self.context.may_manage_engagements:
+            self._edit(None)
 
     def edit_selected(self) -> None:
         record = self.selected()
-        if record is not None:
+        if record is not None and self.context.may_manage_engagements:
             self._edit(record)
 
     def _edit(self, record: Engagement | None):
@@ -259,7 +262,7 @@ class EngagementsView(EmptyOrTable, QWidget):
 
     def delete_selected(self) -> None:
         record = self.selected()
-        if record is None:
+        if record is None or not self.context.may_manage_engagements:
             return
         tenant_id = self.context.tenant_id
 
@@ -346,8 +349,16 @@ class EngagementsView(EmptyOrTable, QWidget):
 
     def _update_buttons(self) -> None:
         has_selection = self.selected() is not None
-        self.edit_button.setEnabled(has_selection)
-        self.delete_button.setEnabled(has_selection)
+        may = self.context.may_manage_engagements
+        self.new_button.setEnabled(may)
+        self.edit_button.setEnabled(has_selection and may)
+        self.delete_button.setEnabled(has_selection and may)
+        for button, what in (
+            (self.new_button, "New engagement (Ctrl+N)"),
+            (self.edit_button, "Edit the selected engagement (F2)"),
+            (self.delete_button, "Delete the selected engagement (Del); its observations are kept"),
+        ):
+            button.setToolTip(what if may else ONLY_ADMINS_ENGAGEMENTS)
 
     def _on_changed(self, changes: Changes) -> None:
         if changes.touches(*self.shows):

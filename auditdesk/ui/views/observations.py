@@ -29,6 +29,7 @@ from auditdesk.services import tenants as tenant_service
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.dialogs.observation_editor import ObservationEditor
 from auditdesk.ui.models.observations import ObservationTableModel, RowRole
+from auditdesk.ui.role_reasons import ONLY_MANAGERS_DELETE
 from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.views.observation_delete import ask_to_delete, deleted_message
 from auditdesk.ui.views.observation_filters import ObservationFilterBar
@@ -54,7 +55,7 @@ class ObservationsView(QWidget):
         self.confirm_box: QMessageBox | None = None
         self._build()
         context.changed.connect(self._changed)
-        context.tenant_changed.connect(lambda _t: self.reload())
+        context.tenant_changed.connect(lambda _t: self._tenant_changed())
 
     # -- construction --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -279,10 +280,17 @@ class ObservationsView(QWidget):
         self.history.show_for(row)
         self._update_actions()
 
+    def _tenant_changed(self) -> None:
+        self._update_actions()  # the person may have changed, and with them their rights
+        self.reload()
+
     def _update_actions(self) -> None:
         has = self.selected_row() is not None
-        for action in (self.edit_action, self.recurrence_action, self.delete_action, self.lineage_action):
+        for action in (self.edit_action, self.recurrence_action, self.lineage_action):
             action.setEnabled(has)
+        may_delete = self._context.may_delete_findings
+        self.delete_action.setEnabled(has and may_delete)
+        self.delete_action.setToolTip("Delete the selected finding (Del)" if may_delete else ONLY_MANAGERS_DELETE)
 
     def _first_page_shown(self) -> None:
         if self._pending_select is not None:
@@ -381,7 +389,7 @@ class ObservationsView(QWidget):
 
     def delete_selected(self) -> None:
         row = self.selected_row()
-        if row is None:
+        if row is None or not self._context.may_delete_findings:
             return
         tenant_id = self._context.tenant_id
         self._context.worker.submit(

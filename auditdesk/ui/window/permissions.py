@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auditdesk.ui.context import AppContext
-from auditdesk.ui.dialogs.users import ONLY_ADMINS, may_manage_users
+from auditdesk.ui.dialogs.users import may_manage_users
+from auditdesk.ui.role_reasons import ONLY_ADMINS_USERS, ONLY_MANAGERS_SNAPSHOTS
 
 if TYPE_CHECKING:
     from auditdesk.ui.main_window import MainWindow
 
-ONLY_MANAGERS = "Only a manager or an admin may capture or rebuild snapshots."
 
 def _manager(context: AppContext) -> bool:
     return context.may_manage
@@ -21,9 +21,9 @@ def _manager(context: AppContext) -> bool:
 def apply(window: MainWindow) -> None:
     """Enable or disable the actions for the current person (after a tenant is chosen)."""
     rules = (
-        (window.capture_action, _manager, ONLY_MANAGERS),
-        (window.backfill_action, _manager, ONLY_MANAGERS),
-        (window.users_action, may_manage_users, ONLY_ADMINS),
+        (window.capture_action, _manager, ONLY_MANAGERS_SNAPSHOTS),
+        (window.backfill_action, _manager, ONLY_MANAGERS_SNAPSHOTS),
+        (window.users_action, may_manage_users, ONLY_ADMINS_USERS),
     )
     for action, may, reason in rules:
         allowed = window.context.database is None or may(window.context)
