@@ -62,3 +62,21 @@ def test_tenant_wide_entries_filter_and_page(database):
         assert set(audit.audited_tables(s, t.id)) == {
             "tenant", "app_user", "observation", "audit_engagement"
         }
+
+
+def test_a_created_repeat_shows_what_a_person_wrote_not_what_the_database_derived(database):
+    with database.sessions.begin() as s:
+        t = f.tenant(s)
+        owner = f.user(s, t.id, name="Olga Owner")
+        who = f.actor(t, owner)
+        earlier = f.observation(s, who, title="Earlier", identified_on=date(2026, 1, 5))
+        e = f.engagement(s, who, code="ENG-2026-077")
+        again = f.observation(s, who, title="Again", engagement_id=e.id, owner_id=owner.id,
+                              repeat_of_id=earlier.id, identified_on=date(2026, 6, 5))
+    with database.sessions() as s:
+        created = audit.row_history(s, t.id, "observation", again.id)[-1]
+    fields = {c.field for c in created.changes}
+    assert {"title", "engagement_id", "owner_id", "repeat_of_id"} <= fields
+    derived = {"root_id", "tree_size", "tree_depth", "tree_open", "tree_reopened",
+               "tree_auditees", "engagement_code", "owner_name", "repeat_of_ref"}
+    assert not fields & derived
