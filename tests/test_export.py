@@ -158,3 +158,53 @@ def test_cli_export_with_filters(database, cli, tmp_path):
     assert code == 0 and "0 rows written" in out
     code, _, err = cli("export", "audit", "--out", str(tmp_path / "a.pdf"))
     assert code == 1 and "must end in .xlsx or .csv" in err
+
+
+def _suggest(session, tenant_id: int, later, earlier, score: float, status: str = "pending") -> None:
+    key = session.execute(
+        text("INSERT INTO repeat_suggestion (tenant_id, observation_id, candidate_id, score, reasons)"
+             " VALUES (:t, :o, :c, :s, CAST(:r AS jsonb)) RETURNING id"),
+        {"t": tenant_id, "o": later.id, "c": earlier.id, "s": score,
+         "r": json.dumps(["same auditee", f"title {score:.2f} similar"])},
+    ).scalar_one()
+    if status != "pending":  # a suggestion is always proposed as pending, then decided
+        session.execute(text("UPDATE repeat_suggestion SET status = :st WHERE id = :id"),
+                        {"st": status, "id": key})
+
+
+def test_repeat_suggestions_export_in_queue_order_with_the_queue_filters(database, cli, tmp_path):
+    from auditdesk.domain.queries import SuggestionFilter
+
+    with database.sessions.begin() as s:
+        t = f.tenant(s, "acme")
+        who = f.actor(t)
+        treasury = f.engagement(s, who, code="ENG-2025-001", auditee="Treasury")
+        payroll = f.engagement(s, who, code="ENG-2025-002", auditee="Payroll")
+        early_t = f.observation(s, who, engagement_id=treasury.id, title="Cash not counted",
+                                identified_on=date(2025, 2, 1))
+        late_t = f.observation(s, who, engagement_id=treasury.id, title="Petty cash uncounted",
+                               identified_on=date(2026, 2, 1))
+        early_p = f.observation(s, who, engagement_id=payroll.id, title="Leavers paid",
+                                identified_on=date(2025, 3, 1))
+        late_p = f.observation(s, who, engagement_id=payroll.id, title="Salary after leaving",
+                               identified_on=date(2026, 3, 1))
+        _suggest(s, t.id, late_p, early_p, 0.55)
+        _suggest(s, t.id, late_t, early_t, 0.81)
+        _suggest(s, t.id, late_p, early_t, 0.30, "rejected")
+    with database.sessions() as s:
+        result = exporting.export_suggestions(s, t.id, tmp_path / "q.xlsx")
+        treasury_only = exporting.export_suggestions(
+            s, t.id, tmp_path / "t.csv", SuggestionFilter(auditee="Treasury", min_score=0.5))
+    sheet = load_workbook(tmp_path / "q.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert result.rows == 2
+    assert rows[0][:3] == ("Score", "Status", "Finding")
+    assert [(r[0], r[2], r[6]) for r in rows[1:]] == [(0.81, late_t.ref, early_t.ref),
+                                                       (0.55, late_p.ref, early_p.ref)]
+    assert rows[1][5] == datetime(2026, 2, 1) and "same auditee" in rows[1][10]
+    assert treasury_only.rows == 1
+    code, out, _ = cli("export", "suggestions", "--out", str(tmp_path / "all.csv"), "--status", "all",
+                       "--json")
+    assert code == 0 and json.loads(out)["rows"] == 3
+    code, _, err = cli("export", "suggestions", "--out", str(tmp_path / "x.csv"), "--min-score", "2")
+    assert code != 0 and "between 0 and 1" in err

@@ -1,4 +1,4 @@
-"""``auditdesk export observations|engagements|audit --out FILE``: a table to .xlsx or .csv,
+"""``auditdesk export observations|engagements|audit|suggestions --out FILE``: a table to .xlsx or .csv,
 with the filters of the views."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from auditdesk.domain.queries import (
     EngagementSort,
     ObservationFilter,
     ObservationSort,
+    SuggestionFilter,
 )
 
 
@@ -56,9 +57,18 @@ def register(subparsers, add_globals) -> None:
     audit.add_argument("--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD")
     add_globals(audit)
     audit.set_defaults(handler=export_audit)
+
+    suggestions = kinds.add_parser("suggestions", help="repeat suggestions, largest score first")
+    suggestions.add_argument("--out", required=True, metavar="FILE",
+                             help="FILE.xlsx or FILE.csv (format from the extension)")
+    suggestions.add_argument("--status", default="pending",
+                             choices=["pending", "accepted", "rejected", "all"])
+    suggestions.add_argument("--auditee", metavar="NAME", help="only where either finding is at NAME")
+    suggestions.add_argument("--min-score", type=float, default=0.0, metavar="S",
+                             help="only suggestions scoring at least S (0 to 1)")
+    add_globals(suggestions)
+    suggestions.set_defaults(handler=export_suggestions)
     add_globals(group)
-
-
 
 
 def _run(ctx, write) -> int:
@@ -119,3 +129,14 @@ def export_audit(ctx) -> int:
     flt = AuditFilter(table_name=args.table, date_from=date_option(args.start, "--from"),
                       date_to=date_option(args.end, "--to"))
     return _run(ctx, lambda s, t, out: exporting.export_audit(s, t, out, flt))
+
+
+def export_suggestions(ctx) -> int:
+    from auditdesk.services import exporting
+
+    args = ctx.args
+    if not 0.0 <= args.min_score <= 1.0:
+        raise CliError(f"--min-score: {args.min_score} is not between 0 and 1")
+    flt = SuggestionFilter(status=None if args.status == "all" else args.status,
+                           auditee=args.auditee, min_score=args.min_score)
+    return _run(ctx, lambda s, t, out: exporting.export_suggestions(s, t, out, flt))

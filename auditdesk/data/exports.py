@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.data import audit as audit_data
 from auditdesk.data import engagements as engagement_data
 from auditdesk.data import observations as obs
+from auditdesk.data import suggestions as suggestion_data
 from auditdesk.db.models import UserRow
 from auditdesk.domain.audit import AuditFilter
 from auditdesk.domain.queries import (
@@ -23,6 +24,7 @@ from auditdesk.domain.queries import (
     EngagementSort,
     ObservationFilter,
     ObservationSort,
+    SuggestionFilter,
 )
 
 O = obs.O
@@ -90,6 +92,38 @@ def audit_rows(session: Session, tenant_id: int, flt: AuditFilter) -> Iterator[t
 
 def audit_count(session: Session, tenant_id: int, flt: AuditFilter) -> int:
     return audit_data.count_entries(session, tenant_id, flt)
+
+
+_SUGGESTIONS_WHERE = """
+ WHERE s.tenant_id = :tenant AND (CAST(:status AS text) IS NULL OR s.status = :status)
+   AND s.score >= :min_score
+   AND (CAST(:auditee AS text) IS NULL OR le.auditee = :auditee OR ce.auditee = :auditee)
+"""
+
+
+def _suggestion_params(tenant_id: int, flt: SuggestionFilter) -> dict[str, Any]:
+    return {"tenant": tenant_id, "status": flt.status, "auditee": flt.auditee,
+            "min_score": flt.min_score}
+
+
+def suggestion_rows(session: Session, tenant_id: int, flt: SuggestionFilter) -> Iterator[tuple]:
+    """Repeat suggestions as the review queue orders them: largest score first."""
+    query = text(suggestion_data.REVIEW_SELECT + _SUGGESTIONS_WHERE + " ORDER BY s.score DESC, s.id")
+    result = session.execute(query, _suggestion_params(tenant_id, flt),
+                             execution_options={"yield_per": _BATCH, "stream_results": True})
+    try:
+        for row in result.mappings():
+            yield (float(row["score"]), row["status"], row["l_ref"], row["l_title"], row["l_auditee"],
+                   row["l_identified_on"], row["c_ref"], row["c_title"], row["c_auditee"],
+                   row["c_identified_on"], "; ".join(row["reasons"]), row["decided_by_name"] or "",
+                   row["decided_at"])
+    finally:
+        result.close()
+
+
+def suggestion_count(session: Session, tenant_id: int, flt: SuggestionFilter) -> int:
+    query = text("SELECT count(*) FROM (" + suggestion_data.REVIEW_SELECT + _SUGGESTIONS_WHERE + ") q")
+    return int(session.scalar(query, _suggestion_params(tenant_id, flt)) or 0)
 
 
 def user_id_by_email(session: Session, tenant_id: int, email: str) -> int | None:

@@ -317,7 +317,7 @@ _SIDE = """
     {p}e.code AS {p}_engagement_code, {p}e.auditee AS {p}_auditee
 """
 
-_REVIEW = f"""
+REVIEW_SELECT = f"""
 SELECT s.id, s.score, s.reasons, s.status, s.decided_at, u.display_name AS decided_by_name,
        {_SIDE.format(p="l")}, {_SIDE.format(p="c")}
   FROM repeat_suggestion s
@@ -337,7 +337,7 @@ def pending(
     return list(
         session.execute(
             text(
-                _REVIEW
+                REVIEW_SELECT
                 + """
                  WHERE s.tenant_id = :tenant AND s.status = 'pending' AND s.score >= :min_score
                    AND (CAST(:auditee AS text) IS NULL OR le.auditee = :auditee
@@ -373,7 +373,7 @@ def for_pair(session: Session, tenant_id: int, observation_id: int, candidate_id
     """The suggestion row of a pair (locked for the decision), or ``None``."""
     return session.execute(
         text(
-            _REVIEW
+            REVIEW_SELECT
             + """
              WHERE s.tenant_id = :tenant AND s.observation_id = :observation
                AND s.candidate_id = :candidate

@@ -56,6 +56,16 @@ class EngagementFilter:
 
 
 @dataclass(frozen=True)
+class SuggestionFilter:
+    """Which repeat suggestions to list or export: by status (None = every status), at
+    an auditee (of either finding), from a score up."""
+
+    status: str | None = "pending"
+    auditee: str | None = None
+    min_score: float = 0.0
+
+
+@dataclass(frozen=True)
 class TreeFilter:
     """Which repeat trees to list: those with a finding at ``auditee``, those with an
     open finding, those where a finding came back after the one it repeats was closed."""

@@ -4,6 +4,7 @@ only, Cancel that writes nothing) and File → Export… / the tables' Export…
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import factories
@@ -132,6 +133,30 @@ def test_export_from_the_window_writes_the_filtered_table(qtbot, database, tmp_p
     transfer.export_view(window, "engagements", tmp_path / "e.xlsx")
     qtbot.waitUntil(lambda: not window.context.worker.busy)
     assert load_workbook(tmp_path / "e.xlsx").active["A1"].value == "Code"
+
+
+def test_the_review_queue_exports_its_pending_suggestions(qtbot, database, tmp_path, make_window):
+    with database.sessions.begin() as s:
+        t = factories.tenant(s, "acme")
+        who = factories.actor(t)
+        earlier = factories.observation(s, who, title="Cash not counted", identified_on=date(2025, 2, 1))
+        later = factories.observation(s, who, title="Petty cash uncounted", identified_on=date(2026, 2, 1))
+        s.execute(text("INSERT INTO repeat_suggestion (tenant_id, observation_id, candidate_id, score,"
+                       " reasons) VALUES (:t, :o, :c, 0.8, '[\"title 0.80 similar\"]')"),
+                  {"t": t.id, "o": later.id, "c": earlier.id})
+    window = make_window()
+    qtbot.waitUntil(lambda: window.context.tenant is not None)
+    window.show_view("review_queue")
+    view = window.views["review_queue"]
+    qtbot.waitUntil(lambda: view.has_data())
+    assert any(a.text() == "Export…" for a in view.table.actions())
+    from auditdesk.ui.window import transfer
+
+    transfer.export_view(window, "review_queue", tmp_path / "q.csv")
+    qtbot.waitUntil(lambda: (tmp_path / "q.csv").exists() and not window.context.worker.busy)
+    with (tmp_path / "q.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    assert [(r[2], r[6]) for r in rows[1:]] == [(later.ref, earlier.ref)]
 
 
 @pytest.fixture

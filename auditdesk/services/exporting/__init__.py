@@ -4,7 +4,8 @@
 - ``write.py``: the two writers.
 
 ``export_observations`` writes the observations in a view's filter and sort,
-``export_engagements`` the engagements, ``export_audit`` the audit trail. The rows
+``export_engagements`` the engagements, ``export_audit`` the audit trail,
+``export_suggestions`` the repeat suggestions (the review queue). The rows
 come from a server-side cursor (``auditdesk.data.exports``); see docs/architecture.md,
 "Import and export".
 """
@@ -24,15 +25,16 @@ from auditdesk.domain.queries import (
     EngagementSort,
     ObservationFilter,
     ObservationSort,
+    SuggestionFilter,
 )
-from auditdesk.services.exporting.columns import AUDIT, ENGAGEMENTS, OBSERVATIONS
+from auditdesk.services.exporting.columns import AUDIT, ENGAGEMENTS, OBSERVATIONS, SUGGESTIONS
 from auditdesk.services.exporting.write import FORMATS, format_of, write_rows
 
 #: progress(rows written, rows in the export)
 Progress = Callable[[int, int], None]
 
 __all__ = ["FORMATS", "ExportResult", "export_audit", "export_engagements", "export_observations",
-           "format_of"]
+           "export_suggestions", "format_of"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,17 @@ def export_audit(
     total = data.audit_count(session, tenant_id, flt) if progress else 0
     rows = data.audit_rows(session, tenant_id, flt)
     return ExportResult(path, write_rows(path, AUDIT, rows, _ticker(progress, total), "Audit trail"))
+
+
+def export_suggestions(
+    session: Session, tenant_id: int, path: Path | str, flt: SuggestionFilter = SuggestionFilter(),
+    progress: Progress | None = None,
+) -> ExportResult:
+    path = _target(path)
+    total = data.suggestion_count(session, tenant_id, flt) if progress else 0
+    rows = data.suggestion_rows(session, tenant_id, flt)
+    return ExportResult(path, write_rows(path, SUGGESTIONS, rows, _ticker(progress, total),
+                                         "Repeat suggestions"))
 
 
 def owner_id_by_email(session: Session, tenant_id: int, email: str) -> int | None:

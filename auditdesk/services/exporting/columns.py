@@ -54,6 +54,15 @@ AUDIT = (
     Column("Changes", Kind.LONG, 80),
 )
 
+SUGGESTIONS = (
+    Column("Score", Kind.NUMBER, 8), Column("Status", width=10),
+    Column("Finding", width=13), Column("Finding title", width=40), Column("Finding auditee", width=20),
+    Column("Identified", Kind.DATE, 12),
+    Column("May repeat", width=13), Column("Earlier title", width=40), Column("Earlier auditee", width=20),
+    Column("Earlier identified", Kind.DATE, 12),
+    Column("Reasons", Kind.LONG, 60), Column("Decided by", width=22), Column("Decided at", Kind.DATETIME, 18),
+)
+
 SEVERITY_COLOURS = {  # fill, font (the client's severity colours)
     "Critical": ("B71C1C", "FFFFFF"),
     "High": ("E65100", "FFFFFF"),

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from auditdesk.domain.changes import Changes, Table
 from auditdesk.domain.errors import AuditDeskError
+from auditdesk.domain.queries import SuggestionFilter
 from auditdesk.services import repeats
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
@@ -170,6 +171,10 @@ class ReviewQueueView(QWidget):
         self._show(-1)
 
     # -- the view contract ----------------------------------------------------------------
+    def current_filter(self) -> SuggestionFilter:
+        """The pending suggestions the queue lists (without its 200-row cap), for export."""
+        return SuggestionFilter(auditee=self.auditee.currentData(), min_score=self.min_score.value())
+
     def reload(self) -> None:
         if self._context.tenant is None or self._context.database is None:
             return

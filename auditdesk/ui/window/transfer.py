@@ -3,7 +3,7 @@
 Import opens ``ImportDialog`` (``auditdesk/ui/dialogs/import_findings.py``) and, after
 a write, offers repeat detection on the imported findings. Export writes the current
 view's table — observations in the view's filter and sort, engagements, the audit
-trail — as .xlsx or .csv, on a database thread with a progress dialog whose Cancel
+trail, the repeat suggestions of the review queue — as .xlsx or .csv, on a database thread with a progress dialog whose Cancel
 stops the job and removes the partial file (docs/architecture.md, "Import and export").
 """
 
@@ -23,14 +23,16 @@ from auditdesk.services.errors import user_message
 from auditdesk.ui.views.audit_trail import AuditTrailView
 from auditdesk.ui.views.engagements import EngagementsView
 from auditdesk.ui.views.observations import ObservationsView
+from auditdesk.ui.views.review_queue import ReviewQueueView
 
 if TYPE_CHECKING:
     from auditdesk.ui.main_window import MainWindow
 
 #: view name -> what its export is called
 # The views whose table has an "Export…" context action (each keeps its table in ``table``).
-EXPORTABLE_VIEWS = (ObservationsView, EngagementsView, AuditTrailView)
-EXPORTABLE = {"observations": "observations", "engagements": "engagements", "audit_trail": "audit-trail"}
+EXPORTABLE_VIEWS = (ObservationsView, EngagementsView, AuditTrailView, ReviewQueueView)
+EXPORTABLE = {"observations": "observations", "engagements": "engagements", "audit_trail": "audit-trail",
+              "review_queue": "repeat-suggestions"}
 
 
 class ExportCancelled(AuditDeskError):
@@ -111,8 +113,8 @@ def export_view(window: MainWindow, name: str, path: Path | None = None) -> QPro
     if not _ready(window):
         return None
     if name not in EXPORTABLE:
-        window.show_banner("This view has no table to export; open Observations, Engagements "
-                           "or the Audit trail.", "info", retry=False)
+        window.show_banner("This view has no table to export; open Observations, Engagements, "
+                           "the Audit trail or Repeat review.", "info", retry=False)
         return None
     if path is None:
         suggested = _documents() / f"{EXPORTABLE[name]}.xlsx"
@@ -138,6 +140,8 @@ def _writer(window: MainWindow, name: str):
     if name == "engagements":
         sort, descending = view.model.sort_key, view.model.descending
         return lambda s, path, p: exporting.export_engagements(s, tenant_id, path, flt, sort, descending, p)
+    if name == "review_queue":
+        return lambda s, path, p: exporting.export_suggestions(s, tenant_id, path, flt, p)
     return lambda s, path, p: exporting.export_audit(s, tenant_id, path, flt, p)
 
 
