@@ -44,6 +44,49 @@ CONSTRAINT_MESSAGES = {
     "audit_engagement_code_format_check": ("code", "use capitals, digits and dashes, e.g. ENG-2026-014"),
     "audit_engagement_title_length_check": ("title", "must be 1 to 200 characters"),
     "audit_engagement_auditee_length_check": ("auditee", "must be 1 to 120 characters"),
+    # remediation (migration 0011)
+    "remediation_action_status_check": ("status", "must be planned, in progress, done or cancelled"),
+    "remediation_action_title_length_check": ("title", "must be 1 to 200 characters"),
+    "remediation_action_description_length_check": (
+        "description", "must be at most 10,000 characters",
+    ),
+    "remediation_action_percent_range_check": ("percent_complete", "must be between 0 and 100"),
+    "remediation_action_completed_on_matches_status_check": (
+        "completed_on", "a done action has a completion date, and only a done action",
+    ),
+    "remediation_action_done_is_complete_check": (
+        "percent_complete", "a done action is 100 % complete",
+    ),
+    "remediation_action_complete_is_done_check": (
+        "status", "an action 100 % complete must be marked done",
+    ),
+    "remediation_action_tenant_id_owner_id_fkey": ("owner_id", "no such user in this tenant"),
+    "remediation_action_tenant_id_observation_id_fkey": ("observation_id", "no such finding"),
+    "observation_validation_result_check": ("result", "must be passed or failed"),
+    "observation_validation_notes_length_check": ("notes", "must be at most 10,000 characters"),
+    "observation_reason_length_check": ("reason", "a reason must be at most 2,000 characters"),
+    "observation_risk_fields_match_status_check": (
+        "risk_accepted_until", "only a risk-accepted finding has an acceptance and its expiry",
+    ),
+    "observation_closure_reason_matches_status_check": (
+        "closure_reason", "only a closed finding has a closure reason",
+    ),
+    "due_date_policy_days_range_check": ("days", "must be 1 to 3,650 days"),
+    "due_date_policy_severity_check": ("severity", "must be critical, high, medium or low"),
+}
+
+# Refusals a trigger raises in words (the message names the finding or its actions):
+# constraint -> the field the message belongs to.
+WORDED_CONSTRAINTS = {
+    "remediation_action_due_after_identified": "due_date",
+    "observation_actions_open_check": "status",
+    "observation_closure_reason_check": "closure_reason",
+    "observation_risk_accepted_until_check": "risk_accepted_until",
+    "observation_risk_acceptance_reason_check": "risk_acceptance_reason",
+    "observation_due_date_extension_reason_check": "due_date_extension_reason",
+    "observation_validation_pending_check": "status",
+    "observation_validation_not_owner_check": "validated_by",
+    "observation_validation_date_check": "validated_on",
 }
 
 
@@ -75,6 +118,11 @@ def translated_errors() -> Iterator[None]:
         if name == MISSING_ORIGINAL_CONSTRAINT:
             raise LineageError(
                 "The earlier finding does not exist in this tenant."
+            ) from error
+        if name in WORDED_CONSTRAINTS:
+            message = primary_message(error)
+            raise ValidationError(
+                {WORDED_CONSTRAINTS[name]: message[:1].upper() + message[1:] + "."}
             ) from error
         if name in CONSTRAINT_MESSAGES:
             field, message = CONSTRAINT_MESSAGES[name]

@@ -3,8 +3,9 @@
 Triggers keep these true row by row: each finding's ``engagement_code``, ``owner_name``
 and ``repeat_of_ref`` (copies of what its links point at, so that the table sorts by
 them through an index), each engagement's ``engagement_tally`` (findings, open, closed,
-overdue as of the tenant's ``overdue_as_of`` day) and each tenant's ``tenant_tally``
-(all its findings). When a bulk write pauses those triggers (the demo loader) or when
+overdue as of the tenant's ``overdue_as_of`` day), each tenant's ``tenant_tally``
+(all its findings) and each finding's action counts (``actions_total``,
+``actions_done``, ``open_action_due_min``). When a bulk write pauses those triggers (the demo loader) or when
 the columns are first filled (their migration), these statements compute them for one
 tenant, or for every tenant when ``tenant_id`` is NULL. There is one definition of how
 they are derived outside the triggers, and the migration runs the same text.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from auditdesk.domain.enums import OPEN_STATUSES, ObservationStatus
+from auditdesk.domain.enums import OPEN_STATUSES, ActionStatus, ObservationStatus
 
 _TENANT = "(CAST(:tenant_id AS bigint) IS NULL OR {alias}.tenant_id = :tenant_id)"
 
@@ -34,6 +35,8 @@ UPDATE public.observation o
 OPEN_SQL = "{alias}.status IN (" + ", ".join(
     f"'{s.value}'" for s in ObservationStatus if s in OPEN_STATUSES
 ) + ")"
+
+OPEN_ACTION_STATUSES = ", ".join(f"'{s.value}'" for s in ActionStatus if s.is_open)
 
 RECOMPUTE_TENANT_TALLIES = [
     f"DELETE FROM public.tenant_tally t WHERE {_TENANT.format(alias='t')}",
@@ -62,6 +65,33 @@ RECOMPUTE_ENGAGEMENT_TALLIES = [
 ]
 
 
+#: Each finding's action counts (migration 0011): first the findings that have actions,
+#: then those whose stored counts say they have some but have none.
+RECOMPUTE_ACTION_COUNTS = [
+    f"""
+    UPDATE public.observation o
+       SET actions_total = c.total, actions_done = c.done, open_action_due_min = c.due_min
+      FROM (SELECT a.tenant_id, a.observation_id, count(*)::integer AS total,
+                   (count(*) FILTER (WHERE a.status = 'done'))::integer AS done,
+                   min(a.due_date) FILTER (WHERE a.status IN ({OPEN_ACTION_STATUSES})) AS due_min
+              FROM public.remediation_action a
+             WHERE {_TENANT.format(alias="a")}
+             GROUP BY a.tenant_id, a.observation_id) c
+     WHERE o.tenant_id = c.tenant_id AND o.id = c.observation_id
+       AND (o.actions_total, o.actions_done, o.open_action_due_min)
+           IS DISTINCT FROM (c.total, c.done, c.due_min)
+    """,
+    f"""
+    UPDATE public.observation o
+       SET actions_total = 0, actions_done = 0, open_action_due_min = NULL
+     WHERE {_TENANT.format(alias="o")}
+       AND (o.actions_total <> 0 OR o.actions_done <> 0 OR o.open_action_due_min IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM public.remediation_action a
+                        WHERE a.tenant_id = o.tenant_id AND a.observation_id = o.id)
+    """,
+]
+
+
 def recompute_derived(connection: Connection, tenant_id: int | None = None) -> None:
     """Recompute the sort keys and tallies of one tenant (every tenant when None). The
     caller pauses the row triggers around it when it must (a bulk load does)."""
@@ -69,3 +99,6 @@ def recompute_derived(connection: Connection, tenant_id: int | None = None) -> N
     connection.execute(text(RECOMPUTE_SORT_KEYS), params)
     for statement in (*RECOMPUTE_TENANT_TALLIES, *RECOMPUTE_ENGAGEMENT_TALLIES):
         connection.execute(text(statement), params)
+    if connection.execute(text("SELECT to_regclass('public.remediation_action')")).scalar():
+        for statement in RECOMPUTE_ACTION_COUNTS:
+            connection.execute(text(statement), params)

@@ -36,10 +36,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from auditdesk.domain.enums import (
     RESOLVED_STATUSES,
+    ActionStatus,
     EngagementStatus,
     ObservationStatus,
     Role,
     Severity,
+    ValidationResult,
 )
 
 NAMING_CONVENTION = {
@@ -69,6 +71,8 @@ ENGAGEMENT_STATUSES = [s.value for s in EngagementStatus]
 SEVERITIES = [s.value for s in Severity]
 OBSERVATION_STATUSES = [s.value for s in ObservationStatus]
 RESOLVED = [s.value for s in ObservationStatus if s in RESOLVED_STATUSES]
+ACTION_STATUSES = [s.value for s in ActionStatus]
+VALIDATION_RESULTS = [r.value for r in ValidationResult]
 
 
 class Base(DeclarativeBase):
@@ -243,6 +247,18 @@ class ObservationRowModel(Base):
     engagement_code: Mapped[str | None] = mapped_column(Text)
     owner_name: Mapped[str | None] = mapped_column(Text)
     repeat_of_ref: Mapped[str | None] = mapped_column(Text)
+    # Remediation (0011): risk acceptance that expires, closing and extension reasons.
+    risk_accepted_until: Mapped[date | None] = mapped_column(Date)
+    risk_accepted_by: Mapped[int | None] = mapped_column(BigInteger)  # set by the database
+    risk_acceptance_reason: Mapped[str | None] = mapped_column(Text)
+    closure_reason: Mapped[str | None] = mapped_column(Text)
+    due_date_extension_reason: Mapped[str | None] = mapped_column(Text)
+    # When it last entered pending_validation; set by the database.
+    validation_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Its actions, counted by the trigger on remediation_action (0011).
+    actions_total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    actions_done: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    open_action_due_min: Mapped[date | None] = mapped_column(Date)
     # Weighted title/condition/cause for full-text search (see docs/architecture.md).
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR, persisted=True)
@@ -266,6 +282,26 @@ class ObservationRowModel(Base):
             ["observation.tenant_id", "observation.id"],
             ondelete="SET NULL (repeat_of_id)",
         ),
+        ForeignKeyConstraint(
+            ["tenant_id", "risk_accepted_by"],
+            ["app_user.tenant_id", "app_user.id"],
+            ondelete="SET NULL (risk_accepted_by)",
+        ),
+        CheckConstraint(
+            "greatest(char_length(risk_acceptance_reason), char_length(closure_reason), "
+            "char_length(due_date_extension_reason)) <= 2000",
+            name="reason_length",
+        ),
+        CheckConstraint(
+            "status = 'risk_accepted' OR (risk_accepted_until IS NULL AND "
+            "risk_acceptance_reason IS NULL)",
+            name="risk_fields_match_status",
+        ),
+        CheckConstraint(
+            "status = 'closed' OR closure_reason IS NULL", name="closure_reason_matches_status"
+        ),
+        Index(None, "tenant_id", "open_action_due_min"),
+        Index(None, "tenant_id", "risk_accepted_until"),
         CheckConstraint(_in("severity", SEVERITIES), name="severity"),
         CheckConstraint(_in("status", OBSERVATION_STATUSES), name="status"),
         CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="title_length"),
@@ -301,6 +337,121 @@ class ObservationRowModel(Base):
         Index(None, "tenant_id", "repeat_of_ref", "id"),
         CheckConstraint("recurrence >= 0", name="recurrence_non_negative"),
         CheckConstraint("tree_size >= 0", name="tree_size_non_negative"),
+    )
+
+
+class RemediationActionRow(Base):
+    """One action of a finding's action plan (migration 0011)."""
+
+    __tablename__ = "remediation_action"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity())
+    observation_id: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    owner_id: Mapped[int | None] = mapped_column(BigInteger)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text, server_default=text("'planned'"))
+    percent_complete: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "observation_id"],
+            ["observation.tenant_id", "observation.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "owner_id"],
+            ["app_user.tenant_id", "app_user.id"],
+            ondelete="SET NULL (owner_id)",
+        ),
+        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="title_length"),
+        CheckConstraint("char_length(description) <= 10000", name="description_length"),
+        CheckConstraint("percent_complete BETWEEN 0 AND 100", name="percent_range"),
+        CheckConstraint(
+            "(status = 'done') = (completed_on IS NOT NULL)", name="completed_on_matches_status"
+        ),
+        CheckConstraint("status <> 'done' OR percent_complete = 100", name="done_is_complete"),
+        CheckConstraint("percent_complete < 100 OR status = 'done'", name="complete_is_done"),
+        Index(None, "tenant_id", "observation_id", "due_date"),
+        Index(None, "tenant_id", "owner_id"),
+        Index(None, "tenant_id", "status", "due_date"),
+    )
+
+
+class ObservationValidationRow(Base):
+    """A recorded validation of a finding's fix; inserted only (migration 0011)."""
+
+    __tablename__ = "observation_validation"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity())
+    observation_id: Mapped[int] = mapped_column(BigInteger)
+    validated_on: Mapped[date] = mapped_column(Date)
+    result: Mapped[str] = mapped_column(Text)
+    notes: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    validated_by: Mapped[int | None] = mapped_column(BigInteger)  # set by the database
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "observation_id"],
+            ["observation.tenant_id", "observation.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "validated_by"],
+            ["app_user.tenant_id", "app_user.id"],
+            ondelete="SET NULL (validated_by)",
+        ),
+        CheckConstraint(_in("result", VALIDATION_RESULTS), name="result"),
+        CheckConstraint("char_length(notes) <= 10000", name="notes_length"),
+        Index(None, "tenant_id", "observation_id", "recorded_at"),
+    )
+
+
+class DueDatePolicyRow(Base):
+    """Days from identification to the due date, per severity, for one tenant (0011)."""
+
+    __tablename__ = "due_date_policy"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity())
+    severity: Mapped[str] = mapped_column(Text)
+    days: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "severity"),
+        CheckConstraint(_in("severity", SEVERITIES), name="severity"),
+        CheckConstraint("days BETWEEN 1 AND 3650", name="days_range"),
     )
 
 

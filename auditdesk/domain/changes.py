@@ -27,6 +27,8 @@ class Table(Enum):
     AUDIT_LOG = "audit_log"
     REPEAT_SUGGESTION = "repeat_suggestion"
     REMEDIATION_ACTION = "remediation_action"
+    OBSERVATION_VALIDATION = "observation_validation"
+    DUE_DATE_POLICY = "due_date_policy"
     ATTACHMENT = "attachment"
 
 

@@ -96,6 +96,33 @@ OPEN_STATUSES = frozenset(
 NOT_OPEN_STATUSES = frozenset(ObservationStatus) - OPEN_STATUSES
 
 
+class ActionStatus(StrEnum):
+    """Where one action of a finding's action plan stands."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be done: planned or in progress (a finding waits for these)."""
+        return self in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
+
+
+class ValidationResult(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
 class SnapshotSource(StrEnum):
     CAPTURED = "captured"
     BACKFILLED = "backfilled"

@@ -155,7 +155,9 @@ def test_a_manager_accepts_risks_and_deletes_but_runs_no_engagements(cast, finge
     org = cast.alpha
     manager = org.manager
     assert manager.rowcount(
-        "UPDATE observation SET status = 'risk_accepted', closed_at = now() WHERE id = %s",
+        "UPDATE observation SET status = 'risk_accepted', closed_at = now(), "
+        "risk_accepted_until = current_date + 30, risk_acceptance_reason = 'Low exposure' "
+        "WHERE id = %s",
         (org.other_finding_id,),
     ) == 1
     assert manager.run(
@@ -241,7 +243,9 @@ def test_the_admin_service_refuses_a_manager(cast, database):
 def test_an_auditor_cannot_reopen_an_accepted_risk(cast, fingerprint, owner_sql):
     org = cast.alpha
     org.manager.run(
-        "UPDATE observation SET status = 'risk_accepted', closed_at = now() WHERE id = %s",
+        "UPDATE observation SET status = 'risk_accepted', closed_at = now(), "
+        "risk_accepted_until = current_date + 30, risk_acceptance_reason = 'Low exposure' "
+        "WHERE id = %s",
         (org.finding_id,),
     )
     _refused_and_unchanged(

@@ -11,8 +11,13 @@ DATABASE_COLUMNS = {
     "id", "version", "created_at", "updated_at", "recurrence", "root_id", "tree_size",
     "tree_depth", "tree_open", "tree_reopened", "tree_auditees", "search_vector",
     "decided_by", "decided_at", "engagement_code", "owner_name", "repeat_of_ref",
+    # remediation (0011)
+    "actions_total", "actions_done", "open_action_due_min", "risk_accepted_by",
+    "validation_requested_at", "validated_by", "recorded_at",
 }
 FIXED_AFTER_INSERT = {"tenant_id", "ref", "snapshot_date"}
+# table -> further columns a row keeps after insert
+FIXED_IN_TABLE = {"remediation_action": {"observation_id"}, "due_date_policy": {"severity"}}
 # Written only by SECURITY DEFINER functions, so neither audited nor readable.
 COUNTERS = {"tenant_counter"}
 # Kept by SECURITY DEFINER trigger functions: readable by the tenant, never written by a
@@ -32,6 +37,11 @@ WRITES = {
     "tenant_counter": ((), ()),
     "tenant_tally": ((), ()),
     "engagement_tally": ((), ()),
+    # Whoever may edit the finding plans its actions and records its validations (never
+    # changed afterwards); admins alone set the due-date policy.
+    "remediation_action": (ROLES, ROLES),
+    "observation_validation": (ROLES, ()),
+    "due_date_policy": (("admin",), ("admin",)),
 }
 
 
@@ -126,8 +136,9 @@ def test_grants_are_exactly_the_role_matrix(database):
                 if role in inserters:
                     expected_columns |= {(group, table, col, "INSERT") for col in writable}
                 if role in updaters:
+                    fixed = FIXED_AFTER_INSERT | FIXED_IN_TABLE.get(table, set())
                     expected_columns |= {
-                        (group, table, col, "UPDATE") for col in writable - FIXED_AFTER_INSERT
+                        (group, table, col, "UPDATE") for col in writable - fixed
                     }
         assert set(map(tuple, column_grants)) == expected_columns
         # Nothing for PUBLIC, nothing that would allow LOCK TABLE or a table-wide write.
