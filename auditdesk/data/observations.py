@@ -105,6 +105,8 @@ def _filtered(tenant_id: int, flt: ObservationFilter, base=None):
         query = query.where(is_open(), O.due_date < today)
     if flt.repeats_only:
         query = query.where(O.repeat_of_id.is_not(None))
+    if flt.overdue_actions_only:  # the stored earliest due date of the open actions
+        query = query.where(O.open_action_due_min < today)
     if flt.text and flt.text.strip():
         query = query.where(OBSERVATION_SEARCH.ilike(like_pattern(flt.text)))
     return query
@@ -126,6 +128,9 @@ def _row_columns():
         O.repeat_of_id,
         O.repeat_of_ref,
         O.recurrence,
+        O.actions_done,
+        O.actions_total,
+        O.open_action_due_min,
     )
 
 
@@ -312,6 +317,9 @@ def _to_row(r, recurrence: int, today: date) -> ObservationRow:
         repeat_of_ref=r.repeat_of_ref,
         recurrence=recurrence,
         overdue=overdue,
+        actions_done=r.actions_done,
+        actions_total=r.actions_total,
+        has_overdue_actions=r.open_action_due_min is not None and r.open_action_due_min < today,
     )
 
 

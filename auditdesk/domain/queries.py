@@ -43,6 +43,7 @@ class ObservationFilter:
     owner_id: int | None = None
     overdue_only: bool = False
     repeats_only: bool = False
+    overdue_actions_only: bool = False  # an action still open past its due date
     text: str = ""
     today: date | None = None
 

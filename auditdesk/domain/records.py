@@ -101,6 +101,9 @@ class ObservationRow:
     repeat_of_ref: str | None
     recurrence: int
     overdue: bool
+    actions_done: int = 0
+    actions_total: int = 0
+    has_overdue_actions: bool = False
 
 
 @dataclass(frozen=True, slots=True)

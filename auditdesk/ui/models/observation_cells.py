@@ -27,7 +27,7 @@ IdRole = Qt.ItemDataRole.UserRole + 2
 class Column:
     key: str
     header: str
-    sort: ObservationSort
+    sort: ObservationSort | None  # None: the column does not sort the table
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -40,7 +40,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("due", "Due date", ObservationSort.DUE),
     Column("repeat_of", "Repeat of", ObservationSort.REPEAT_OF),
     Column("recurrence", "Recurrence", ObservationSort.RECURRENCE),
+    Column("actions", "Actions", None),  # done / total of the action plan; hidden at first
 )
+#: Columns shown only when the user asks for them (the header's context menu).
+HIDDEN_AT_FIRST = ("actions",)
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 
 
@@ -65,6 +68,8 @@ def display_value(row: ObservationRow, key: str) -> str:
         return row.repeat_of_ref or ""
     if key == "recurrence":
         return str(row.recurrence) if row.recurrence else ""
+    if key == "actions":
+        return f"{row.actions_done}/{row.actions_total}" if row.actions_total else ""
     raise KeyError(key)
 
 
@@ -88,7 +93,7 @@ def cell_data(row: ObservationRow | None, column: str, role: int) -> Any:
     if role == _FOREGROUND:
         if column == "severity":
             return _BRUSHES["white"]
-        if column == "due" and row.overdue:
+        if (column == "due" and row.overdue) or (column == "actions" and row.has_overdue_actions):
             return _BRUSHES["overdue"]
         if column == "status":
             return _brush(STATUS_COLORS.get(row.status.value, "#333333"))
@@ -100,16 +105,21 @@ def cell_data(row: ObservationRow | None, column: str, role: int) -> Any:
             return _BRUSHES["overdue_background"]
         return None
     if role == _FONT:
-        if column in ("ref", "severity") or (column == "due" and row.overdue):
+        if column in ("ref", "severity") or (column == "due" and row.overdue) or (
+            column == "actions" and row.has_overdue_actions
+        ):
             return _bold_font()
         return None
     if role == _ALIGNMENT:
-        return _CENTER if column in ("severity", "recurrence") else _LEFT
+        return _CENTER if column in ("severity", "recurrence", "actions") else _LEFT
     if role == _TOOLTIP:
         if column == "due" and row.overdue:
             return f"Overdue since {row.due_date:%Y-%m-%d}"
         if column == "recurrence" and row.recurrence:
             return f"Repeat number {row.recurrence} of its original finding"
+        if column == "actions" and row.actions_total:
+            late = "; an open action is past its due date" if row.has_overdue_actions else ""
+            return f"{row.actions_done} of {row.actions_total} actions done{late}"
         if column in ("title", "owner", "engagement", "status"):
             return display_value(row, column)  # in full, when the column is narrow
     return None

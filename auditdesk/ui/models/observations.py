@@ -237,8 +237,8 @@ class ObservationTableModel(QAbstractTableModel):
         return cell_data(self.row_at(row_number), COLUMN_KEYS[column_number], role)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if 0 <= column < len(COLUMNS):
-            self.set_order(COLUMNS[column].sort, order == Qt.SortOrder.DescendingOrder)
+        if 0 <= column < len(COLUMNS) and (key := COLUMNS[column].sort) is not None:
+            self.set_order(key, order == Qt.SortOrder.DescendingOrder)
 
     # -- paging ---------------------------------------------------------------------------------
     def plan_page(self, page_no: int) -> PagePlan:

@@ -36,7 +36,7 @@ SETTINGS = "observations/filter"
 
 class ObservationFilterBar:
     """``search``, ``engagement_filter``, ``severity_filter``, ``status_filter``,
-    ``owner_filter``, ``overdue_only``, ``repeats_only`` and the ``count_label``."""
+    ``owner_filter``, ``overdue_only``, ``repeats_only``, ``overdue_actions`` and the ``count_label``."""
 
     def __init__(self) -> None:
         self.search = QLineEdit()
@@ -64,6 +64,8 @@ class ObservationFilterBar:
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.overdue_only = QCheckBox("Overdue only")
         self.repeats_only = QCheckBox("Repeats only")
+        self.overdue_actions = QCheckBox("Overdue actions")
+        self.overdue_actions.setToolTip("Only findings with an action still open after its due date")
         self.count_label = QLabel("")
         self.count_label.setStyleSheet(f"color:{theme.MUTED_TEXT};")
         #: The engagement and owner chosen when the settings were restored, chosen once
@@ -78,6 +80,7 @@ class ObservationFilterBar:
         search_row.addSpacing(6)
         search_row.addWidget(self.overdue_only)
         search_row.addWidget(self.repeats_only)
+        search_row.addWidget(self.overdue_actions)
         search_row.addSpacing(12)
         search_row.addWidget(self.count_label)
         choice_row = QHBoxLayout()
@@ -95,16 +98,19 @@ class ObservationFilterBar:
     def choices(self) -> tuple[QComboBox, QComboBox, QComboBox, QComboBox]:
         return (self.engagement_filter, self.severity_filter, self.status_filter, self.owner_filter)
 
+    def switches(self) -> tuple[QCheckBox, QCheckBox, QCheckBox]:
+        return (self.overdue_only, self.repeats_only, self.overdue_actions)
+
     def tab_chain(self) -> list[QWidget]:
         """The order Tab walks the bar."""
-        return [self.search, self.overdue_only, self.repeats_only, *self.choices()]
+        return [self.search, *self.switches(), *self.choices()]
 
     def connect(self, apply: Callable[[], None], debounce: QTimer) -> None:
         """Typing restarts ``debounce``; a choice or switch applies at once."""
         self.search.textChanged.connect(lambda _text: debounce.start())
         for combo in self.choices():
             combo.currentIndexChanged.connect(lambda _i: apply())
-        for box in (self.overdue_only, self.repeats_only):
+        for box in self.switches():
             box.toggled.connect(lambda _on: apply())
 
     def current_filter(self, **overrides) -> ObservationFilter:
@@ -121,6 +127,7 @@ class ObservationFilterBar:
             "owner_id": self.owner_filter.currentData(),
             "overdue_only": self.overdue_only.isChecked(),
             "repeats_only": self.repeats_only.isChecked(),
+            "overdue_actions_only": self.overdue_actions.isChecked(),
             "text": self.search.text().strip(),
         }
         values.update(overrides)
@@ -132,7 +139,7 @@ class ObservationFilterBar:
             widget.blockSignals(True)
             widget.setCurrentIndex(0)
             widget.blockSignals(False)
-        for box in (self.overdue_only, self.repeats_only):
+        for box in self.switches():
             box.blockSignals(True)
             box.setChecked(False)
             box.blockSignals(False)
@@ -164,6 +171,7 @@ class ObservationFilterBar:
         settings.setValue(f"{SETTINGS}/owner", flt.owner_id or 0)
         settings.setValue(f"{SETTINGS}/overdue", flt.overdue_only)
         settings.setValue(f"{SETTINGS}/repeats", flt.repeats_only)
+        settings.setValue(f"{SETTINGS}/overdue_actions", flt.overdue_actions_only)
 
     def restore(self, settings: QSettings) -> None:
         """The filters as they were, without a signal; an engagement or owner is chosen
@@ -178,8 +186,8 @@ class ObservationFilterBar:
         def flag(key: str) -> bool:
             return str(settings.value(f"{SETTINGS}/{key}", "false")).lower() == "true"
 
-        widgets = (self.search, self.severity_filter, self.status_filter, self.overdue_only,
-                   self.repeats_only, self.engagement_filter, self.owner_filter)
+        widgets = (self.search, self.severity_filter, self.status_filter, *self.switches(),
+                   self.engagement_filter, self.owner_filter)
         for widget in widgets:
             widget.blockSignals(True)
         self.search.setText(str(settings.value(f"{SETTINGS}/text", "") or ""))
@@ -188,6 +196,7 @@ class ObservationFilterBar:
             combo.setCurrentIndex(index if 0 <= index < combo.count() else 0)
         self.overdue_only.setChecked(flag("overdue"))
         self.repeats_only.setChecked(flag("repeats"))
+        self.overdue_actions.setChecked(flag("overdue_actions"))
         for widget in widgets:
             widget.blockSignals(False)
         self.restored_choices = {"engagement": number("engagement"), "owner": number("owner")}

@@ -1,12 +1,15 @@
-"""The observations table: its set-up, and column widths that show each column's widest
+"""The observations table: its set-up, column widths that show each column's widest
 value and header whole in the table's font, the title taking what is left (and keeping
-a readable width, ``views._common.TitleColumnFit``)."""
+a readable width, ``views._common.TitleColumnFit``), and the header's menu that shows or
+hides columns (the action-plan column starts hidden)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView
 
+from auditdesk.ui.models.observation_cells import HIDDEN_AT_FIRST
 from auditdesk.ui.models.observations import COLUMNS, ObservationTableModel
 from auditdesk.ui.views._common import HEADER_PADDING, TitleColumnFit, readable_title_width
 
@@ -21,6 +24,7 @@ COLUMN_SAMPLES: dict[str, tuple[str, bool]] = {
     "due": ("2026-12-31", True),
     "repeat_of": ("OBS-000000", False),
     "recurrence": ("99", False),
+    "actions": ("10/10", True),
 }
 CELL_PADDING = 10  # the delegate's text margins (3 px a side) and some air
 
@@ -74,7 +78,39 @@ def observation_table(model: ObservationTableModel) -> QTableView:
     header.setHighlightSections(False)
     header.setStretchLastSection(False)
     fit_columns(table)
+    for i, column in enumerate(COLUMNS):
+        header.setSectionHidden(i, column.key in HIDDEN_AT_FIRST)
+    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    header.customContextMenuRequested.connect(lambda point: column_menu(table).popup(header.mapToGlobal(point)))
     return table
+
+
+#: Columns that are always shown (the table makes no sense without them).
+ALWAYS_SHOWN = ("ref", "title")
+
+
+def column_menu(table: QTableView) -> QMenu:
+    """A menu of the columns, each checked when shown; choosing one shows or hides it."""
+    header = table.horizontalHeader()
+    menu = QMenu(table)
+    menu.setObjectName("columnMenu")
+    for i, column in enumerate(COLUMNS):
+        if column.key in ALWAYS_SHOWN:
+            continue
+        action = menu.addAction(column.header)
+        action.setCheckable(True)
+        action.setChecked(not header.isSectionHidden(i))
+        action.toggled.connect(lambda shown, i=i: header.setSectionHidden(i, not shown))
+    return menu
+
+
+def sorts(column: int) -> bool:
+    """Whether clicking the header of ``column`` sorts the table."""
+    return 0 <= column < len(COLUMNS) and COLUMNS[column].sort is not None
+
+
+def column_of(sort_key) -> int:
+    return next(i for i, c in enumerate(COLUMNS) if c.sort == sort_key)
 
 
 def fit_title_column(table: QTableView) -> TitleColumnFit:

@@ -34,7 +34,13 @@ from auditdesk.ui.views.base import focus_field
 from auditdesk.ui.views.observation_delete import ask_to_delete, deleted_message
 from auditdesk.ui.views.observation_filters import ObservationFilterBar
 from auditdesk.ui.views.observation_history import HistoryPanel
-from auditdesk.ui.views.observation_table import fit_columns, fit_title_column, observation_table
+from auditdesk.ui.views.observation_table import (
+    column_of,
+    fit_columns,
+    fit_title_column,
+    observation_table,
+    sorts,
+)
 from auditdesk.ui.widgets import ErrorBanner, debounced
 
 
@@ -88,7 +94,7 @@ class ObservationsView(QWidget):
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
-        header.sortIndicatorChanged.connect(self.model.sort)
+        header.sortIndicatorChanged.connect(self._sort_changed)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -279,6 +285,17 @@ class ObservationsView(QWidget):
         row = self.model.data(current.siblingAtColumn(0), RowRole) if current.isValid() else None
         self.history.show_for(row)
         self._update_actions()
+
+    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        if sorts(column):
+            self.model.sort(column, order)
+            return
+        # a column that does not sort: the arrow stays where the rows' order is
+        query, header = self.model.query, self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(column_of(query.sort), Qt.SortOrder.DescendingOrder
+                                if query.descending else Qt.SortOrder.AscendingOrder)
+        header.blockSignals(False)
 
     def _tenant_changed(self) -> None:
         self._update_actions()  # the person may have changed, and with them their rights
