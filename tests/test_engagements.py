@@ -139,3 +139,31 @@ def test_delete_keeps_observations(database, portfolio):
             {"t": t.id},
         ).scalar_one()
     assert orphans == 5
+
+
+def test_progress_counts_the_overdue_actions_of_each_engagement(database):
+    today = date(2026, 6, 30)
+    with database.sessions.begin() as s:
+        t = f.tenant(s)
+        who = f.actor(t)
+        cash = f.engagement(s, who, code="ENG-2026-101")
+        payroll = f.engagement(s, who, code="ENG-2026-102")
+        first = f.observation(s, who, engagement_id=cash.id, identified_on=date(2026, 1, 10))
+        second = f.observation(s, who, engagement_id=cash.id, identified_on=date(2026, 1, 10))
+        third = f.observation(s, who, engagement_id=payroll.id, identified_on=date(2026, 1, 10))
+        rows = [  # (finding, due, status): late and open counts; done, cancelled or not yet due do not
+            (first, date(2026, 6, 1), "planned"), (first, date(2026, 6, 29), "in_progress"),
+            (second, date(2026, 5, 1), "done"), (second, date(2026, 5, 1), "cancelled"),
+            (second, date(2026, 6, 30), "planned"), (third, date(2026, 7, 15), "planned"),
+        ]
+        for finding, due, status in rows:
+            s.execute(text(
+                "INSERT INTO remediation_action (tenant_id, observation_id, title, due_date, status,"
+                " percent_complete, completed_on) VALUES (:t, :o, 'Act', :due, :st, :pct, :on)"),
+                {"t": t.id, "o": finding.id, "due": due, "st": status,
+                 "pct": 100 if status == "done" else 0, "on": due if status == "done" else None})
+    with database.sessions() as s:
+        progress = {e.code: e for e in eng.my_engagements(s, t.id, None, today)}
+    assert progress["ENG-2026-101"].overdue_actions == 2
+    assert progress["ENG-2026-102"].overdue_actions == 0
+    assert progress["ENG-2026-101"].as_json()["overdue_actions"] == 2

@@ -21,17 +21,32 @@ from auditdesk.db.models import (
     EngagementRow,
     EngagementTallyRow,
     ObservationRowModel,
+    RemediationActionRow,
     TenantTallyRow,
     UserRow,
 )
 from auditdesk.domain.drafts import EngagementDraft
-from auditdesk.domain.enums import EngagementStatus
+from auditdesk.domain.enums import ActionStatus, EngagementStatus
 from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.queries import EngagementFilter, EngagementSort
 from auditdesk.domain.records import Actor, Engagement, EngagementProgress
 
 E = EngagementRow
 O = ObservationRowModel
+A = RemediationActionRow
+
+
+def _overdue_actions(today: date):
+    """Per engagement row: its findings' actions still open after their due date."""
+    return (
+        select(func.count())
+        .select_from(A)
+        .join(O, and_(O.tenant_id == A.tenant_id, O.id == A.observation_id))
+        .where(A.tenant_id == E.tenant_id, O.engagement_id == E.id,
+               A.status.in_([s.value for s in ActionStatus if s.is_open]), A.due_date < today)
+        .correlate(E)
+        .scalar_subquery()
+    )
 Lead = aliased(UserRow, name="lead")
 
 STATUS_ORDER = {"fieldwork": 0, "reporting": 1, "planned": 2, "closed": 3}
@@ -335,7 +350,8 @@ def my_engagements(
 ) -> list[EngagementProgress]:
     """Engagements a user leads or works on (every engagement when ``user_id`` is None),
     with observation counts, ordered by status then planned end — one query."""
-    counts = _counts(tenant_id, today or tenant_today(session, tenant_id))
+    day = today or tenant_today(session, tenant_id)
+    counts = _counts(tenant_id, day)
     member = exists().where(
         EngagementMemberRow.tenant_id == E.tenant_id,
         EngagementMemberRow.engagement_id == E.id,
@@ -350,6 +366,7 @@ def my_engagements(
             E.status,
             E.planned_end,
             *_count_columns(counts),
+            _overdue_actions(day).label("overdue_actions"),
         )
         .outerjoin(counts, counts.c.engagement_id == E.id)
         .where(E.tenant_id == tenant_id)
@@ -369,6 +386,7 @@ def my_engagements(
             open=r.open,
             closed=r.closed,
             overdue=r.overdue,
+            overdue_actions=r.overdue_actions,
         )
         for r in session.execute(query).all()
     ]

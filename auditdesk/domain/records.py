@@ -70,6 +70,7 @@ class EngagementProgress:
     open: int
     closed: int
     overdue: int
+    overdue_actions: int = 0  # its findings' actions still open after their due date
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +80,7 @@ class EngagementProgress:
             "open": self.open,
             "closed": self.closed,
             "overdue": self.overdue,
+            "overdue_actions": self.overdue_actions,
         }
 
 

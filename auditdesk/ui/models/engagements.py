@@ -190,10 +190,12 @@ class EngagementTableModel(QAbstractTableModel):
 
 
 class MyEngagementsModel(QAbstractTableModel):
-    """Columns: code, title, auditee, status, planned end, progress, open, overdue."""
+    """Columns: code, title, auditee, status, planned end, progress, open, overdue findings,
+    overdue actions (of the findings' action plans)."""
 
-    CODE, TITLE, AUDITEE, STATUS, PLANNED_END, PROGRESS, OPEN, OVERDUE = range(8)
-    HEADERS = ("Code", "Title", "Auditee", "Status", "Planned end", "Progress", "Open", "Overdue")
+    CODE, TITLE, AUDITEE, STATUS, PLANNED_END, PROGRESS, OPEN, OVERDUE, LATE_ACTIONS = range(9)
+    HEADERS = ("Code", "Title", "Auditee", "Status", "Planned end", "Progress", "Open", "Overdue",
+               "Overdue actions")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -218,15 +220,21 @@ class MyEngagementsModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole and section in (self.OPEN, self.OVERDUE):
+        if role == Qt.ItemDataRole.TextAlignmentRole and section in self.NUMBERS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    NUMBERS = (OPEN, OVERDUE, LATE_ACTIONS)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         record = self._rows[index.row()]
         column = index.column()
+        if column == self.LATE_ACTIONS and role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(theme.OVERDUE)) if record.overdue_actions else None
+        if column == self.LATE_ACTIONS and role == Qt.ItemDataRole.ToolTipRole:
+            return "Actions of this engagement's action plans still open after their due date"
         if role == Qt.ItemDataRole.DisplayRole:
             return {
                 self.CODE: record.code,
@@ -237,5 +245,6 @@ class MyEngagementsModel(QAbstractTableModel):
                 self.PROGRESS: f"{record.closed}/{record.total}",
                 self.OPEN: record.open,
                 self.OVERDUE: record.overdue,
+                self.LATE_ACTIONS: record.overdue_actions,
             }.get(column)
-        return _progress_data(self, record, column, role, (self.OPEN, self.OVERDUE))
+        return _progress_data(self, record, column, role, self.NUMBERS)

@@ -71,7 +71,7 @@ class MyEngagementsView(EmptyOrTable, QWidget):
 
     def _set_default_widths(self) -> None:
         set_column_widths(
-            self.table, (120, 300, 170, 95, 110, 170, 65, 80), stretch=MyEngagementsModel.TITLE
+            self.table, (120, 300, 170, 95, 110, 170, 65, 80, 130), stretch=MyEngagementsModel.TITLE
         )
         model = MyEngagementsModel
         self.title_fit = TitleColumnFit(
