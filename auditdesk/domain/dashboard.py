@@ -27,6 +27,19 @@ RANGE_PRESETS: dict[str, tuple[str, int | None]] = {
 CUSTOM = "custom"
 GRANULARITIES = (("day", "Day"), ("week", "Week"), ("month", "Month"))
 TILE_CAPTIONS = ("Open findings", "Overdue", "Compliance", "Repeat rate")
+#: The remediation tiles: counted now (not from snapshots), so they show no change.
+REMEDIATION_CAPTIONS = ("Overdue actions", "Acceptances expiring")
+#: How far ahead "expiring soon" looks for accepted risks (dashboard and report).
+EXPIRY_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class RemediationNow:
+    """Remediation as it stands today: actions open past their due date, and accepted
+    risks whose acceptance ends within ``EXPIRY_WINDOW_DAYS``."""
+
+    overdue_actions: int
+    expiring_acceptances: int
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,7 @@ class DashboardData:
     # The earliest day a backfill may start (the first finding), read only while the
     # tenant has at most one day of snapshots: what ``backfill_offer`` needs.
     history_from: date | None = None
+    remediation: RemediationNow | None = None
 
     @property
     def current(self) -> Snapshot | None:
@@ -151,6 +165,19 @@ def tile_figures(current: Snapshot | None, previous: Snapshot | None) -> list[Ti
             *rate_change(repeat_rate(current), repeat_rate(previous) if previous else None,
                          since, up_is_good=False, compared=compared),
         ),
+    ]
+
+
+def remediation_figures(now: RemediationNow | None) -> list[TileFigure]:
+    """The two remediation tiles; a count above zero reads as bad news."""
+    if now is None:
+        return [TileFigure(c, "—", "", Tone.NEUTRAL) for c in REMEDIATION_CAPTIONS]
+    return [
+        TileFigure("Overdue actions", str(now.overdue_actions), "open past their due date",
+                   Tone.BAD if now.overdue_actions else Tone.NEUTRAL),
+        TileFigure("Acceptances expiring", str(now.expiring_acceptances),
+                   f"risk acceptances ending in {EXPIRY_WINDOW_DAYS} days",
+                   Tone.BAD if now.expiring_acceptances else Tone.NEUTRAL),
     ]
 
 

@@ -134,3 +134,42 @@ class AuditeeRepeatRate:
     @property
     def rate(self) -> float | None:
         return None if self.findings == 0 else self.repeats / self.findings
+
+
+@dataclass(frozen=True, slots=True)
+class LateActionFinding:
+    """A finding with an action still open after its due date (the board report's list)."""
+
+    ref: str
+    title: str
+    severity: Severity
+    engagement_code: str | None
+    owner_name: str
+    earliest_due: date  # of its open actions
+    days_late: int
+    late_actions: int
+    actions_done: int
+    actions_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringAcceptance:
+    """An accepted risk whose acceptance ends soon."""
+
+    ref: str
+    title: str
+    severity: Severity
+    engagement_code: str | None
+    accepted_until: date
+    days_left: int
+    accepted_by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DueDateExtensions:
+    """Findings whose due date was moved later than first set, and by how much."""
+
+    findings: int
+    median_days: float
+    longest_days: int

@@ -14,10 +14,16 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from auditdesk.data import engagements as engagement_data
+from auditdesk.data import remediation_figures
 from auditdesk.data import snapshots as data
 from auditdesk.data import tenants as tenant_data
 from auditdesk.domain.changes import Changes, Outcome, Table
-from auditdesk.domain.dashboard import DashboardData, resolve_range
+from auditdesk.domain.dashboard import (
+    EXPIRY_WINDOW_DAYS,
+    DashboardData,
+    RemediationNow,
+    resolve_range,
+)
 from auditdesk.domain.enums import SnapshotSource
 from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.limits import check_backfill_start, earliest_backfill_day
@@ -169,6 +175,10 @@ def load_dashboard(
     history_from = None
     if known is None or known[0] == known[1]:
         history_from = backfill_start_bound(session, tenant_id=tenant_id)
+    remediation = RemediationNow(
+        remediation_figures.overdue_action_count(session, tenant_id, current),
+        remediation_figures.expiring_acceptance_count(session, tenant_id, current, EXPIRY_WINDOW_DAYS),
+    )
     return DashboardData(
-        current, known, start, end, granularity, buckets, previous, history_from
+        current, known, start, end, granularity, buckets, previous, history_from, remediation
     )

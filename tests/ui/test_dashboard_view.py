@@ -157,6 +157,25 @@ def test_tiles_compare_with_the_previous_period(qtbot, database, dash_world):
     assert view.tiles[3].value.text() == f"{(59 % 3) / open_now * 100:.1f} %"
 
 
+def test_remediation_tiles_count_late_actions_today(qtbot, database, dash_world):
+    from sqlalchemy import text
+
+    context, view, tenant = dash_world
+    today = db_today(database)
+    insert_snapshots(database, tenant.id, [today - timedelta(days=1), today])
+    with database.sessions() as session, session.begin():
+        finding = factories.observation(session, factories.actor(tenant), identified_on=today - timedelta(days=60))
+        for days in (3, 9):
+            session.execute(text("INSERT INTO remediation_action (tenant_id, observation_id, title,"
+                                 " due_date) VALUES (:t, :o, 'Late step', :due)"),
+                            {"t": tenant.id, "o": finding.id, "due": today - timedelta(days=days)})
+    reload_and_wait(qtbot, view)
+    late, expiring = view.remediation_tiles
+    assert (late.caption.text(), late.value.text()) == ("Overdue actions", "2")
+    assert (expiring.caption.text(), expiring.value.text()) == ("Acceptances expiring", "0")
+    assert late.isVisible() and late.width() > 100
+
+
 def test_compliance_null_stays_a_gap(qtbot, database, dash_world):
     context, view, tenant = dash_world
     today = db_today(database)

@@ -6,7 +6,8 @@ snapshot.
   (day, week, month) charts the last snapshot of each bucket, as the trend queries of
   the snapshot services define it.
 * Tiles: open, overdue, compliance and repeat rate as of the last snapshot of the range,
-  each with its change against the previous period (``domain.dashboard``).
+  each with its change against the previous period (``domain.dashboard``); beside them
+  overdue actions and risk acceptances expiring within 30 days, counted today.
 * A new dashboard (one day of snapshots or none) offers to backfill the last year at
   once (``backfill_offer``).
 * The charts, their shared date range and the hover read-out are ``trend_panel``; the
@@ -38,10 +39,12 @@ from auditdesk.domain.dashboard import (
     CUSTOM,
     GRANULARITIES,
     RANGE_PRESETS,
+    REMEDIATION_CAPTIONS,
     TILE_CAPTIONS,
     DashboardData,
     backfill_offer,
     range_caption,
+    remediation_figures,
     tile_figures,
 )
 from auditdesk.services.snapshots import load_dashboard
@@ -104,9 +107,10 @@ class DashboardView(QWidget):
 
         # tiles
         self.tiles = [Tile(c, self) for c in TILE_CAPTIONS]
+        self.remediation_tiles = [Tile(c, self) for c in REMEDIATION_CAPTIONS]
         tiles = QHBoxLayout()
         tiles.setSpacing(10)
-        for tile in self.tiles:
+        for tile in (*self.tiles, *self.remediation_tiles):
             tiles.addWidget(tile, 1)
 
         # read-out and charts
@@ -204,6 +208,8 @@ class DashboardView(QWidget):
         # the x range is the chosen range, even where it has no snapshot
         self.set_x_range(day_to_x(data.start), day_to_x(data.end))
         for tile, figure in zip(self.tiles, tile_figures(data.current, data.previous), strict=True):
+            tile.show_figure(figure)
+        for tile, figure in zip(self.remediation_tiles, remediation_figures(data.remediation), strict=True):
             tile.show_figure(figure)
         self._sync_controls()
         self.range_label.setText(range_caption(data))
@@ -365,7 +371,8 @@ class DashboardView(QWidget):
 
     def export_pixmap(self, what: str) -> QPixmap:
         """The picture ``export_png`` writes."""
-        return figures_picture(self.content, self.tiles, self.charts, self.crosshairs.values(), what)
+        return figures_picture(self.content, [*self.tiles, *self.remediation_tiles], self.charts,
+                               self.crosshairs.values(), what)
 
     def export_with_dialog(self, what: str) -> None:
         suggested = f"auditdesk-{what}-{self.context.today().isoformat()}.png"
