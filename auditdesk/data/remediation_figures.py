@@ -18,7 +18,7 @@ from auditdesk.db.models import (
     RemediationActionRow,
     UserRow,
 )
-from auditdesk.domain.enums import ActionStatus, ObservationStatus
+from auditdesk.domain.enums import ActionStatus, ObservationStatus, Severity
 from auditdesk.domain.reports import DueDateExtensions, ExpiringAcceptance, LateActionFinding
 
 O = ObservationRowModel
@@ -64,11 +64,12 @@ def expiring_acceptances(
         .order_by(O.risk_accepted_until, O.ref)
         .limit(limit)
     )
-    return [
-        ExpiringAcceptance(ref, title, severity, code, until, (until - today).days, accepter or "",
-                           reason or "")
-        for ref, title, severity, code, until, accepter, reason in session.execute(query)
-    ]
+    found = []
+    for ref, title, severity, code, until, accepter, reason in session.execute(query):
+        assert until is not None  # the query asks for a date
+        found.append(ExpiringAcceptance(ref, title, Severity(severity), code, until,
+                                        (until - today).days, accepter or "", reason or ""))
+    return found
 
 
 def findings_with_overdue_actions(
@@ -91,7 +92,7 @@ def findings_with_overdue_actions(
         .limit(limit)
     )
     return [
-        LateActionFinding(ref, title, severity, code, owner or "", earliest, (today - earliest).days,
+        LateActionFinding(ref, title, Severity(severity), code, owner or "", earliest, (today - earliest).days,
                           late_count, done, total)
         for ref, title, severity, code, owner, earliest, late_count, done, total in session.execute(query)
     ]
