@@ -38,6 +38,8 @@ SHEETS = [
     "Open by severity",
     "Open by age",
     "Overdue findings",
+    "Overdue actions",
+    "Expiring acceptances",
     "Engagement progress",
     "Trends",
 ]

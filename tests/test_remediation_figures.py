@@ -74,3 +74,31 @@ def test_the_remediation_tiles_read_bad_only_when_something_is_late():
     assert all(t.tone is Tone.NEUTRAL for t in quiet) and all(t.tone is Tone.BAD for t in busy)
     assert "30 days" in busy[1].delta
     assert [t.value for t in remediation_figures(None)] == ["—", "—"]
+
+
+def test_the_board_report_lists_late_actions_expiring_acceptances_and_extensions(database, tmp_path):
+    from openpyxl import load_workbook
+
+    from auditdesk.services.report import collect, write_report
+
+    with database.sessions.begin() as s:
+        t = f.tenant(s)
+        who = f.actor(t)
+        old = TODAY - timedelta(days=100)
+        late = f.observation(s, who, title="Late plan", identified_on=old)
+        _action(s, t.id, late, TODAY - timedelta(days=7))
+        soon = f.observation(s, who, title="Accepted for now", identified_on=old)
+        _accept(s, soon, TODAY + timedelta(days=3))
+        moved = f.observation(s, who, title="Moved", identified_on=old, due_date=TODAY + timedelta(days=10))
+        s.execute(text("UPDATE observation SET due_date = due_date + 45,"
+                       " due_date_extension_reason = 'Budget' WHERE id = :id"), {"id": moved.id})
+    with database.sessions() as s:
+        report = collect(s, t, today=TODAY)
+    assert [row[0] for row in report.table("late_actions").rows] == [late.ref]
+    assert report.table("late_actions").rows[0][5] == 7
+    assert [(row[0], row[4]) for row in report.table("expiring").rows] == [(soon.ref, 3)]
+    section = next(x for x in report.sections if x.title == "Remediation")
+    assert "1 finding had the due date moved later" in section.intro and "45 days" in section.intro
+    path = write_report(report, tmp_path / "board.xlsx")
+    sheet = load_workbook(path)["Overdue actions"]
+    assert sheet["A2"].value == late.ref

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from auditdesk.data import remediation_figures
 from auditdesk.data import report as data
 from auditdesk.data import snapshots as snapshot_data
 from auditdesk.domain import clock
+from auditdesk.domain.dashboard import EXPIRY_WINDOW_DAYS
 from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.records import Actor, Tenant
 from auditdesk.domain.reports import ReportPeriod
@@ -76,6 +78,10 @@ def collect(
     overdue = data.overdue_findings(session, tid, period, day)
     report(26, "Engagement progress")
     engagements = data.engagement_progress(session, tid, day)
+    report(27, "Remediation")
+    late_actions = remediation_figures.findings_with_overdue_actions(session, tid, day, limit=500)
+    expiring = remediation_figures.expiring_acceptances(session, tid, day, EXPIRY_WINDOW_DAYS)
+    extensions = remediation_figures.due_date_extensions(session, tid)
     report(28, "Trends")
     end = period.end or day
     unit = _granularity(period.start, end)
@@ -110,6 +116,9 @@ def collect(
         charts=charts,
         granularity=unit,
         chart_note=chart_note,
+        late_actions=tuple(late_actions),
+        expiring=tuple(expiring),
+        extensions=extensions,
     )
     report(30, "Data collected")
     return replace(built, sections=build_sections(built))

@@ -19,7 +19,10 @@ from auditdesk.domain.reports import (
     AgeBucketCount,
     AuditeeRepeatRate,
     ClosedThenRecurred,
+    DueDateExtensions,
+    ExpiringAcceptance,
     Headline,
+    LateActionFinding,
     OverdueFinding,
     RepeatFinding,
     ReportPeriod,
@@ -112,6 +115,9 @@ class BoardReport:
     granularity: Granularity = Granularity.MONTH
     chart_note: str = ""
     sections: tuple[Section, ...] = field(default=())
+    late_actions: tuple[LateActionFinding, ...] = ()
+    expiring: tuple[ExpiringAcceptance, ...] = ()
+    extensions: DueDateExtensions = DueDateExtensions(0, 0.0, 0)
 
     @property
     def title(self) -> str:

@@ -14,6 +14,7 @@ from auditdesk.services.report.model import (
     ReportTable,
     Section,
 )
+from auditdesk.services.report.remediation_tables import remediation_section
 
 # A board pack lists the longest-overdue findings, not tens of thousands of them.
 OVERDUE_PDF_LIMIT = 250
@@ -193,6 +194,7 @@ def build_sections(r: BoardReport) -> tuple[Section, ...]:
             Column("Open", "int", 0.7, 8),
             Column("Closed", "int", 0.75, 8),
             Column("Overdue", "int", 0.8, 9),
+            Column("Overdue actions", "int", 0.9, 10),
         ),
         rows=tuple(
             (
@@ -205,6 +207,7 @@ def build_sections(r: BoardReport) -> tuple[Section, ...]:
                 e.open,
                 e.closed,
                 e.overdue,
+                e.overdue_actions,
             )
             for e in r.engagements
         ),
@@ -218,6 +221,7 @@ def build_sections(r: BoardReport) -> tuple[Section, ...]:
             (repeats, recurred, rates),
         ),
         Section("Open findings", "", (severity, ages, overdue)),
+        remediation_section(r),
         Section("Trends", r.chart_note, (), charts=True),
         Section("Engagement progress", "", (engagements,)),
     )
