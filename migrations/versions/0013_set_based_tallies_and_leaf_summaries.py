@@ -22,7 +22,7 @@ see docs/architecture.md, "Speed at a million findings"):
   tree but rows that link to them, and those bring their root along).
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from alembic import op
 from auditdesk.db.derived import OPEN_SQL
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -178,9 +178,14 @@ $$;
 # The audit entries of a statement's findings, one per finding it changed, written in one
 # INSERT from the transition tables: the same entries as audit_row_change writes (the
 # same changed columns, derived columns left out, the same acting person).
-DERIVED = ("recurrence", "engagement_code", "owner_name", "repeat_of_ref", "root_id",
-           "tree_size", "tree_depth", "tree_open", "tree_reopened", "tree_auditees")
+# (0011 added the action counts; a later change of audit_row_change's derived columns or
+# of its acting person is made here too)
+DERIVED = ("recurrence", "engagement_code", "owner_name", "repeat_of_ref", "actions_total",
+           "actions_done", "open_action_due_min", "root_id", "tree_size", "tree_depth",
+           "tree_open", "tree_reopened", "tree_auditees")
 _ACTING = """
+    -- the database's own scheduled changes (0011) are the system's, not a person's
+    system := public.auditdesk_is_system_change();
     -- A person's login names the person; only the schema owner may name someone else.
     SELECT u.id INTO acting FROM public.app_user u WHERE u.db_login = session_user;
     IF acting IS NULL AND public.auditdesk_is_owner() THEN
@@ -194,7 +199,8 @@ _ENTRY = """
                                   new_values, changed_columns, db_login, app_user_id,
                                   changed_at)
     SELECT 'observation', x.id, x.tenant_id, lower(TG_OP), x.old_row, x.new_row, x.columns,
-           session_user, coalesce(acting, h.id), clock_timestamp()
+           CASE WHEN system THEN 'system' ELSE session_user END,
+           CASE WHEN system THEN NULL ELSE coalesce(acting, h.id) END, clock_timestamp()
       FROM ({rows}) x
       LEFT JOIN public.app_user h ON h.tenant_id = x.tenant_id AND h.id = named
      {where}ORDER BY x.id;"""
@@ -231,6 +237,7 @@ DECLARE
     acting bigint;
     hint text;
     named bigint;
+    system boolean;
 BEGIN{_ACTING}
     IF TG_OP = 'INSERT' THEN{_INSERTED}
     ELSIF TG_OP = 'DELETE' THEN{_DELETED}
