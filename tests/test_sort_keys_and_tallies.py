@@ -92,6 +92,9 @@ STEPS = st.lists(
         st.tuples(st.just("delete user"), st.integers(0, 1), st.none()),
         st.tuples(st.just("forge"), st.integers(0, 5), st.none()),
         st.tuples(st.just("advance"), st.integers(-3, 3), st.none()),
+        # one statement for many rows (the set-based tallies of migration 0013)
+        st.tuples(st.just("insert many"), st.integers(0, 5), st.integers(0, 2)),
+        st.tuples(st.just("delete many"), st.integers(0, 5), st.integers(1, 3)),
     ),
     max_size=25,
 )
@@ -131,6 +134,22 @@ def test_any_sequence_of_changes_keeps_sort_keys_and_tallies_true(database, step
                     {"t": t.id, "day": day, "due": day + timedelta(days=5 * y), "e": units[y],
                      "u": users[y % 2], "r": ids[x]}).scalar_one()
                 ids[x] = new
+            elif action == "insert many":  # every status, several engagements or none
+                run("INSERT INTO observation (tenant_id, ref, title, severity, status, closed_at, "
+                    "identified_on, due_date, engagement_id, owner_id) "
+                    "SELECT :t, 'OBS-M' || nextval(pg_get_serial_sequence('observation', 'id')), "
+                    "'Many', 'low', s, CASE WHEN s IN ('closed', 'risk_accepted') THEN now() END, "
+                    ":day, :day + (g * :step), "
+                    "(SELECT id FROM audit_engagement WHERE id = (ARRAY[:e0, :e1, :e2, NULL])[1 + g % 4]), "
+                    "(SELECT id FROM app_user WHERE id = :u) "
+                    "FROM generate_series(0, 11) g, LATERAL (SELECT (ARRAY['draft', 'open', "
+                    "'in_remediation', 'closed', 'risk_accepted', 'open'])[1 + g % 6] AS s) x",
+                    t=t.id, day=day, step=y + 1, e0=units[y], e1=units[(y + 1) % 3],
+                    e2=units[y], u=users[x % 2])
+            elif action == "delete many":
+                run("DELETE FROM observation WHERE tenant_id = :t AND id IN (SELECT id FROM "
+                    "observation WHERE tenant_id = :t ORDER BY id DESC OFFSET :x LIMIT :n)",
+                    t=t.id, x=x, n=4 * y)
             elif action == "status":
                 run("UPDATE observation SET status = :s, closed_at = CASE WHEN :s IN "
                     "('closed', 'risk_accepted') THEN now() END WHERE id = :id", s=y, id=ids[x])

@@ -57,6 +57,9 @@ def _wrong(database) -> list:
             st.tuples(st.just("insert"), st.integers(0, 7), st.none()),
             st.tuples(st.just("close"), st.integers(0, 7), st.none()),
             st.tuples(st.just("engagement"), st.integers(0, 7), st.integers(0, 1)),
+            # one statement for many rows (the set-based triggers of migration 0013)
+            st.tuples(st.just("insert many"), st.integers(0, 7), st.integers(0, 1)),
+            st.tuples(st.just("delete many"), st.integers(0, 7), st.integers(1, 4)),
         ),
         max_size=20,
     )
@@ -82,6 +85,20 @@ def test_any_sequence_of_links_inserts_and_deletes_keeps_roots_and_sizes(databas
                               {"e": units[y], "id": ids[x]})
                 elif action == "delete":
                     s.execute(text("DELETE FROM observation WHERE id = :id"), {"id": ids[x]})
+                elif action == "insert many":  # lone roots (open or closed, with an
+                    # auditee or none) and repeats of an existing finding, one INSERT
+                    s.execute(text(
+                        "INSERT INTO observation (tenant_id, ref, title, severity, status, "
+                        "closed_at, identified_on, engagement_id, repeat_of_id) "
+                        "SELECT :t, 'OBS-M' || nextval(pg_get_serial_sequence('observation', 'id')), "
+                        "'Many', 'low', CASE WHEN g % 3 = 0 THEN 'closed' ELSE 'open' END, "
+                        "CASE WHEN g % 3 = 0 THEN TIMESTAMPTZ '2025-01-05' END, "
+                        "DATE '2025-01-03', CASE WHEN g % 2 = 0 THEN :e END, "
+                        "CASE WHEN g > 2 THEN (SELECT id FROM observation WHERE id = :r) END "
+                        "FROM generate_series(1, 5) g"), {"t": t.id, "e": units[y], "r": ids[x]})
+                elif action == "delete many":
+                    s.execute(text("DELETE FROM observation WHERE id = ANY(:ids)"),
+                              {"ids": [ids[(x + k * y) % 8] for k in range(3)]})
                 else:
                     exists = s.execute(
                         text("SELECT count(*) FROM observation WHERE id = :id"), {"id": ids[x]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
 from auditdesk.data import audit as audit_data
@@ -43,14 +43,22 @@ def observation_rows(
     session: Session, tenant_id: int, flt: ObservationFilter, sort: ObservationSort, descending: bool
 ) -> Iterator[tuple]:
     expression = obs.sort_expression(sort)
+    # The engagement's code and the earlier finding's ref are the finding's stored copies
+    # (docs/architecture.md, "At a million findings"): no join of a million findings
+    # with themselves, whose plan on statistics older than a bulk load could stall the
+    # first fetch for minutes. Only the owner (a small table) is joined, for the e-mail.
     columns = (
-        O.ref, O.title, obs.Eng.code, O.severity, O.status, obs.Owner.display_name,
-        obs.Owner.email, O.identified_on, O.due_date, O.original_due_date, obs.Earlier.ref,
+        O.ref, O.title, O.engagement_code, O.severity, O.status, obs.Owner.display_name,
+        obs.Owner.email, O.identified_on, O.due_date, O.original_due_date, O.repeat_of_ref,
         O.recurrence, O.closed_at, O.criteria, O.condition, O.cause, O.effect, O.recommendation,
         O.management_response,
     )
     order = (expression.desc(), O.id.desc()) if descending else (expression.asc(), O.id.asc())
-    query = obs._joined(obs._filtered(tenant_id, flt, select(*columns))).order_by(*order)
+    query = (
+        obs._filtered(tenant_id, flt, select(*columns))
+        .outerjoin(obs.Owner, and_(obs.Owner.tenant_id == O.tenant_id, obs.Owner.id == O.owner_id))
+        .order_by(*order)
+    )
     for row in _stream(session, query):
         yield tuple(row)
 

@@ -181,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             session.execute(text("ALTER TABLE observation DISABLE TRIGGER USER"))
             session.execute(text(LOAD_SQL), {"tenant": exporter, "rows": args.export_rows})
             session.execute(text("ALTER TABLE observation ENABLE TRIGGER USER"))
-        with engine.connect() as connection:
-            connection.execute(text("COMMIT"))
+        # autocommit: an ANALYZE inside a transaction that is rolled back keeps no statistics
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE observation"))
         for suffix in (".xlsx", ".csv"):
             note(f"exporting {suffix}")

@@ -88,11 +88,14 @@ class Bench:
         self.results: list[dict] = []
 
     def _record(self, action: str, client: float, server: float, target: float | None) -> None:
+        load = os.getloadavg()[0]  # the machine is shared: a disturbed figure shows here
         self.results.append({"action": action, "client_ms": round(client, 2),
-                             "postgres_ms": round(server, 2), "target_ms": target})
+                             "postgres_ms": round(server, 2), "target_ms": target,
+                             "load_1min": round(load, 2)})
         mark = "" if target is None else ("ok" if client <= target else "SLOW")
         print(f"{action:<58} {client:>10.1f} {server:>10.1f} "
-              f"{'' if target is None else f'{target:.0f}':>8}  {mark}", flush=True)
+              f"{'' if target is None else f'{target:.0f}':>8}  {mark:<4} load {load:.2f}",
+              flush=True)
 
     def read(self, action: str, target: float | None, call: Callable) -> None:
         """A read: ``call(session)`` in its own session, median of the runs."""
@@ -214,7 +217,7 @@ def measure(bench: Bench, out_folder: Path, pdf: bool) -> None:
     actor = Actor(tenant_id, manager, Role.ADMIN, "Benchmark admin")
     print(f"\n{total:,} findings in tenant {tenant.slug} "
           f"(PostgreSQL {bench.engine.dialect.server_version_info})")
-    print(f"{'action':<58} {'client ms':>10} {'pg ms':>10} {'target':>8}")
+    print(f"{'action':<58} {'client ms':>10} {'pg ms':>10} {'target':>8}  load average")
 
     # -- the observations table --------------------------------------------------------
     page = 200
