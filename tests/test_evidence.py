@@ -119,9 +119,9 @@ def test_a_file_that_changes_or_disappears_while_uploading_leaves_nothing(databa
             with path.open("ab") as more:
                 more.write(b"appended while uploading")
 
-    with pytest.raises(EvidenceError, match="changed while it was being uploaded"):
-        with database.sessions.begin() as s:
-            evidence.upload(s, who, o.id, path, progress=grow)
+    with pytest.raises(EvidenceError, match="changed while it was being uploaded"), \
+            database.sessions.begin() as s:
+        evidence.upload(s, who, o.id, path, progress=grow)
     assert _counts(database) == (0, 0)
 
     path, _ = _file(tmp_path, "vanishing.pdf", 3 * CHUNK_BYTES)
@@ -130,9 +130,8 @@ def test_a_file_that_changes_or_disappears_while_uploading_leaves_nothing(databa
         if done == CHUNK_BYTES:
             path.unlink()
 
-    with pytest.raises(EvidenceError, match="disappeared"):
-        with database.sessions.begin() as s:
-            evidence.upload(s, who, o.id, path, progress=vanish)
+    with pytest.raises(EvidenceError, match="disappeared"), database.sessions.begin() as s:
+        evidence.upload(s, who, o.id, path, progress=vanish)
     assert _counts(database) == (0, 0)
 
 
@@ -140,10 +139,9 @@ def test_cancel_writes_nothing(database, finding, tmp_path):
     who, o = finding
     path, _ = _file(tmp_path, "big.zip", 3 * CHUNK_BYTES)
     progress = []
-    with pytest.raises(UploadCancelled):
-        with database.sessions.begin() as s:
-            evidence.upload(s, who, o.id, path, progress=lambda d, t: progress.append(d),
-                            cancelled=lambda: len(progress) > 2)
+    with pytest.raises(UploadCancelled), database.sessions.begin() as s:
+        evidence.upload(s, who, o.id, path, progress=lambda d, t: progress.append(d),
+                        cancelled=lambda: len(progress) > 2)
     assert _counts(database) == (0, 0)
 
 
@@ -233,11 +231,10 @@ def test_the_database_refuses_an_incomplete_upload_with_its_message(database, fi
     who, o = finding
     from auditdesk.data import attachments as data
 
-    with pytest.raises(AuditDeskError) as refused:
-        with database.sessions.begin() as s:
-            attachment = data.insert_attachment(s, who, o.id, "half.pdf", "application/pdf",
-                                                2 * CHUNK_BYTES, "0" * 64)
-            data.insert_chunk(s, who.tenant_id, attachment, 0, b"x" * CHUNK_BYTES)
-            data.check_complete(s)
+    with pytest.raises(AuditDeskError) as refused, database.sessions.begin() as s:
+        attachment = data.insert_attachment(s, who, o.id, "half.pdf", "application/pdf",
+                                            2 * CHUNK_BYTES, "0" * 64)
+        data.insert_chunk(s, who.tenant_id, attachment, 0, b"x" * CHUNK_BYTES)
+        data.check_complete(s)
     assert "upload is incomplete" in user_message(refused.value)
     assert _counts(database) == (0, 0)
