@@ -9,7 +9,6 @@ import hashlib
 
 import psycopg
 import pytest
-
 from test_attack_explain import _explain
 
 INSERT = (
