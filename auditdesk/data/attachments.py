@@ -108,3 +108,12 @@ def remove_attachment(session: Session, actor: Actor, attachment_id: int) -> boo
         text("SELECT public.auditdesk_remove_attachment(:tenant, :id)"),
         {"tenant": actor.tenant_id, "id": attachment_id},
     ).scalar_one())
+
+
+def finding_with_most_files(session: Session, tenant_id: int) -> int | None:
+    """The finding holding the most evidence files (the newest among equals)."""
+    return session.execute(
+        text("SELECT observation_id FROM public.attachment WHERE tenant_id = :tenant "
+             "GROUP BY observation_id ORDER BY count(*) DESC, observation_id DESC LIMIT 1"),
+        {"tenant": tenant_id},
+    ).scalar_one_or_none()

@@ -21,9 +21,12 @@ from auditdesk.services.evidence.download import save, stored, temporary_copy
 from auditdesk.services.evidence.upload import checked_file, upload
 
 __all__ = [
-    "EvidenceList", "checked_file", "list_for", "remove", "removal_refusal", "save",
+    "EvidenceList", "checked_file", "finding_with_most_files", "list_for", "remove", "removal_refusal", "save",
     "stored", "temporary_copy", "upload",
 ]
+
+
+finding_with_most_files = data.finding_with_most_files
 
 
 @dataclass(frozen=True)

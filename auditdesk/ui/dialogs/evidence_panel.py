@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -104,8 +105,7 @@ class EvidencePanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
-        self.tree.setMinimumHeight(110)
-        self.tree.setMaximumHeight(170)
+        self._fit_height()
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.tree.itemDoubleClicked.connect(lambda *_: self.open_selected())
         self.add_button = QPushButton("Add…")
@@ -130,10 +130,12 @@ class EvidencePanel(QWidget):
         top.addWidget(self.hint, 1)
         buttons = QHBoxLayout()
         for button in (self.add_button, self.open_button, self.save_button, self.remove_button):
+            button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
             buttons.addWidget(button)
         buttons.addSpacing(12)
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.cancel_button)
+        buttons.addStretch(0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addLayout(top)
@@ -162,7 +164,7 @@ class EvidencePanel(QWidget):
         for attachment in self.attachments:
             item = QTreeWidgetItem([
                 attachment.file_name, size_text(attachment.size_bytes), attachment.uploader,
-                f"{attachment.uploaded_at.astimezone():%Y-%m-%d %H:%M}",
+                f"{attachment.uploaded_at:%Y-%m-%d %H:%M}",
             ])
             item.setData(0, Qt.ItemDataRole.UserRole, attachment.id)
             item.setToolTip(0, f"{attachment.file_name}\n{attachment.content_type}, "
@@ -173,10 +175,19 @@ class EvidencePanel(QWidget):
                 item.setSelected(True)
         for column in range(1, len(COLUMNS)):
             self.tree.resizeColumnToContents(column)
+        self._fit_height()
         self.hint.setText("Drop files here or use Add… (up to 100 MB each)." if self.may_add
                           else "You may read these files; adding needs the right to edit the finding.")
         self._update_buttons()
         self.listed.emit()
+
+    def _fit_height(self) -> None:
+        """As tall as its rows (one empty row at least, five at most), so that an empty
+        list leaves the finding's fields their room."""
+        row = self.tree.fontMetrics().height() + 6
+        header = self.tree.header().sizeHint().height()
+        shown = min(max(self.tree.topLevelItemCount(), 1), 5)
+        self.tree.setFixedHeight(header + shown * row + 2 * self.tree.frameWidth() + 2)
 
     def _changed(self, changes) -> None:
         if changes.touches(Table.ATTACHMENT) and not self._busy:
