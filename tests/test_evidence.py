@@ -238,3 +238,13 @@ def test_the_database_refuses_an_incomplete_upload_with_its_message(database, fi
         data.check_complete(s)
     assert "upload is incomplete" in user_message(refused.value)
     assert _counts(database) == (0, 0)
+
+
+def test_chunks_are_stored_out_of_line_uncompressed(database):
+    with database.engine.connect() as c:
+        storage = c.execute(text(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'attachment_chunk'::regclass "
+            "AND attname = 'data'")).scalar_one()
+        large_objects = c.execute(text("SELECT count(*) FROM pg_largeobject_metadata")).scalar_one()
+    assert storage == "e"  # EXTERNAL
+    assert large_objects == 0  # nothing of a file ever goes into large objects
