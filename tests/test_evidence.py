@@ -70,6 +70,9 @@ def test_upload_in_chunks_then_save_as_gives_the_same_bytes(database, finding, t
         evidence.save(s, who, stored.id, out)
         copy = evidence.temporary_copy(s, who, stored.id)
     assert out.read_bytes() == content and list(out.parent.iterdir()) == [out]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file of the user's
     assert copy.name == "bank reconciliation.pdf" and copy.read_bytes() == content
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,12 +69,11 @@ def save(
     cancelled = cancelled or never_cancelled
     attachment = stored(session, actor, attachment_id)
     target = Path(target)
-    descriptor, partial_name = tempfile.mkstemp(
-        prefix=f".{target.name[:40]}.", suffix=".part", dir=target.parent
-    )
-    partial = Path(partial_name)
+    # A new hidden file beside the target (created exclusively, with the user's usual
+    # permissions), renamed into place once whole and verified.
+    partial = target.parent / f".{target.name[:40]}.{secrets.token_hex(6)}.part"
     try:
-        with os.fdopen(descriptor, "wb") as out:
+        with partial.open("xb") as out:
             done = 0
             if progress:
                 progress(0, attachment.size_bytes)

@@ -95,15 +95,16 @@ def upload(
     cancelled = cancelled or never_cancelled
     path, name, before = checked_file(path, file_name)
     total = before.st_size
+    if progress:
+        progress(0, total)
+    # Before the first statement: a slow disk must not keep a transaction idle.
+    expected = _digest(path, name, cancelled)
     finding = observation_data.get_observation(session, actor.tenant_id, observation_id)
     if not data.may_attach(session, actor.tenant_id, observation_id):
         raise PermissionDenied(
             f"You may add evidence only to findings you may edit; {finding.ref} is on an "
             "engagement you neither lead nor belong to."
         )
-    if progress:
-        progress(0, total)
-    expected = _digest(path, name, cancelled)
     attachment_id = data.insert_attachment(
         session, actor, observation_id, name, content_type_of(name), total, expected, action_id
     )
