@@ -251,3 +251,39 @@ def test_chunks_are_stored_out_of_line_uncompressed(database):
         large_objects = c.execute(text("SELECT count(*) FROM pg_largeobject_metadata")).scalar_one()
     assert storage == "e"  # EXTERNAL
     assert large_objects == 0  # nothing of a file ever goes into large objects
+
+
+def _action(database, tenant_id: int, observation_id: int) -> int:
+    with database.engine.begin() as c:
+        return c.execute(text(
+            "INSERT INTO remediation_action (tenant_id, observation_id, title, due_date) "
+            "VALUES (:t, :o, 'Re-perform the reconciliation', current_date + 400) RETURNING id"
+        ), {"t": tenant_id, "o": observation_id}).scalar_one()
+
+
+def test_evidence_of_an_action_stays_with_the_finding_when_the_action_goes(database, finding,
+                                                                          tmp_path):
+    who, o = finding
+    action = _action(database, who.tenant_id, o.id)
+    path, _ = _file(tmp_path, "re-performed reconciliation.xlsx", 300)
+    with database.sessions.begin() as s:
+        stored = evidence.upload(s, who, o.id, path, action_id=action).value
+    assert stored.action_id == action
+    with database.engine.begin() as c:
+        c.execute(text("DELETE FROM remediation_action WHERE id = :a"), {"a": action})
+    with database.sessions() as s:
+        (kept,) = evidence.list_for(s, who, o.id).attachments
+    assert kept.id == stored.id and kept.action_id is None
+    assert _counts(database) == (1, 1)
+
+
+def test_an_action_of_another_finding_is_refused(database, finding, tmp_path):
+    who, o = finding
+    with database.sessions.begin() as s:
+        other = f.observation(s, who)
+    action = _action(database, who.tenant_id, other.id)
+    path, _ = _file(tmp_path, "proof.pdf", 30)
+    with pytest.raises(AuditDeskError) as refused, database.sessions.begin() as s:
+        evidence.upload(s, who, o.id, path, action_id=action)
+    assert "is not one of this finding's actions" in user_message(refused.value)
+    assert _counts(database) == (0, 0)

@@ -85,6 +85,8 @@ CONSTRAINT_MESSAGES = {
     ),
     "attachment_chunk_size_check": ("file", "each stored piece must hold 1 byte to 1 MB"),
     "attachment_tenant_id_observation_id_fkey": ("observation_id", "no such finding"),
+    "attachment_tenant_id_action_id_fkey": ("action_id", "no such action"),
+    "attachment_action_of_finding_check": ("action_id", "is not one of this finding's actions"),
 }
 
 # Refusals a trigger raises in words (the message names the finding or its actions):

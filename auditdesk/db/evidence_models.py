@@ -63,6 +63,11 @@ class AttachmentRow(Base):
             ondelete="CASCADE",
         ),
         ForeignKeyConstraint(
+            ["tenant_id", "action_id"],
+            ["remediation_action.tenant_id", "remediation_action.id"],
+            ondelete="SET NULL (action_id)",
+        ),
+        ForeignKeyConstraint(
             ["tenant_id", "uploaded_by"],
             ["app_user.tenant_id", "app_user.id"],
             ondelete="SET NULL (uploaded_by)",

@@ -26,10 +26,13 @@ Rules PostgreSQL keeps, whoever sends the SQL:
 * **Audit.** ``attachment`` is audited by ``audit_row_change`` (upload and removal, its
   metadata); the chunks are not (the audit trail never holds the bytes).
 * **Nothing orphaned.** Deleting a finding deletes its attachments and their chunks
-  (foreign keys, cascading; each removal is audited).
+  (foreign keys, cascading; each removal is audited). An attachment may name the action
+  it proves (``action_id``, an action of the same finding); deleting the action sets it
+  to NULL: the evidence belongs to the finding, and dropping an action from the plan
+  must not destroy what proves the fix.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -88,6 +91,14 @@ BEGIN
         END IF;
     END IF;
     NEW.uploaded_at := clock_timestamp();
+    IF NEW.action_id IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM public.remediation_action a
+            WHERE a.tenant_id = NEW.tenant_id AND a.id = NEW.action_id
+              AND a.observation_id = NEW.observation_id) THEN
+        RAISE EXCEPTION 'the action is not one of this finding''s actions'
+            USING ERRCODE = 'foreign_key_violation',
+                  CONSTRAINT = 'attachment_action_of_finding_check';
+    END IF;
     RETURN NEW;
 END
 $$;
@@ -200,6 +211,10 @@ def _tables() -> None:
         sa.ForeignKeyConstraint(
             ["tenant_id", "observation_id"], ["observation.tenant_id", "observation.id"],
             name=op.f("attachment_tenant_id_observation_id_fkey"), ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "action_id"], ["remediation_action.tenant_id", "remediation_action.id"],
+            name=op.f("attachment_tenant_id_action_id_fkey"), ondelete="SET NULL (action_id)",
         ),
         sa.ForeignKeyConstraint(
             ["tenant_id", "uploaded_by"], ["app_user.tenant_id", "app_user.id"],
