@@ -57,15 +57,15 @@ FILE_NAME_RULE = (
 )
 
 FUNCTIONS = rf"""
--- May the signed-in person attach files to this finding? The rule for editing it (the
--- schema owner bypasses the policies anyway; saying so lets the client ask first).
+-- May the signed-in person attach files to this finding? The rule for editing it
+-- (migration 0011's test); the schema owner bypasses the policies anyway, and saying so
+-- lets the client ask first.
 CREATE FUNCTION public.auditdesk_may_attach(p_tenant bigint, p_observation bigint)
 RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER {PINNED} AS $$
-    SELECT coalesce((SELECT public.auditdesk_is_owner()
-                            OR public.auditdesk_may_edit_finding(o.tenant_id, o.engagement_id,
-                                                                 o.owner_id)
-                       FROM public.observation o
-                      WHERE o.tenant_id = p_tenant AND o.id = p_observation), false)
+    SELECT EXISTS (SELECT 1 FROM public.observation o
+                    WHERE o.tenant_id = p_tenant AND o.id = p_observation)
+       AND (public.auditdesk_is_owner()
+            OR public.auditdesk_may_edit_observation(p_tenant, p_observation))
 $$;
 
 -- May the signed-in person write a chunk of this attachment? Only of their own.
@@ -79,17 +79,8 @@ $$;
 -- Who uploaded and when: the login's person (the owner's hint only from the owner).
 CREATE FUNCTION public.attachment_set_uploader() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER {PINNED} AS $$
-DECLARE
-    hint text;
 BEGIN
-    NEW.uploaded_by := public.auditdesk_login_user();
-    IF NEW.uploaded_by IS NULL AND public.auditdesk_is_owner() THEN
-        hint := current_setting('auditdesk.app_user_id', true);
-        IF hint ~ '^[0-9]{{1,18}}$' THEN
-            NEW.uploaded_by := (SELECT u.id FROM public.app_user u
-                                 WHERE u.tenant_id = NEW.tenant_id AND u.id = hint::bigint);
-        END IF;
-    END IF;
+    NEW.uploaded_by := public.auditdesk_acting_user(NEW.tenant_id);  -- migration 0011
     NEW.uploaded_at := clock_timestamp();
     IF NEW.action_id IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM public.remediation_action a
