@@ -73,6 +73,20 @@ CONSTRAINT_MESSAGES = {
     ),
     "due_date_policy_days_range_check": ("days", "must be 1 to 3,650 days"),
     "due_date_policy_severity_check": ("severity", "must be critical, high, medium or low"),
+    "attachment_file_name_check": (
+        "file_name",
+        "must be 1 to 255 characters without / or \\ or control characters",
+    ),
+    "attachment_size_check": ("size_bytes", "an evidence file must hold 1 byte to 100 MB"),
+    "attachment_sha256_check": ("sha256", "must be 64 lowercase hexadecimal digits"),
+    "attachment_content_type_check": ("content_type", "must be 1 to 255 printable characters"),
+    "attachment_complete_check": (
+        "file", "the upload is incomplete: its stored bytes do not add up to the file's size"
+    ),
+    "attachment_chunk_size_check": ("file", "each stored piece must hold 1 byte to 1 MB"),
+    "attachment_tenant_id_observation_id_fkey": ("observation_id", "no such finding"),
+    "attachment_tenant_id_action_id_fkey": ("action_id", "no such action"),
+    "attachment_action_of_finding_check": ("action_id", "is not one of this finding's actions"),
 }
 
 # Refusals a trigger raises in words (the message names the finding or its actions):

@@ -605,3 +605,8 @@ class AuditLogRow(Base):
         Index(None, "tenant_id", "table_name", "row_id", "changed_at"),
         Index(None, "tenant_id", "changed_at"),
     )
+
+
+# The evidence tables live in their own module; importing it here puts them on
+# ``Base.metadata`` whenever the schema is loaded.
+from auditdesk.db import evidence_models as _evidence_models  # noqa: E402, F401

@@ -1,5 +1,6 @@
 """``auditdesk selfcheck --screenshots DIR``: open the real main window (offscreen) on the
-configured database, visit every main view plus the observation editor and the lineage
+configured database, visit every main view plus the observation editor (and its evidence
+files, ``selfcheck_evidence``) and the lineage
 view with data in them, write one PNG per view and report whether each showed data.
 
 It loads the demo data into an empty database and, when the tenant has no dashboard
@@ -72,6 +73,7 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
 
     from auditdesk.ui.app import application, build_window
     from auditdesk.ui.main_window import VIEWS
+    from auditdesk.ui.selfcheck_evidence import evidence_check
 
     screenshots.mkdir(parents=True, exist_ok=True)
     app = application()
@@ -116,6 +118,9 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
                 extra.append(_map_check(view, screenshots))
             if spec.name == "observations":
                 results.append(_editor_check(app, context, view, focus, screenshots, len(results) + 1))
+                shown, path, note = evidence_check(app, context, screenshots, len(results) + 1,
+                                                   _run_job, _settle)
+                results.append(CheckResult("evidence", "Evidence files", shown, path, note))
         results.extend(extra)
     finally:
         window.close()

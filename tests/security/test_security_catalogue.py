@@ -14,6 +14,7 @@ DATABASE_COLUMNS = {
     # remediation (0011)
     "actions_total", "actions_done", "open_action_due_min", "risk_accepted_by",
     "validation_requested_at", "validated_by", "recorded_at",
+    "uploaded_by", "uploaded_at",
 }
 FIXED_AFTER_INSERT = {"tenant_id", "ref", "snapshot_date"}
 # table -> further columns a row keeps after insert
@@ -23,6 +24,8 @@ COUNTERS = {"tenant_counter"}
 # Kept by SECURITY DEFINER trigger functions: readable by the tenant, never written by a
 # login, not audited (they follow audited changes).
 TALLIES = {"tenant_tally", "engagement_tally"}
+# The bytes of an audited attachment: the audit trail records the file, never its bytes.
+CONTENT = {"attachment_chunk"}
 ROLES = ("auditor", "manager", "admin")
 # table -> (roles that insert, roles that update); a table not listed: managers and admins.
 WRITES = {
@@ -42,6 +45,10 @@ WRITES = {
     "remediation_action": (ROLES, ROLES),
     "observation_validation": (ROLES, ()),
     "due_date_policy": (("admin",), ("admin",)),
+    # Who may edit the finding uploads (the policy); nothing is updated, removal goes
+    # through auditdesk_remove_attachment.
+    "attachment": (ROLES, ()),
+    "attachment_chunk": (ROLES, ()),
 }
 
 
@@ -92,8 +99,10 @@ def test_every_tenant_table_has_rls_one_policy_per_command_and_the_audit_trigger
                      "AND NOT tgisinternal"),
                 {"t": f"public.{table}"},
             ).scalars())
-            if table not in COUNTERS | TALLIES and table != "audit_log":
+            if table not in COUNTERS | TALLIES | CONTENT and table != "audit_log":
                 assert f"audit_{table}" in triggers, table
+            if table in CONTENT:
+                assert f"audit_{table}" not in triggers, table
 
 
 def test_grants_are_exactly_the_role_matrix(database):

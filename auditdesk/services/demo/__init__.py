@@ -26,6 +26,8 @@ The package (see ``docs/architecture.md``):
 
 * ``fixtures.py`` — the text fixtures: auditees, names, tenants, finding templates;
 * ``reference.py`` — users, engagements and teams, generated in Python;
+* ``evidence_files.py`` — small PDFs and PNG images generated here, attached to some
+  findings;
 * ``bulk.py`` and ``bulk_sql.py`` — the observations, one set-based insert per tenant;
   above ``bulk.BULK_THRESHOLD`` findings the observation triggers and secondary indexes
   are paused for that insert, and the stored recurrence is then computed by
@@ -46,6 +48,7 @@ from auditdesk.db.models import TenantRow
 from auditdesk.domain import clock
 from auditdesk.domain.limits import check_demo_observations
 from auditdesk.services.demo.bulk import insert_observations
+from auditdesk.services.demo.evidence_files import insert_evidence
 from auditdesk.services.demo.fixtures import TENANTS, TIME_ZONES
 from auditdesk.services.demo.records import (
     DemoDataExists,
@@ -133,6 +136,9 @@ def _load(
         repeats = insert_observations(
             connection, tenant_id, seed, index, count, users, auditees, plan, today, report
         )
+        files = insert_evidence(connection, rng, tenant_id,
+                                [u.id for u in users if u.role != "admin"])
+        report(f"{name}: {files} evidence files")
         summaries.append(
             TenantDemoSummary(
                 slug=slug,

@@ -41,6 +41,7 @@ from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.date_field import DateField
+from auditdesk.ui.dialogs.evidence_panel import EvidencePanel
 from auditdesk.ui.dialogs.observation_conflict import ConflictPanel, differences
 from auditdesk.ui.dialogs.observation_form import FIELD_LABELS, ObservationForm, problem_text
 from auditdesk.ui.dialogs.repeat_picker import CLEAR, RepeatPicker
@@ -171,6 +172,8 @@ class ObservationEditor(QDialog):
         layout.addWidget(self.banner)
         layout.addWidget(self.conflict)
         layout.addWidget(scroll, 1)
+        layout.addWidget(evidence := EvidencePanel(self._context, self.observation_id, self))
+        self.evidence = evidence
         layout.addLayout(buttons)
 
     # -- loading -------------------------------------------------------------------------------
