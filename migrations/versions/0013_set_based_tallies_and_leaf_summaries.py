@@ -22,7 +22,7 @@ see docs/architecture.md, "Speed at a million findings"):
   tree but rows that link to them, and those bring their root along).
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from alembic import op
 from auditdesk.db.derived import OPEN_SQL
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
