@@ -1,7 +1,9 @@
-"""``auditdesk lineage REF`` and ``auditdesk observations repeat-of REF [EARLIER | --clear]``."""
+"""``auditdesk lineage REF`` and ``auditdesk observations repeat-of REF [EARLIER | --clear]``;
+the remediation actions of the group come from ``remediation_commands``."""
 
 from __future__ import annotations
 
+from auditdesk.cli import remediation_commands
 from auditdesk.cli.context import CliError
 from auditdesk.domain.records import LineageNode
 from auditdesk.services import lineage, observations
@@ -18,6 +20,7 @@ def register(subparsers, add_globals) -> None:
     repeat.add_argument("--clear", action="store_true", help="remove REF's repeat link")
     add_globals(repeat)
     repeat.set_defaults(handler=repeat_of_command)
+    remediation_commands.register_observation_commands(sub, add_globals)
     add_globals(group)
 
 

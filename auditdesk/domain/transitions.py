@@ -100,6 +100,16 @@ def check_transition(current: S, target: S, role: Role | None) -> None:
         raise PermissionDenied("Only a manager or an admin may reopen an accepted risk.")
 
 
+def check_close_without_validation(role: Role | None) -> None:
+    """Raise ``PermissionDenied`` unless ``role`` may close a finding without a passed
+    validation (a manager or an admin, who also gives a reason)."""
+    if not _may_accept(role):
+        raise PermissionDenied(
+            "Only a manager or an admin may close a finding without a passed validation; "
+            "record the validation instead. Nothing was changed."
+        )
+
+
 def check_repeat_link_change(current: int | None, new: int | None, role: Role | None) -> None:
     """Raise ``PermissionDenied`` when someone who is not a manager or an admin changes or
     clears an existing repeat link; linking a finding that has none is for everyone."""
