@@ -62,10 +62,12 @@ INITIAL: tuple[S, ...] = (S.DRAFT, S.OPEN)
 
 def next_steps(current: S, role: Role | None) -> list[Step]:
     """The steps a user of ``role`` may take from ``current``, in workflow order."""
+    # Accepting a risk, and closing without a passed validation (everyone else closes
+    # by recording one), are a manager's or an admin's steps.
     return [
         step
         for step in WORKFLOW[S(current)]
-        if step.target is not S.RISK_ACCEPTED or _may_accept(role)
+        if step.target not in (S.RISK_ACCEPTED, S.CLOSED) or _may_accept(role)
     ]
 
 

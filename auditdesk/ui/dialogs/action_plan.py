@@ -201,7 +201,7 @@ class ActionDelegate(QStyledItemDelegate):
 class ActionPlanPanel(QWidget):
     """The action plan of one finding; ``changed`` after every stored change."""
 
-    changed = Signal(object)  # Changes
+    changed = Signal(object)  # the action added, changed or deleted
     loaded = Signal()
     failed = Signal(str)
 
@@ -294,10 +294,10 @@ class ActionPlanPanel(QWidget):
         self.failed.emit(text)
         self.reload()
 
-    def _stored(self, outcome) -> None:
+    def _stored(self, action: RemediationAction) -> None:
+        # The runner announced what changed (the action and its finding's counts).
         self.message.hide()
-        self.changed.emit(outcome.changes)
-        self._context.announce(outcome.changes)
+        self.changed.emit(action)
         self.reload()
 
     # -- writes --------------------------------------------------------------------------------

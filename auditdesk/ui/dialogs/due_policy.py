@@ -90,9 +90,8 @@ class DuePolicyDialog(QDialog):
             self._saved, self._failed, owner=self,
         )
 
-    def _saved(self, outcome) -> None:
-        self._context.announce(outcome.changes)
-        self.saved.emit(outcome.value)
+    def _saved(self, policy: DueDatePolicy) -> None:
+        self.saved.emit(policy)
         self.accept()
 
     def _failed(self, error: BaseException) -> None:

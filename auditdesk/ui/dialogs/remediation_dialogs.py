@@ -218,10 +218,9 @@ class ValidationDialog(QDialog):
             self._recorded, self._failed, owner=self,
         )
 
-    def _recorded(self, outcome) -> None:
-        self._context.announce(outcome.changes)
+    def _recorded(self, observation: Observation) -> None:
         self.accept()
-        self.recorded.emit(outcome.value)
+        self.recorded.emit(observation)
 
     def _failed(self, error: BaseException) -> None:
         self.record_button.setEnabled(True)
