@@ -309,3 +309,19 @@ def due_date_extensions(
         query = query.where(O.engagement_id == engagement_id)
     findings, total, longest = session.execute(query).one()
     return DueDateExtensions(int(findings), int(cast(int, total)), int(cast(int, longest)))
+
+
+def showcase_findings(session: Session, tenant_id: int, today: date) -> dict[str, int | None]:
+    """A finding in remediation with the largest plan (overdue ones first) and the finding
+    with the most validations: what the selfcheck pictures."""
+    plan = session.scalar(
+        select(O.id).where(O.tenant_id == tenant_id, O.actions_total > 0,
+                           O.status == ObservationStatus.IN_REMEDIATION.value)
+        .order_by((O.open_action_due_min < today).desc().nulls_last(),
+                  O.actions_total.desc(), O.id).limit(1)
+    )
+    validated = session.scalar(
+        select(V.observation_id).where(V.tenant_id == tenant_id).group_by(V.observation_id)
+        .order_by(func.count().desc(), func.max(V.recorded_at).desc()).limit(1)
+    )
+    return {"action_plan": plan, "validation": validated}

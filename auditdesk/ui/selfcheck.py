@@ -1,6 +1,6 @@
 """``auditdesk selfcheck --screenshots DIR``: open the real main window (offscreen) on the
-configured database, visit every main view plus the observation editor and the lineage
-view with data in them, write one PNG per view and report whether each showed data.
+configured database, visit every main view plus the observation editor (also on an
+action plan and on a finding's validations) and the lineage view with data in them, write one PNG per view and report whether each showed data.
 
 It loads the demo data into an empty database and, when the tenant has no dashboard
 snapshots, backfills the last months so that the dashboard has something to draw.
@@ -72,6 +72,7 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
 
     from auditdesk.ui.app import application, build_window
     from auditdesk.ui.main_window import VIEWS
+    from auditdesk.ui.selfcheck_remediation import remediation_shots
 
     screenshots.mkdir(parents=True, exist_ok=True)
     app = application()
@@ -116,6 +117,8 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
                 extra.append(_map_check(view, screenshots))
             if spec.name == "observations":
                 results.append(_editor_check(app, context, view, focus, screenshots, len(results) + 1))
+                results.extend(CheckResult(*shot) for shot in remediation_shots(
+                    app, context, _settle, _run_job, screenshots, len(results) + 1))
         results.extend(extra)
     finally:
         window.close()

@@ -1,7 +1,7 @@
 """Demo remediation, set-based after a tenant's findings are in: action plans (one to
 three actions on findings in remediation or further, a few on open ones; some overdue),
-passed validations of closed findings and failed ones in the history of findings back
-in remediation, risk acceptances with expiries (a quarter of them within 30 days),
+passed validations of closed findings (a third after a failed first one) and failed
+ones in the history of findings back in remediation, risk acceptances with expiries (a quarter of them within 30 days),
 due-date extensions with their reasons.
 
 Everything is derived from the finding's id by hashing (``hashint8``, masked to be
@@ -119,7 +119,22 @@ SELECT o.tenant_id, o.id, v.day, v.result, v.notes, v.validator, v.recorded
  ) AS v
  WHERE o.tenant_id = :tenant
    AND ((o.status = 'closed' AND o.actions_total > 0)
-        OR (o.status = 'in_remediation' AND {H.format(k=31, c=7)} % 7 = 0))
+        OR (o.status = 'in_remediation' AND {H.format(k=31, c=7)} % 7 = 0
+            AND o.identified_on <= CAST(:today AS date) - 60))
+"""
+
+# A third of the validated closed findings failed a first validation a few weeks before.
+EARLIER_FAILURES_SQL = f"""
+INSERT INTO observation_validation (tenant_id, observation_id, validated_on, result, notes,
+                                    validated_by, recorded_at)
+SELECT v.tenant_id, v.observation_id, greatest(o.identified_on, v.validated_on - w.days),
+       'failed', (CAST(:failed AS text[]))[1 + ({H.format(k=67, c=16)} % :n_failed)::int],
+       v.validated_by, v.recorded_at - make_interval(days => w.days)
+  FROM observation_validation v
+  JOIN observation o ON o.tenant_id = v.tenant_id AND o.id = v.observation_id
+ CROSS JOIN LATERAL (SELECT 14 + ({H.format(k=71, c=17)} % 30)::int AS days) w
+ WHERE v.tenant_id = :tenant AND v.result = 'passed' AND {H.format(k=73, c=18)} % 3 = 0
+   AND v.validated_on - w.days > o.identified_on
 """
 
 RISKS_SQL = f"""
@@ -157,6 +172,10 @@ def insert_remediation(connection: Connection, tenant_id: int, time_zone: str,
         **common, "zone": time_zone,
         "passed": list(VALIDATION_NOTES_PASSED), "n_passed": len(VALIDATION_NOTES_PASSED),
         "failed": list(VALIDATION_NOTES_FAILED), "n_failed": len(VALIDATION_NOTES_FAILED),
+    })
+    connection.execute(text(EARLIER_FAILURES_SQL), {
+        "tenant": tenant_id, "failed": list(VALIDATION_NOTES_FAILED),
+        "n_failed": len(VALIDATION_NOTES_FAILED),
     })
     connection.execute(text(RISKS_SQL), {
         "tenant": tenant_id, "today": today, "reasons": list(RISK_REASONS),

@@ -50,3 +50,6 @@ def due_date_extensions(
 ) -> DueDateExtensions:
     """Findings whose due date was moved later than their original one, and by how long."""
     return data.due_date_extensions(session, tenant_id, engagement_id)
+
+
+showcase_findings = data.showcase_findings

@@ -63,7 +63,7 @@ class EditorTabs(QTabWidget):
             self.validation.show_finding(observation)
         count = observation.actions_total if observation else 0
         done = observation.actions_done if observation else 0
-        self.setTabText(1, f"Action plan ({done}/{count})" if count else "Action plan")
+        self.setTabText(1, f"Action plan · {done} of {count} done" if count else "Action plan")
 
     def _rights(self, observation: Observation | None, may_edit: bool, due_policy) -> None:
         for listener in self.policy_listeners:
