@@ -101,3 +101,15 @@ class DuePolicyDialog(QDialog):
         else:
             self.problem.setText(user_message(error))
         self.problem.show()
+
+
+def open_due_policy(window) -> DuePolicyDialog | None:
+    """Tools → Due-date policy…: the dialog for the window's tenant (kept by the window
+    while open)."""
+    if window.context.tenant is None:
+        window.show_banner("Open a database and choose a tenant first.", "info", retry=False)
+        return None
+    dialog = DuePolicyDialog(window.context, window)
+    window.due_policy_dialog = dialog
+    dialog.open()
+    return dialog
