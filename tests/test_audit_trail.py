@@ -9,7 +9,9 @@ import factories as f
 
 from auditdesk.data import audit
 from auditdesk.domain.enums import AuditAction
+from auditdesk.domain.remediation import ValidationDraft
 from auditdesk.services import observations as observation_service
+from auditdesk.services.remediation import validation
 
 
 def test_row_history_newest_first_with_changes_and_who(database):
@@ -22,7 +24,8 @@ def test_row_history_newest_first_with_changes_and_who(database):
             s, f.actor(t, alice), o.id, replace(observation_service.draft_of(o), title="Second wording", severity="high"), o.version
         )
     with database.sessions.begin() as s:
-        observation_service.change_status(s, f.actor(t), o.id, "closed")
+        # A passed validation closes it (the database's own update of the finding).
+        validation.record_validation(s, f.actor(t), o.id, ValidationDraft(o.identified_on, "passed"))
     with database.sessions() as s:
         history = audit.row_history(s, t.id, "observation", o.id)
     assert [e.action for e in history] == [AuditAction.UPDATE, AuditAction.UPDATE, AuditAction.INSERT]

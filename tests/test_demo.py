@@ -435,3 +435,48 @@ def test_cli_demo_text_and_bad_option(database, database_url, capsys):
     with pytest.raises(SystemExit):
         main(["--database-url", database_url, "demo", "--observations", "-3"])
     assert "zero or more" in capsys.readouterr().err
+
+
+def test_remediation_has_something_to_show_and_obeys_the_rules(loaded):
+    """Action plans (some overdue), passed and failed validations by someone other than
+    the owner, accepted risks with expiries (some within 30 days), extensions."""
+    database, _ = loaded
+    counts = _rows(database, """
+        SELECT (SELECT count(DISTINCT observation_id) FROM remediation_action),
+               (SELECT count(*) FROM remediation_action
+                 WHERE status IN ('planned', 'in_progress') AND due_date < :today),
+               (SELECT count(*) FROM observation_validation WHERE result = 'passed'),
+               (SELECT count(*) FROM observation_validation WHERE result = 'failed'),
+               (SELECT count(*) FROM observation WHERE status = 'risk_accepted'
+                   AND risk_accepted_until BETWEEN :today AND CAST(:today AS date) + 30),
+               (SELECT count(*) FROM observation WHERE status = 'risk_accepted'
+                   AND (risk_accepted_until IS NULL OR risk_acceptance_reason IS NULL
+                        OR risk_accepted_until > CAST(:today AS date) + 3 * 366)),
+               (SELECT count(*) FROM observation WHERE due_date > original_due_date
+                   AND due_date_extension_reason IS NOT NULL)
+        """, today=TODAY)[0]
+    with_plans, overdue, passed, failed, expiring, bad_risks, extended = counts
+    assert with_plans > 50 and overdue > 5 and passed > 10 and failed > 3
+    assert expiring > 0 and bad_risks == 0 and extended > 10
+    wrong = _scalar(database, """
+        SELECT count(*) FROM observation_validation v
+          JOIN observation o ON o.tenant_id = v.tenant_id AND o.id = v.observation_id
+         WHERE v.validated_by IS NULL OR v.validated_by = o.owner_id
+            OR v.validated_on > :today OR v.validated_on < o.identified_on
+            OR (v.result = 'passed' AND o.status <> 'closed')""", today=TODAY)
+    assert wrong == 0
+    # The stored counts agree with the actions, and actions keep to their finding's dates.
+    assert _scalar(database, """
+        SELECT count(*) FROM observation o CROSS JOIN LATERAL (
+               SELECT count(*) AS total, count(*) FILTER (WHERE a.status = 'done') AS done,
+                      min(a.due_date) FILTER (WHERE a.status IN ('planned', 'in_progress')) AS due
+                 FROM remediation_action a
+                WHERE a.tenant_id = o.tenant_id AND a.observation_id = o.id) c
+         WHERE (o.actions_total, o.actions_done, o.open_action_due_min)
+               IS DISTINCT FROM (c.total::int, c.done::int, c.due)""") == 0
+    assert _scalar(database, """
+        SELECT count(*) FROM remediation_action a JOIN observation o
+            ON o.tenant_id = a.tenant_id AND o.id = a.observation_id
+         WHERE a.due_date < o.identified_on OR a.completed_on > :today""", today=TODAY) == 0
+    assert _scalar(database, """
+        SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'""") == 0

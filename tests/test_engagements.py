@@ -13,7 +13,6 @@ from auditdesk.domain.drafts import EngagementDraft
 from auditdesk.domain.errors import ConflictError, ValidationError
 from auditdesk.domain.queries import EngagementFilter, EngagementSort
 from auditdesk.services import engagements as engagement_service
-from auditdesk.services import observations as observation_service
 
 TODAY = date(2026, 6, 30)
 
@@ -72,7 +71,7 @@ def portfolio(database):
         o4 = f.observation(s, a, engagement_id=e1.id, identified_on=start, due_date=start)
         f.observation(s, a, engagement_id=e1.id, identified_on=start, status="draft")
         f.walk(s, a, o3.id, "closed")
-        observation_service.change_status(s, a, o4.id, "risk_accepted")
+        f.walk(s, a, o4.id, "risk_accepted")
         # e2: one closed
         o5 = f.observation(s, a, engagement_id=e2.id, identified_on=start)
         f.walk(s, a, o5.id, "closed")

@@ -19,6 +19,7 @@ from auditdesk.domain.errors import (
     ValidationError,
 )
 from auditdesk.domain.queries import ObservationFilter, ObservationSort
+from auditdesk.domain.remediation import RiskAcceptance
 from auditdesk.services import lineage as lineage_service
 from auditdesk.services import observations as observation_service
 
@@ -113,7 +114,9 @@ def test_closing_sets_closed_at_and_reopening_clears_it(database):
     with database.sessions.begin() as s:
         t = f.tenant(s)
         o = f.observation(s, f.actor(t), status="pending_validation")
-        closed = observation_service.change_status(s, f.actor(t), o.id, ObservationStatus.CLOSED).value
+        closed = observation_service.change_status(
+            s, f.actor(t), o.id, ObservationStatus.CLOSED, closure_reason="Verified on site"
+        ).value
         assert closed.closed_at is not None
         reopened = observation_service.change_status(s, f.actor(t), o.id, ObservationStatus.OPEN).value
         assert reopened.closed_at is None and reopened.status is ObservationStatus.OPEN
@@ -128,7 +131,10 @@ def test_risk_acceptance_needs_a_manager(database):
     with pytest.raises(PermissionDenied), database.sessions.begin() as s:
         observation_service.change_status(s, f.actor(t, auditor), o.id, ObservationStatus.RISK_ACCEPTED)
     with database.sessions.begin() as s:
-        accepted = observation_service.change_status(s, f.actor(t, manager), o.id, ObservationStatus.RISK_ACCEPTED).value
+        accepted = observation_service.change_status(
+            s, f.actor(t, manager), o.id, ObservationStatus.RISK_ACCEPTED,
+            acceptance=RiskAcceptance(o.identified_on + timedelta(days=400), "Low exposure"),
+        ).value
     assert accepted.status is ObservationStatus.RISK_ACCEPTED and accepted.closed_at is not None
 
 

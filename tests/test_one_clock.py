@@ -126,7 +126,8 @@ def test_a_closure_counts_on_the_tenants_day(database, monkeypatch):
         who = f.actor(next(t for t in tenants.list_tenants(s) if t.id == tenant_id))
         row = observations.list_page(s, tenant_id)[2]  # due on the 15th
         for status in ("in_remediation", "pending_validation", "closed"):
-            observations.change_status(s, who, row.id, status, at=closed_at)
+            observations.change_status(s, who, row.id, status, at=closed_at,
+                                       closure_reason="Verified" if status == "closed" else None)
     with database.sessions.begin() as s:
         (today,) = snapshot_service.capture(s, tenant_id=tenant_id).value
         (yesterday,) = snapshot_service.capture(s, tenant_id=tenant_id, day=date(2026, 3, 14)).value

@@ -32,7 +32,7 @@ def test_observation_writes_name_the_rows_they_changed(database):
         assert created.changes.ids(Table.OBSERVATION) == {created.value.id}
         assert not created.changes.touches(Table.ENGAGEMENT)
 
-        closed = observations.change_status(s, a, leaf.id, "closed")
+        closed = observations.change_status(s, a, leaf.id, "closed", closure_reason="Verified")
         assert closed.value.closed_at is not None
         assert closed.changes.ids(Table.OBSERVATION) == {leaf.id}
         # Asking for the status it already has writes nothing.

@@ -74,7 +74,8 @@ def test_the_use_case_walks_the_workflow_and_refuses_a_shortcut(database):
         assert unchanged.status is S.OPEN and unchanged.version == o.version
     with database.sessions.begin() as s:
         for target in (S.IN_REMEDIATION, S.PENDING_VALIDATION, S.CLOSED):
-            moved = obs.change_status(s, f.actor(t), o.id, target).value
+            moved = obs.change_status(s, f.actor(t), o.id, target,
+                                      closure_reason="Verified on site").value
         assert moved.status is S.CLOSED and moved.closed_at is not None
     with pytest.raises(TransitionError), database.sessions.begin() as s:  # saving the form too
         obs.update(

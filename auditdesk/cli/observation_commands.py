@@ -1,9 +1,10 @@
 """``auditdesk lineage REF`` and ``auditdesk observations repeat-of REF [EARLIER | --clear]``;
-the evidence-file actions are in ``evidence_commands``."""
+the evidence-file actions are in ``evidence_commands``, the remediation actions in
+``remediation_commands``."""
 
 from __future__ import annotations
 
-from auditdesk.cli import evidence_commands
+from auditdesk.cli import evidence_commands, remediation_commands
 from auditdesk.cli.context import CliError
 from auditdesk.domain.records import LineageNode
 from auditdesk.services import lineage, observations
@@ -21,6 +22,7 @@ def register(subparsers, add_globals) -> None:
     add_globals(repeat)
     repeat.set_defaults(handler=repeat_of_command)
     evidence_commands.register(sub, add_globals)
+    remediation_commands.register_observation_commands(sub, add_globals)
     add_globals(group)
 
 

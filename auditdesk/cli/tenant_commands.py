@@ -3,6 +3,7 @@ clock (docs/architecture.md, "One clock")."""
 
 from __future__ import annotations
 
+from auditdesk.cli import remediation_commands
 from auditdesk.services import tenants
 
 
@@ -19,6 +20,7 @@ def register(subparsers, add_globals) -> None:
     zone.add_argument("zone", metavar="ZONE", help="an IANA name such as Europe/Berlin or UTC")
     add_globals(zone)
     zone.set_defaults(handler=set_time_zone_command)
+    remediation_commands.register_tenant_commands(sub, add_globals)
     add_globals(group)
 
 

@@ -23,6 +23,9 @@ from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.records import Actor, Observation
 
 REF_PREFIX = "OBS-"
+# The remediation columns a draft carries (the database clears those its status drops).
+REMEDIATION_FIELDS = ("risk_accepted_until", "risk_acceptance_reason", "closure_reason",
+                      "due_date_extension_reason")
 
 
 def format_ref(number: int) -> str:
@@ -61,6 +64,7 @@ def insert_observation(
             engagement_id=draft.engagement_id,
             repeat_of_id=draft.repeat_of_id,
             **{name: getattr(draft, name) for name in LONG_TEXT_FIELDS},
+            **{name: getattr(draft, name) for name in REMEDIATION_FIELDS},
         )
         session.add(row)
         session.flush()
@@ -100,6 +104,8 @@ def write_observation(
         row.repeat_of_id = draft.repeat_of_id
         row.closed_at = closed_at
         row.status = ObservationStatus(draft.status).value
+        for name in REMEDIATION_FIELDS:
+            setattr(row, name, getattr(draft, name))
         session.flush()
     session.expire(row)
 
@@ -110,12 +116,16 @@ def write_status(
     observation_id: int,
     status: ObservationStatus,
     closed_at: datetime | None,
+    **remediation: object,
 ) -> None:
+    """Store the status, ``closed_at`` and what the step carries (``REMEDIATION_FIELDS``)."""
     row = _locked_row(session, actor.tenant_id, observation_id)
     set_actor(session, actor.user_id)
     with translated_errors():
         row.status = status.value
         row.closed_at = closed_at
+        for name, value in remediation.items():
+            setattr(row, name, value)
         session.flush()
     session.expire(row)
 

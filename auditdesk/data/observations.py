@@ -369,6 +369,14 @@ def _to_observation(row: O, engagement_code, owner_name, earlier_ref) -> Observa
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        risk_accepted_until=row.risk_accepted_until,
+        risk_accepted_by=row.risk_accepted_by,
+        risk_acceptance_reason=row.risk_acceptance_reason,
+        closure_reason=row.closure_reason,
+        due_date_extension_reason=row.due_date_extension_reason,
+        actions_total=row.actions_total,
+        actions_done=row.actions_done,
+        open_action_due_min=row.open_action_due_min,
     )
 
 

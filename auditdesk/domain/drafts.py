@@ -125,6 +125,11 @@ class ObservationDraft:
     due_date: date | None = None
     original_due_date: date | None = None
     repeat_of_id: int | None = None
+    # What a status change or an extension carries (docs/architecture.md, "Remediation").
+    risk_accepted_until: date | None = None
+    risk_acceptance_reason: str | None = None
+    closure_reason: str | None = None
+    due_date_extension_reason: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
     def validated(self, today: date | None = None) -> ObservationDraft:

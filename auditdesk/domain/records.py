@@ -135,6 +135,19 @@ class Observation:
     version: int
     created_at: datetime
     updated_at: datetime
+    # Remediation (migration 0011): set when its status carries them.
+    risk_accepted_until: date | None = None
+    risk_accepted_by: int | None = None
+    risk_acceptance_reason: str | None = None
+    closure_reason: str | None = None
+    due_date_extension_reason: str | None = None
+    # Its action plan, counted by the database.
+    actions_total: int = 0
+    actions_done: int = 0
+    open_action_due_min: date | None = None
+
+    def has_overdue_actions(self, today: date) -> bool:
+        return self.open_action_due_min is not None and self.open_action_due_min < today
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,10 +62,12 @@ INITIAL: tuple[S, ...] = (S.DRAFT, S.OPEN)
 
 def next_steps(current: S, role: Role | None) -> list[Step]:
     """The steps a user of ``role`` may take from ``current``, in workflow order."""
+    # Accepting a risk, and closing without a passed validation (everyone else closes
+    # by recording one), are a manager's or an admin's steps.
     return [
         step
         for step in WORKFLOW[S(current)]
-        if step.target is not S.RISK_ACCEPTED or _may_accept(role)
+        if step.target not in (S.RISK_ACCEPTED, S.CLOSED) or _may_accept(role)
     ]
 
 
@@ -98,6 +100,16 @@ def check_transition(current: S, target: S, role: Role | None) -> None:
         raise PermissionDenied("Only a manager or an admin may accept a risk.")
     if current is S.RISK_ACCEPTED and not _may_accept(role):
         raise PermissionDenied("Only a manager or an admin may reopen an accepted risk.")
+
+
+def check_close_without_validation(role: Role | None) -> None:
+    """Raise ``PermissionDenied`` unless ``role`` may close a finding without a passed
+    validation (a manager or an admin, who also gives a reason)."""
+    if not _may_accept(role):
+        raise PermissionDenied(
+            "Only a manager or an admin may close a finding without a passed validation; "
+            "record the validation instead. Nothing was changed."
+        )
 
 
 def check_repeat_link_change(current: int | None, new: int | None, role: Role | None) -> None:

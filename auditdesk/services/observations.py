@@ -20,10 +20,13 @@ from auditdesk.data.tenants import tenant_today
 from auditdesk.domain import clock
 from auditdesk.domain.changes import Changes, Outcome, Table
 from auditdesk.domain.drafts import ObservationDraft
-from auditdesk.domain.enums import ObservationStatus
+from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.records import Actor, Observation
+from auditdesk.domain.remediation import RiskAcceptance
 from auditdesk.domain.transitions import check_repeat_link_change, check_transition
 from auditdesk.services.editing import check_version, editable_copy
+from auditdesk.services.remediation import policy as remediation_policy
+from auditdesk.services.remediation import workflow as remediation_rules
 
 # -- reads ------------------------------------------------------------------------------------
 
@@ -65,10 +68,20 @@ def create(
     session: Session, actor: Actor, draft: ObservationDraft, today: date | None = None
 ) -> Outcome[Observation]:
     """Validate, assign the next ref, and insert ("today" on the tenant's clock)."""
-    draft = draft.validated(today or tenant_today(session, actor.tenant_id))
+    today = today or tenant_today(session, actor.tenant_id)
+    if draft.due_date is None and draft.severity in set(Severity) and isinstance(
+        draft.identified_on, date
+    ):
+        draft = replace(draft, due_date=remediation_policy.proposed_due_date(
+            session, actor.tenant_id, draft.severity, draft.identified_on))
+    draft = draft.validated(today)
     status = ObservationStatus(draft.status)
     if status is ObservationStatus.RISK_ACCEPTED:
         check_transition(ObservationStatus.OPEN, status, actor.role)
+        accepted = RiskAcceptance(draft.risk_accepted_until,
+                                  draft.risk_acceptance_reason or "").validated(today)
+        draft = replace(draft, risk_accepted_until=accepted.until,
+                        risk_acceptance_reason=accepted.reason)
     new_id = writes.insert_observation(session, actor, draft, _closed_at_for(status))
     return Outcome(
         data.get_observation(session, actor.tenant_id, new_id),
@@ -91,10 +104,12 @@ def update(
     current = writes.lock_observation(session, actor.tenant_id, observation_id)
     _check_version(session, current, expected_version)
     draft = replace(draft, original_due_date=draft.original_due_date or current.original_due_date)
-    draft = draft.validated(today or max(tenant_today(session, actor.tenant_id), current.identified_on))
+    today = today or max(tenant_today(session, actor.tenant_id), current.identified_on)
+    draft = draft.validated(today)
     status = ObservationStatus(draft.status)
     check_transition(current.status, status, actor.role)
     check_repeat_link_change(current.repeat_of_id, draft.repeat_of_id, actor.role)
+    draft = remediation_rules.checked_draft(session, actor, current, draft, today)
     closed_at = current.closed_at if status is current.status else _closed_at_for(status)
     writes.write_observation(session, actor, observation_id, draft, closed_at)
     changed = [observation_id]
@@ -114,15 +129,32 @@ def change_status(
     status: ObservationStatus | str,
     expected_version: int | None = None,
     at: datetime | None = None,
+    *,
+    closure_reason: str | None = None,
+    acceptance: RiskAcceptance | None = None,
 ) -> Outcome[Observation]:
-    """Move to ``status`` if the rules allow; closing sets ``closed_at``, reopening clears it."""
+    """Move to ``status`` if the rules allow; closing sets ``closed_at``, reopening clears it.
+
+    Closing here is a manager's close without a passed validation (``closure_reason``
+    required; a validation closes through ``services.remediation.validation``); accepting
+    a risk needs ``acceptance`` (justification and expiry)."""
     status = ObservationStatus(status)
     current = writes.lock_observation(session, actor.tenant_id, observation_id)
     _check_version(session, current, expected_version)
     check_transition(current.status, status, actor.role)
     if status is current.status:
         return Outcome(current)
-    writes.write_status(session, actor, observation_id, status, _closed_at_for(status, at))
+    draft = remediation_rules.checked_draft(
+        session, actor, current,
+        replace(draft_of(current), status=status, closure_reason=closure_reason,
+                risk_accepted_until=acceptance.until if acceptance else None,
+                risk_acceptance_reason=acceptance.reason if acceptance else None),
+        tenant_today(session, actor.tenant_id),
+    )
+    writes.write_status(
+        session, actor, observation_id, status, _closed_at_for(status, at),
+        **{name: getattr(draft, name) for name in writes.REMEDIATION_FIELDS},
+    )
     return Outcome(
         data.get_observation(session, actor.tenant_id, observation_id),
         Changes.of(Table.OBSERVATION, [observation_id]),

@@ -29,6 +29,7 @@ from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.limits import check_backfill_start, earliest_backfill_day
 from auditdesk.domain.records import Snapshot
 from auditdesk.domain.trends import BackfillResult, DatedMetrics
+from auditdesk.services.remediation import acceptance as remediation_acceptance
 
 
 def tenant_ids(session: Session, tenant_id: int | None = None) -> list[int]:
@@ -46,19 +47,28 @@ def capture(
 
     Capturing a day that already has a row replaces its figures (and marks it
     captured); a date in the future of a tenant's clock is refused, its figures are
-    not known yet.
+    not known yet. Capturing today first returns lapsed risk acceptances to open.
     """
     ids = tenant_ids(session, tenant_id)
     days = {tid: data.today(session, tid) if day is None else day for tid in ids}
     for tid in ids:
         if days[tid] > data.today(session, tid):
             raise ValidationError({"date": f"{days[tid].isoformat()} is in the future"})
+    expired = 0
+    for tid in ids:
+        if days[tid] == data.today(session, tid):
+            # Lapsed risk acceptances reopen first, so that today's figures count them open
+            # (the database function; the trail names the system).
+            expired += remediation_acceptance.expire_risk_acceptances(session, tid).value
     captured = [data.capture_snapshot(session, tid, days[tid]) for tid in ids]
     for tid in ids:
         if days[tid] == data.today(session, tid):
             # the day's capture also moves the engagements' overdue tallies to today
             engagement_data.advance_tallies(session, tid, days[tid])
-    return Outcome(captured, _written(captured))
+    changes = _written(captured)
+    if expired:
+        changes = changes | Changes.tables(Table.OBSERVATION)
+    return Outcome(captured, changes)
 
 
 def backfill(

@@ -1,7 +1,8 @@
 """``auditdesk selfcheck --screenshots DIR``: open the real main window (offscreen) on the
-configured database, visit every main view plus the observation editor (and its evidence
-files, ``selfcheck_evidence``) and the lineage
-view with data in them, write one PNG per view and report whether each showed data.
+configured database, visit every main view plus the observation editor (also on its
+evidence files, ``selfcheck_evidence``, an action plan and a finding's validations,
+``selfcheck_remediation``) and the lineage view with data in them, write one PNG per
+view and report whether each showed data.
 
 It loads the demo data into an empty database and, when the tenant has no dashboard
 snapshots, backfills the last months so that the dashboard has something to draw.
@@ -74,6 +75,7 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
     from auditdesk.ui.app import application, build_window
     from auditdesk.ui.main_window import VIEWS
     from auditdesk.ui.selfcheck_evidence import evidence_check
+    from auditdesk.ui.selfcheck_remediation import remediation_shots
 
     screenshots.mkdir(parents=True, exist_ok=True)
     app = application()
@@ -121,6 +123,8 @@ def run_selfcheck(args: argparse.Namespace, screenshots: Path, out: Callable[[st
                 shown, path, note = evidence_check(app, context, screenshots, len(results) + 1,
                                                    _run_job, _settle)
                 results.append(CheckResult("evidence", "Evidence files", shown, path, note))
+                results.extend(CheckResult(*shot) for shot in remediation_shots(
+                    app, context, _settle, _run_job, screenshots, len(results) + 1))
         results.extend(extra)
     finally:
         window.close()

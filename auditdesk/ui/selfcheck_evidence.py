@@ -24,6 +24,7 @@ def evidence_check(app, context, screenshots: Path, number: int,
     editor = ObservationEditor(context, finding)
     editor.resize(1280, 800)
     editor.show()
+    editor.tabs.setCurrentWidget(editor.evidence)
     settle(app, context)
     files = editor.evidence.tree.topLevelItemCount()
     if files:

@@ -32,6 +32,7 @@ The package (see ``docs/architecture.md``):
   above ``bulk.BULK_THRESHOLD`` findings the observation triggers and secondary indexes
   are paused for that insert, and the stored recurrence is then computed by
   ``auditdesk.db.recurrence``, the statement migration 0004 also runs;
+* ``remediation`` — action plans, validations, accepted risks and extensions;
 * this module — ``load_demo`` (the use case) and ``has_data``.
 """
 
@@ -62,6 +63,7 @@ from auditdesk.services.demo.reference import (
     insert_users,
     pick_auditees,
 )
+from auditdesk.services.demo.remediation import insert_remediation
 
 __all__ = ["DemoDataExists", "DemoSummary", "TenantDemoSummary", "has_data", "load_demo"]
 
@@ -135,6 +137,12 @@ def _load(
         report(f"{name}: {count:,} observations")
         repeats = insert_observations(
             connection, tenant_id, seed, index, count, users, auditees, plan, today, report
+        )
+        report(f"{name}: action plans, validations and accepted risks")
+        insert_remediation(
+            connection, tenant_id, TIME_ZONES[slug],
+            [u.id for u in users if u.role in ("auditor", "manager")],
+            [u.id for u in users if u.role == "manager"], today,
         )
         files = insert_evidence(connection, rng, tenant_id,
                                 [u.id for u in users if u.role != "admin"])

@@ -1,5 +1,5 @@
-"""The due date the severity policy proposes, shown in the observation editor's due-date
-field until the user chooses one (``domain.drafts.default_due_date``).
+"""The due date the tenant's due-date policy proposes, shown in the observation editor's
+due-date field until the user chooses one (``domain.remediation.DueDatePolicy``).
 
 While the user has not typed a due date the field shows the policy's date for the
 chosen severity and identification day, with a line saying why; typing takes over, and
@@ -12,8 +12,8 @@ from datetime import date
 
 from PySide6.QtWidgets import QComboBox, QLabel
 
-from auditdesk.domain.drafts import default_due_date
 from auditdesk.domain.enums import Severity
+from auditdesk.domain.remediation import DueDatePolicy
 from auditdesk.ui import theme
 from auditdesk.ui.date_field import DateField
 
@@ -25,6 +25,8 @@ class DueDateProposal:
     def __init__(self, severity: QComboBox, identified: DateField, due: DateField):
         self.severity, self.identified, self.due = severity, identified, due
         self.proposed = False
+        # The tenant's policy once the editor has read it; the defaults until then.
+        self.policy = DueDatePolicy.defaults()
         self.hint = QLabel()
         self.hint.setObjectName("dueHint")
         self.hint.setWordWrap(True)
@@ -39,7 +41,7 @@ class DueDateProposal:
         severity, identified = self.severity.currentData(), self.identified.value()
         if severity is None or identified is None:
             return None
-        return default_due_date(Severity(severity), identified)
+        return self.policy.proposed_due_date(Severity(severity), identified)
 
     def start(self, due_date: date | None) -> None:
         """A draft was loaded: propose unless it has a due date of its own."""
@@ -56,8 +58,8 @@ class DueDateProposal:
             self.due.set_value(proposed)
             severity = Severity(self.severity.currentData())
             self.hint.setText(
-                f"Proposed by the severity policy: {severity.label} findings are due "
-                f"{severity.default_due_days} days after they are identified."
+                f"Proposed by the due-date policy: {severity.label} findings are due "
+                f"{self.policy.days_for(severity)} days after they are identified."
             )
         self.hint.setVisible(self.proposed)
 

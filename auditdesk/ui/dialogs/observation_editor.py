@@ -41,10 +41,12 @@ from auditdesk.services.errors import user_message
 from auditdesk.ui import theme
 from auditdesk.ui.context import AppContext
 from auditdesk.ui.date_field import DateField
+from auditdesk.ui.dialogs.editor_tabs import EditorTabs
 from auditdesk.ui.dialogs.evidence_panel import EvidencePanel
 from auditdesk.ui.dialogs.observation_conflict import ConflictPanel, differences
 from auditdesk.ui.dialogs.observation_form import FIELD_LABELS, ObservationForm, problem_text
 from auditdesk.ui.dialogs.repeat_picker import CLEAR, RepeatPicker
+from auditdesk.ui.dialogs.save_prompts import SavePrompts
 
 
 def _load_job(tenant_id: int, observation_id: int | None, template_id: int | None):
@@ -154,6 +156,13 @@ class ObservationEditor(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(form)
+        # Tabs: the form, the action plan, the validations (and add_panel for more).
+        self.tabs = EditorTabs(self._context, scroll)
+        self.tabs.policy_listeners.append(self._policy_read)
+        self.tabs.finding_changed.connect(self._finding_moved)
+        self.evidence = EvidencePanel(self._context, self.observation_id, self)
+        self.tabs.add_panel(self.evidence, "Evidence")
+        self.prompts = SavePrompts(self._context, self)
 
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
@@ -171,9 +180,7 @@ class ObservationEditor(QDialog):
         layout.addWidget(self.subheading)
         layout.addWidget(self.banner)
         layout.addWidget(self.conflict)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(evidence := EvidencePanel(self._context, self.observation_id, self))
-        self.evidence = evidence
+        layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
 
     # -- loading -------------------------------------------------------------------------------
@@ -188,6 +195,7 @@ class ObservationEditor(QDialog):
             self._fill_new()
         self.is_loaded = self.form.active = True
         self._set_enabled(True)
+        self.tabs.show_finding(observation, users)
         for name in ("condition", "cause"):
             self.text_edits[name].textChanged.connect(self.form.ask_suggestions)
         self.form.ask_suggestions()
@@ -336,6 +344,10 @@ class ObservationEditor(QDialog):
             return
         self.clear_problems()
         version = self.version if expected_version == "current" else expected_version
+        # A risk acceptance, a close without validation or a later due date asks first.
+        self.prompts.complete(self.observation, draft, lambda d: self._submit(d, version))
+
+    def _submit(self, draft: ObservationDraft, version: int | None) -> None:
         actor = self._context.actor
         observation_id = self.observation_id
         if observation_id is None:
@@ -347,6 +359,15 @@ class ObservationEditor(QDialog):
         self._saving = True
         self.save_button.setEnabled(False)
         self._context.worker.submit(job, self._saved, self._save_failed, owner=self)
+
+    def _policy_read(self, policy) -> None:
+        self.form.due_proposal.policy = policy
+        self.form.due_proposal.propose()
+
+    def _finding_moved(self, observation: Observation) -> None:
+        """A validation closed the finding or sent it back: show what is stored."""
+        self._fill(observation)
+        self.saved.emit(observation)
 
     def overwrite(self) -> None:
         """Save what the form holds over the other person's version, deliberately."""

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar, QWidget
 
 from auditdesk import __version__
 from auditdesk.ui.context import AppContext
+from auditdesk.ui.dialogs.due_policy import open_due_policy
 from auditdesk.ui.window import transfer
 
 if TYPE_CHECKING:
@@ -99,6 +100,10 @@ def install_menus(window: MainWindow, specs: Sequence[ViewSpec]) -> None:
     window.users_action = _action(
         window, "&Users…", window.open_users, None, tools_menu,
         "The people of this organisation, their roles and sign-in",
+    )
+    window.due_policy_action = _action(
+        window, "Due-date &policy…", lambda: open_due_policy(window), None, tools_menu,
+        "Days to the due date per severity (admins change them)",
     )
 
     reports_menu = bar.addMenu("&Reports")
