@@ -35,6 +35,7 @@ def _editor(qtbot, context, observation_id):
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitUntil(lambda: editor.is_loaded, timeout=10_000)
+    editor.tabs.setCurrentWidget(editor.evidence)  # the evidence list is the editor's fourth tab
     return editor
 
 

@@ -50,7 +50,7 @@ def test_the_action_plan_is_added_to_and_edited_in_place(qtbot, obs_world, datab
     found = _make(database, obs_world, status="in_remediation", owner_id=obs_world.auditor.id)
     editor = _editor(qtbot, obs_world.context, found.id)
     assert [editor.tabs.tabText(i) for i in range(editor.tabs.count())] == [
-        "Finding", "Action plan", "Validation"]
+        "Finding", "Action plan", "Validation", "Evidence"]
     panel = editor.tabs.action_plan
     assert panel.add_button.isEnabled()
     with qtbot.waitSignal(panel.loaded, timeout=10_000):

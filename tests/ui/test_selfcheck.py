@@ -27,10 +27,12 @@ def test_selfcheck_loads_demo_data_and_screenshots_every_view(qtbot, database, d
         "03-observations.png",
         "04-observation-editor.png",
         "05-observation-evidence.png",
-        "06-lineage.png",
-        "07-dashboard.png",
-        "08-audit_trail.png",
-        "09-review_queue.png",
+        "06-action-plan.png",
+        "07-validation.png",
+        "08-lineage.png",
+        "09-dashboard.png",
+        "10-audit_trail.png",
+        "11-review_queue.png",
         "lineage-map.png",
     ]
     for name in names:
@@ -43,7 +45,7 @@ def test_selfcheck_loads_demo_data_and_screenshots_every_view(qtbot, database, d
     # the map of a chain of at least 6 findings: one row of cards at least
     assert "a chain" in report and "Lineage map" in report
     assert "Evidence files" in report and "evidence files)" in report
-    assert "10/10 views rendered with data" in report
+    assert "12/12 views rendered with data" in report
     assert "FAIL" not in report
     # the demo tenants are really there now
     from auditdesk.data.tenants import list_tenants
