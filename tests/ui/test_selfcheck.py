@@ -26,10 +26,12 @@ def test_selfcheck_loads_demo_data_and_screenshots_every_view(qtbot, database, d
         "02-engagements.png",
         "03-observations.png",
         "04-observation-editor.png",
-        "05-lineage.png",
-        "06-dashboard.png",
-        "07-audit_trail.png",
-        "08-review_queue.png",
+        "05-action-plan.png",
+        "06-validation.png",
+        "07-lineage.png",
+        "08-dashboard.png",
+        "09-audit_trail.png",
+        "10-review_queue.png",
         "lineage-map.png",
     ]
     for name in names:
@@ -41,7 +43,7 @@ def test_selfcheck_loads_demo_data_and_screenshots_every_view(qtbot, database, d
         assert not image.isNull() and image.width() > 400 and image.height() > 300, name
     # the map of a chain of at least 6 findings: one row of cards at least
     assert "a chain" in report and "Lineage map" in report
-    assert "9/9 views rendered with data" in report
+    assert "11/11 views rendered with data" in report  # the editor on an action plan and on validations too
     assert "FAIL" not in report
     # the demo tenants are really there now
     from auditdesk.data.tenants import list_tenants
