@@ -41,5 +41,9 @@ def remediation_shots(app, context, settle: Callable, run_job: Callable, screens
         path = screenshots / f"{number + offset:02d}-{name.replace('_', '-')}.png"
         editor.grab().save(str(path))
         editor.close()
+        # Let Qt delete it once its panels' requests are done (never under their feet).
+        settle(app, context)
+        editor.deleteLater()
+        settle(app, context)
         shots.append((name, title, rows > 0, path, f"{rows} rows"))
     return shots
