@@ -1,6 +1,7 @@
 """The remediation figures of the dashboard and the board report, counted in PostgreSQL:
 actions open past their due date, risk acceptances ending within 30 days, findings with
-late actions (longest late first) and due dates moved later."""
+late actions (longest late first) and due dates moved later, and the tiles and report
+section that show them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import text
 
 from auditdesk.data import remediation_figures as figures
 from auditdesk.domain.dashboard import RemediationNow, Tone, remediation_figures
+from auditdesk.services.remediation import reads
 
 TODAY = date.today()
 
@@ -56,11 +58,10 @@ def test_figures_count_what_is_late_expiring_and_extended(database):
         theirs = f.observation(s, f.actor(other), title="Other tenant", identified_on=old)
         _action(s, other.id, theirs, TODAY - timedelta(days=3))
     with database.sessions() as s:
-        assert figures.overdue_action_count(s, t.id, TODAY) == 3
-        assert figures.expiring_acceptance_count(s, t.id, TODAY, 30) == 1
-        [expiring] = figures.expiring_acceptances(s, t.id, TODAY, 30)
+        assert reads.overdue_action_counts(s, t.id, TODAY) == (3, 2)
+        [expiring] = reads.expiring_acceptances(s, t.id, TODAY, 30)
         rows = figures.findings_with_overdue_actions(s, t.id, TODAY)
-        extended = figures.due_date_extensions(s, t.id)
+        extended = reads.due_date_extensions(s, t.id)
     assert (expiring.ref, expiring.days_left, expiring.reason) == (soon.ref, 12, "Compensating control in place")
     assert [(r.ref, r.days_late, r.late_actions, r.actions_done, r.actions_total) for r in rows] == [
         (later.ref, 40, 1, 0, 1), (late.ref, 10, 2, 1, 3)]
@@ -99,6 +100,7 @@ def test_the_board_report_lists_late_actions_expiring_acceptances_and_extensions
     assert [(row[0], row[4]) for row in report.table("expiring").rows] == [(soon.ref, 3)]
     section = next(x for x in report.sections if x.title == "Remediation")
     assert "1 finding had the due date moved later" in section.intro and "45 days" in section.intro
+    assert "on average" in section.intro
     path = write_report(report, tmp_path / "board.xlsx")
     sheet = load_workbook(path)["Overdue actions"]
     assert sheet["A2"].value == late.ref

@@ -151,25 +151,3 @@ class LateActionFinding:
     actions_done: int
     actions_total: int
 
-
-@dataclass(frozen=True, slots=True)
-class ExpiringAcceptance:
-    """An accepted risk whose acceptance ends soon."""
-
-    ref: str
-    title: str
-    severity: Severity
-    engagement_code: str | None
-    accepted_until: date
-    days_left: int
-    accepted_by: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class DueDateExtensions:
-    """Findings whose due date was moved later than first set, and by how much."""
-
-    findings: int
-    median_days: float
-    longest_days: int

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from auditdesk.data import engagements as engagement_data
-from auditdesk.data import remediation_figures
 from auditdesk.data import snapshots as data
 from auditdesk.data import tenants as tenant_data
 from auditdesk.domain.changes import Changes, Outcome, Table
@@ -30,6 +29,7 @@ from auditdesk.domain.limits import check_backfill_start, earliest_backfill_day
 from auditdesk.domain.records import Snapshot
 from auditdesk.domain.trends import BackfillResult, DatedMetrics
 from auditdesk.services.remediation import acceptance as remediation_acceptance
+from auditdesk.services.remediation import reads as remediation_reads
 
 
 def tenant_ids(session: Session, tenant_id: int | None = None) -> list[int]:
@@ -186,8 +186,8 @@ def load_dashboard(
     if known is None or known[0] == known[1]:
         history_from = backfill_start_bound(session, tenant_id=tenant_id)
     remediation = RemediationNow(
-        remediation_figures.overdue_action_count(session, tenant_id, current),
-        remediation_figures.expiring_acceptance_count(session, tenant_id, current, EXPIRY_WINDOW_DAYS),
+        remediation_reads.overdue_action_counts(session, tenant_id, current)[0],
+        len(remediation_reads.expiring_acceptances(session, tenant_id, current, EXPIRY_WINDOW_DAYS)),
     )
     return DashboardData(
         current, known, start, end, granularity, buckets, previous, history_from, remediation

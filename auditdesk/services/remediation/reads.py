@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session
 
 from auditdesk.data import remediation as data
 from auditdesk.data.tenants import tenant_today
+from auditdesk.domain.dashboard import EXPIRY_WINDOW_DAYS
 from auditdesk.domain.remediation_records import (
     DueDateExtensions,
     ExpiringAcceptance,
     OverdueAction,
 )
-
-EXPIRING_WITHIN_DAYS = 30
 
 
 def overdue_actions(
@@ -38,7 +37,7 @@ def overdue_action_counts(
 
 def expiring_acceptances(
     session: Session, tenant_id: int, today: date | None = None,
-    within_days: int = EXPIRING_WITHIN_DAYS,
+    within_days: int = EXPIRY_WINDOW_DAYS,
 ) -> list[ExpiringAcceptance]:
     """Risk acceptances ending within ``within_days`` (30 by default), soonest first."""
     return data.expiring_acceptances(session, tenant_id,

@@ -22,6 +22,7 @@ from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.records import Actor, Tenant
 from auditdesk.domain.reports import ReportPeriod
 from auditdesk.domain.trends import Granularity
+from auditdesk.services.remediation import reads as remediation_reads
 from auditdesk.services.report.model import (
     NO_SNAPSHOTS,
     BoardReport,
@@ -80,8 +81,8 @@ def collect(
     engagements = data.engagement_progress(session, tid, day)
     report(27, "Remediation")
     late_actions = remediation_figures.findings_with_overdue_actions(session, tid, day, limit=500)
-    expiring = remediation_figures.expiring_acceptances(session, tid, day, EXPIRY_WINDOW_DAYS)
-    extensions = remediation_figures.due_date_extensions(session, tid)
+    expiring = remediation_reads.expiring_acceptances(session, tid, day, EXPIRY_WINDOW_DAYS)
+    extensions = remediation_reads.due_date_extensions(session, tid)
     report(28, "Trends")
     end = period.end or day
     unit = _granularity(period.start, end)

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from auditdesk.domain.records import EngagementProgress, Tenant
+from auditdesk.domain.remediation_records import DueDateExtensions, ExpiringAcceptance
 from auditdesk.domain.reports import (
     AgeBucketCount,
     AuditeeRepeatRate,
     ClosedThenRecurred,
-    DueDateExtensions,
-    ExpiringAcceptance,
     Headline,
     LateActionFinding,
     OverdueFinding,
@@ -117,7 +116,7 @@ class BoardReport:
     sections: tuple[Section, ...] = field(default=())
     late_actions: tuple[LateActionFinding, ...] = ()
     expiring: tuple[ExpiringAcceptance, ...] = ()
-    extensions: DueDateExtensions = DueDateExtensions(0, 0.0, 0)
+    extensions: DueDateExtensions = DueDateExtensions(0, 0, 0)
 
     @property
     def title(self) -> str:

@@ -16,10 +16,10 @@ def extensions_sentence(r: BoardReport) -> str:
     e = r.extensions
     if not e.findings:
         return "No finding has had its due date moved later than first set."
-    median = f"{e.median_days:.0f}" if e.median_days == int(e.median_days) else f"{e.median_days:.1f}"
+    average = f"{e.average_days:.0f}" if e.average_days == int(e.average_days) else f"{e.average_days:.1f}"
     return (
         f"{e.findings:,} finding{'s' if e.findings != 1 else ''} had the due date moved later than "
-        f"first set: by {median} days at the median and {e.longest_days:,} days at the longest."
+        f"first set: by {average} days on average and {e.longest_days:,} days at the longest."
     )
 
 
@@ -62,8 +62,8 @@ def remediation_section(r: BoardReport) -> Section:
             Column("Justification", "wrap", 2.6, 48),
         ),
         rows=tuple(
-            (a.ref, a.title, a.severity.label, a.accepted_until, a.days_left, a.accepted_by,
-             a.reason)
+            (a.ref, a.title, a.severity.label, a.risk_accepted_until, a.days_left,
+             a.accepted_by_name or "", a.reason)
             for a in r.expiring
         ),
         note="When an acceptance ends the finding returns to open (at the next daily capture).",
