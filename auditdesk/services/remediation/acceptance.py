@@ -14,7 +14,6 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from auditdesk.data import observation_writes as writes
-from auditdesk.data import observations as observation_data
 from auditdesk.data import remediation as data
 from auditdesk.data.tenants import tenant_today
 from auditdesk.domain import clock
@@ -24,8 +23,11 @@ from auditdesk.domain.errors import ValidationError
 from auditdesk.domain.records import Actor, Observation
 from auditdesk.domain.remediation import RiskAcceptance, check_extension
 from auditdesk.domain.transitions import check_transition
-from auditdesk.services.editing import check_version
-from auditdesk.services.remediation.access import require_may_edit
+from auditdesk.services.remediation.access import (
+    check_finding_version,
+    require_may_edit,
+    saved_finding,
+)
 
 
 def accept_risk(
@@ -35,7 +37,7 @@ def accept_risk(
     """Accept the finding's risk until ``acceptance.until`` (or change an acceptance's
     expiry or justification); the finding afterwards."""
     finding = writes.lock_observation(session, actor.tenant_id, observation_id)
-    _check(session, finding, expected_version)
+    check_finding_version(session, finding, expected_version)
     check_transition(finding.status, ObservationStatus.RISK_ACCEPTED, actor.role)
     if finding.status is ObservationStatus.RISK_ACCEPTED:
         # Changing an acceptance is a manager's decision as much as making one.
@@ -46,7 +48,7 @@ def accept_risk(
         closed_at=finding.closed_at or clock.utc_now(),
         risk_accepted_until=acceptance.until, risk_acceptance_reason=acceptance.reason,
     )
-    return _done(session, actor, observation_id)
+    return saved_finding(session, actor, observation_id)
 
 
 def extend_due_date(
@@ -56,7 +58,7 @@ def extend_due_date(
     """Move the finding's due date; a later date on a raised finding needs ``reason``
     and keeps the original due date."""
     finding = writes.lock_observation(session, actor.tenant_id, observation_id)
-    _check(session, finding, expected_version)
+    check_finding_version(session, finding, expected_version)
     require_may_edit(session, actor, finding)
     if due_date is None:
         raise ValidationError({"due_date": "is required"})
@@ -69,7 +71,7 @@ def extend_due_date(
         values["due_date_extension_reason"] = text
         values["original_due_date"] = finding.original_due_date or finding.due_date
     data.write_remediation(session, actor, observation_id, **values)
-    return _done(session, actor, observation_id)
+    return saved_finding(session, actor, observation_id)
 
 
 def expire_risk_acceptances(session: Session, tenant_id: int) -> Outcome[int]:
@@ -78,14 +80,3 @@ def expire_risk_acceptances(session: Session, tenant_id: int) -> Outcome[int]:
     expired = data.expire_risk_acceptances(session, tenant_id)
     return Outcome(expired, Changes.tables(Table.OBSERVATION) if expired else Changes())
 
-
-def _done(session: Session, actor: Actor, observation_id: int) -> Outcome[Observation]:
-    return Outcome(
-        observation_data.get_observation(session, actor.tenant_id, observation_id),
-        Changes.of(Table.OBSERVATION, [observation_id]),
-    )
-
-
-def _check(session: Session, finding: Observation, expected_version: int | None) -> None:
-    check_version(session, finding.tenant_id, Table.OBSERVATION, finding.id,
-                  f"Observation {finding.ref}", finding.version, expected_version)

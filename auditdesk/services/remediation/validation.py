@@ -23,8 +23,11 @@ from auditdesk.domain.errors import TransitionError, ValidationError
 from auditdesk.domain.records import Actor, Observation
 from auditdesk.domain.remediation import ValidationDraft, check_closure_reason
 from auditdesk.domain.transitions import check_close_without_validation
-from auditdesk.services.editing import check_version
-from auditdesk.services.remediation.access import require_may_edit
+from auditdesk.services.remediation.access import (
+    check_finding_version,
+    require_may_edit,
+    saved_finding,
+)
 
 list_validations = data.list_validations
 
@@ -48,7 +51,7 @@ def record_validation(
 ) -> Outcome[Observation]:
     """Record the validation; the finding as it is afterwards (closed, or in remediation)."""
     finding = writes.lock_observation(session, actor.tenant_id, observation_id)
-    _check(session, finding, expected_version)
+    check_finding_version(session, finding, expected_version)
     check_may_validate(actor, finding)
     require_may_edit(session, actor, finding)
     draft = draft.validated(finding.identified_on, today or tenant_today(session, actor.tenant_id))
@@ -66,7 +69,7 @@ def close_without_validation(
 ) -> Outcome[Observation]:
     """A manager's or an admin's close of a finding pending validation, with a reason."""
     finding = writes.lock_observation(session, actor.tenant_id, observation_id)
-    _check(session, finding, expected_version)
+    check_finding_version(session, finding, expected_version)
     if finding.status is not ObservationStatus.PENDING_VALIDATION:
         raise TransitionError(
             f"Finding {finding.ref} is {finding.status.label.lower()}: only a finding pending "
@@ -76,12 +79,4 @@ def close_without_validation(
     text = check_closure_reason(reason)
     data.write_remediation(session, actor, observation_id, status=ObservationStatus.CLOSED,
                            closed_at=clock.utc_now(), closure_reason=text)
-    return Outcome(
-        observation_data.get_observation(session, actor.tenant_id, observation_id),
-        Changes.of(Table.OBSERVATION, [observation_id]),
-    )
-
-
-def _check(session: Session, finding: Observation, expected_version: int | None) -> None:
-    check_version(session, finding.tenant_id, Table.OBSERVATION, finding.id,
-                  f"Observation {finding.ref}", finding.version, expected_version)
+    return saved_finding(session, actor, observation_id)
