@@ -105,7 +105,6 @@ class EvidencePanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
-        self._fit_height()
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.tree.itemDoubleClicked.connect(lambda *_: self.open_selected())
         self.add_button = QPushButton("Add…")
@@ -137,9 +136,9 @@ class EvidencePanel(QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(0)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setContentsMargins(8, 8, 8, 8)  # a page of the editor's tabs: the list fills it
         layout.addLayout(top)
-        layout.addWidget(self.tree)
+        layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         self._show_progress(False)
@@ -175,19 +174,10 @@ class EvidencePanel(QWidget):
                 item.setSelected(True)
         for column in range(1, len(COLUMNS)):
             self.tree.resizeColumnToContents(column)
-        self._fit_height()
         self.hint.setText("Drop files here or use Add… (up to 100 MB each)." if self.may_add
                           else "You may read these files; adding needs the right to edit the finding.")
         self._update_buttons()
         self.listed.emit()
-
-    def _fit_height(self) -> None:
-        """As tall as its rows (one empty row at least, five at most), so that an empty
-        list leaves the finding's fields their room."""
-        row = self.tree.fontMetrics().height() + 6
-        header = self.tree.header().sizeHint().height()
-        shown = min(max(self.tree.topLevelItemCount(), 1), 5)
-        self.tree.setFixedHeight(header + shown * row + 2 * self.tree.frameWidth() + 2)
 
     def _changed(self, changes) -> None:
         if changes.touches(Table.ATTACHMENT) and not self._busy:
