@@ -36,7 +36,7 @@ def remediation_section(r: BoardReport) -> Section:
             Column("Earliest due", "date", 1.1, 12),
             Column("Days late", "int", 0.9, 10),
             Column("Late actions", "int", 0.9, 12),
-            Column("Done / total", weight=0.95, chars=12),
+            Column("Done", weight=0.8, chars=10),
             Column("Engagement", weight=1.3, chars=14),
         ),
         rows=tuple(
