@@ -301,3 +301,26 @@ def test_repeat_of_a_finding_already_in_the_database(database, world, tmp_path):
         importing.apply(s, who, xlsx(tmp_path / "r.xlsx", rows))
     with database.sessions.begin() as s:
         assert observation_service.get_by_ref(s, tenant.id, "F-1").repeat_of_ref == earlier.ref
+
+
+def test_closed_and_risk_accepted_rows_follow_the_remediation_rules(database, world, tmp_path):
+    tenant, manager, _ = world
+    with database.sessions.begin() as s:
+        auditor = f.actor(tenant, f.user(s, tenant.id, Role.AUDITOR, name="Ari Auditor"))
+    closed = [["H-1", "Stock counts not reconciled", "High", "Closed - validated", "2025-03-01",
+               None, None, None, None, ""]]
+    accepted = [["H-2", "Legacy system without vendor support", "High", "Risk accepted",
+                 "2025-04-01", None, None, None, None, ""]]
+    with database.sessions.begin() as s:
+        by_auditor = importing.plan(s, auditor, xlsx(tmp_path / "c.xlsx", closed))
+        risk = importing.plan(s, manager, xlsx(tmp_path / "r.xlsx", accepted))
+    assert [(p.row, p.column) for p in by_auditor.problems] == [(2, "Status")]
+    assert "manager or an admin" in by_auditor.problems[0].message
+    assert "expiry" in risk.problems[0].message and "import it as open" in risk.problems[0].message
+    assert counts(database)[0] == 0
+    with database.sessions.begin() as s:
+        done = importing.apply(s, manager, tmp_path / "c.xlsx").value
+    assert done.written
+    with database.sessions() as s:
+        reason = s.execute(text("SELECT closure_reason FROM observation WHERE ref = 'H-1'")).scalar_one()
+    assert reason.startswith("Imported as closed")

@@ -116,7 +116,8 @@ def people(session: Session, tenant_id: int) -> list[tuple[int, str, str]]:
 _INSERT_COLUMNS = {
     "ref": "text", "title": "text", "severity": "text", "status": "text", "owner_id": "bigint",
     "identified_on": "date", "due_date": "date", "original_due_date": "date",
-    "closed_at": "timestamptz", "engagement_id": "bigint", "repeat_of_id": "bigint",
+    "closed_at": "timestamptz", "closure_reason": "text", "engagement_id": "bigint",
+    "repeat_of_id": "bigint",
     "criteria": "text", "condition": "text", "cause": "text", "effect": "text",
     "recommendation": "text", "management_response": "text",
 }

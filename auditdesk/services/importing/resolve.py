@@ -22,10 +22,19 @@ from auditdesk.domain.errors import AuditDeskError, ValidationError
 from auditdesk.domain.importing.fields import label
 from auditdesk.domain.importing.rows import ParsedRow, RowProblem, cycle_through
 from auditdesk.domain.records import Actor
-from auditdesk.domain.transitions import check_transition
+from auditdesk.domain.transitions import check_close_without_validation, check_transition
 from auditdesk.services.importing.plan import ReadFile
 
 IMPORTED_AUDITEE = "Not recorded (imported)"
+
+
+NEW_RISK_ACCEPTED = (
+    "a new finding cannot be imported as risk accepted (an acceptance needs an expiry date "
+    "and a justification); import it as open, then accept the risk in AuditDesk"
+)
+#: Why a finding imported as closed was closed without a validation here (the database
+#: asks a reason of every such close).
+IMPORTED_CLOSED = "Imported as closed: validated before it was recorded in AuditDesk."
 
 
 @dataclass
@@ -156,9 +165,12 @@ def _decide(d: Decision, read: ReadFile, result: Resolution, codes: dict[str, in
         return [RowProblem(number, _header(read, name), message)
                 for name, message in error.problems.items()]
     status = ObservationStatus(draft.status)
+    if stored is None and status is ObservationStatus.RISK_ACCEPTED:
+        # an acceptance needs an expiry and a justification, which a sheet does not carry
+        return [RowProblem(number, _header(read, "status"), NEW_RISK_ACCEPTED)]
     try:
-        if stored is None and status is ObservationStatus.RISK_ACCEPTED:
-            check_transition(ObservationStatus.OPEN, status, actor.role)
+        if stored is None and status is ObservationStatus.CLOSED:
+            check_close_without_validation(actor.role)  # it was never validated here
         elif stored is not None and status != stored.values["status"]:
             check_transition(ObservationStatus(stored.values["status"]), status, actor.role)
     except AuditDeskError as error:

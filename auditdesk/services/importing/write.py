@@ -21,7 +21,12 @@ from auditdesk.domain.drafts import LONG_TEXT_FIELDS, EngagementDraft
 from auditdesk.domain.enums import ObservationStatus, Severity
 from auditdesk.domain.records import Actor
 from auditdesk.services import engagements, observations
-from auditdesk.services.importing.resolve import IMPORTED_AUDITEE, Decision, Resolution
+from auditdesk.services.importing.resolve import (
+    IMPORTED_AUDITEE,
+    IMPORTED_CLOSED,
+    Decision,
+    Resolution,
+)
 
 Tick = Callable[[int], None]
 
@@ -88,6 +93,7 @@ def write(session: Session, actor: Actor, resolution: Resolution, tick: Tick) ->
                 "due_date": draft.due_date,
                 "original_due_date": draft.original_due_date,
                 "closed_at": now if status.is_resolved else None,
+                "closure_reason": IMPORTED_CLOSED if status is ObservationStatus.CLOSED else None,
                 "engagement_id": codes[d.engagement_code] if d.engagement_code else draft.engagement_id,
                 "repeat_of_id": ids[d.repeat_ref] if d.repeat_ref else None,
                 **{name: getattr(draft, name) for name in LONG_TEXT_FIELDS},
