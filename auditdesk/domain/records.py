@@ -80,7 +80,6 @@ class EngagementProgress:
             "open": self.open,
             "closed": self.closed,
             "overdue": self.overdue,
-            "overdue_actions": self.overdue_actions,
         }
 
 
