@@ -167,6 +167,9 @@ def _editor_check(app, context, observations_view, focus, screenshots: Path, num
     path = screenshots / f"{number:02d}-observation-editor.png"
     editor.grab().save(str(path))
     editor.close()
+    _settle(app, context)  # deleted by Qt once its requests are done (see selfcheck_evidence)
+    editor.deleteLater()
+    _settle(app, context)
     return CheckResult("editor", "Observation editor", loaded, path)
 
 

@@ -32,5 +32,11 @@ def evidence_check(app, context, screenshots: Path, number: int,
     settle(app, context)
     path = screenshots / f"{number:02d}-observation-evidence.png"
     editor.grab().save(str(path))
+    loaded = editor.is_loaded
     editor.close()
-    return bool(files) and editor.is_loaded, path, f"{files} evidence files"
+    # Deleted by Qt on this thread once its requests are done, never by a garbage
+    # collection that happens to run on a worker thread (a crash).
+    settle(app, context)
+    editor.deleteLater()
+    settle(app, context)
+    return bool(files) and loaded, path, f"{files} evidence files"
