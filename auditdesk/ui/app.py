@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from auditdesk import __version__
 from auditdesk.config import resolve_source
 from auditdesk.paths import resource
+from auditdesk.ui import collector
 
 APP_NAME = "AuditDesk"
 ORG_NAME = "AuditDesk"
@@ -34,6 +35,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     apply_style(app)
+    collector.install(app)
     return app
 
 

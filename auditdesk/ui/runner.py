@@ -43,26 +43,37 @@ Failed = Callable[[BaseException], None]
 class _Relay(QObject):
     """Lives in the GUI thread; signals emitted from the pools arrive queued."""
 
-    finished = Signal(int, object, object)  # request id, result, error
+    finished = Signal(int)  # request id; its answer waits in the runner's answers
 
 
 class _Task(QRunnable):
-    def __init__(self, request_id: int, work: Callable[[], Any], relay: _Relay):
+    """Runs one piece of work and leaves its answer where the GUI thread picks it up.
+
+    The task keeps no reference to the work, its result or its error once the answer is
+    left: whatever they hold (a widget captured by the work, a traceback's frames) is let
+    go on the GUI thread, never here, where destroying a widget would crash Qt."""
+
+    def __init__(self, request_id: int, work: Callable[[], Any], relay: _Relay,
+                 answers: dict[int, tuple[Any, BaseException | None]]):
         super().__init__()
         self.setAutoDelete(True)
         self._request_id = request_id
-        self._work = work
+        self._work: Callable[[], Any] | None = work
         self._relay = relay
+        self._answers = answers
 
     def run(self) -> None:
-        result: Any = None
-        error: BaseException | None = None
+        work, self._work = self._work, None
+        assert work is not None
         try:
-            result = self._work()
+            answer: tuple[Any, BaseException | None] = (work(), None)
         except BaseException as caught:  # noqa: BLE001 - delivered to the GUI thread
-            error = caught
             log.debug("background job failed", exc_info=True)
-        self._relay.finished.emit(self._request_id, result, error)
+            answer = (None, caught)
+        del work
+        self._answers[self._request_id] = answer
+        del answer
+        self._relay.finished.emit(self._request_id)
 
 
 @dataclass
@@ -73,6 +84,7 @@ class _Request:
     window_was_visible: bool
     key: str | None
     generation: int | None  # None: not database work, survives a switch
+    work: Callable[[], Any]  # held here so that the GUI thread lets it go (see _Task)
 
 
 def _in_session(sessions: sessionmaker[Session], op: Op) -> Callable[[], Any]:
@@ -106,6 +118,7 @@ class Runner(QObject):
         self._relay = _Relay(self)
         self._relay.finished.connect(self._deliver)
         self._ids = itertools.count(1)
+        self._answers: dict[int, tuple[Any, BaseException | None]] = {}
         self._pending: dict[int, _Request] = {}
         self._latest_for_key: dict[str, int] = {}
         self._generation = 0  # bumped when the database changes
@@ -132,7 +145,7 @@ class Runner(QObject):
             if any(g < generation for g in still_running):
                 keep.append((generation, close))
             else:
-                self._other_pool.start(_Task(0, close, self._relay))
+                self._other_pool.start(_Task(next(self._ids), close, self._relay, self._answers))
         self._retiring = keep
 
     @property
@@ -173,17 +186,18 @@ class Runner(QObject):
         request_id = next(self._ids)
         was_busy = self.busy
         self._pending[request_id] = _Request(
-            on_done, on_error, owner, _window_visible(owner), key, generation
+            on_done, on_error, owner, _window_visible(owner), key, generation, work
         )
         if key is not None:
             self._latest_for_key[key] = request_id
         if not was_busy:
             self.busy_changed.emit(True)
-        pool.start(_Task(request_id, work, self._relay))
+        pool.start(_Task(request_id, work, self._relay, self._answers))
         return request_id
 
-    @Slot(int, object, object)
-    def _deliver(self, request_id: int, result: Any, error: BaseException | None) -> None:
+    @Slot(int)
+    def _deliver(self, request_id: int) -> None:
+        result, error = self._answers.pop(request_id)
         request = self._pending.pop(request_id, None)
         if request is None:  # a retired database's close
             if error is not None:

@@ -37,6 +37,14 @@ def _patient_waits():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _collect_on_the_gui_thread(qapp):
+    """As in the application: no garbage collection on a database thread."""
+    from auditdesk.ui import collector
+
+    collector.install(qapp)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _private_default_settings(tmp_path_factory):
     """``QSettings()`` (what a dialog uses when it is handed none) in a folder of the
     run, never the user's own settings."""

@@ -265,3 +265,61 @@ def test_a_retired_database_closes_after_its_jobs_answered(qtbot, database, owne
 def test_owner_is_required(worker):
     with pytest.raises(TypeError):
         worker.submit(lambda s: 1, owner=None)  # type: ignore[arg-type]
+
+
+class _Witness:
+    """Records the thread on which its last reference was let go."""
+
+    def __init__(self, released_on: list[int]):
+        self._released_on = released_on
+
+    def __del__(self):
+        self._released_on.append(threading.get_ident())
+
+
+def test_what_a_job_captured_is_let_go_on_the_gui_thread(qtbot, worker, owner):
+    released_on: list[int] = []
+    answers: list[object] = []
+
+    def submit_capturing_a_witness(fail: bool) -> None:
+        witness = _Witness(released_on)
+
+        def job(session):
+            if fail:
+                local_witness = witness  # noqa: F841 - held by the failing frame
+                raise ValidationError({"title": "is required"})
+            return witness is not None
+
+        worker.submit(job, answers.append, answers.append, owner=owner)
+
+    submit_capturing_a_witness(fail=False)
+    submit_capturing_a_witness(fail=True)
+    qtbot.waitUntil(lambda: len(answers) == 2)
+    answers.clear()  # the error's traceback holds the failing job's frame
+    qtbot.waitUntil(lambda: len(released_on) == 2)
+    # A widget captured this way, let go on a database thread, would crash Qt.
+    assert released_on == [threading.get_ident()] * 2
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
+    import gc
+
+    from auditdesk.ui import collector
+
+    app = QObject()
+    installed = collector.install(app)
+    assert collector.install(app) is installed
+    assert not gc.isenabled()
+    released_on: list[int] = []
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+            self.witness = _Witness(released_on)
+
+    gc.collect()
+    for _ in range(gc.get_threshold()[0] + 10):
+        Cycle()
+    assert released_on == []  # no automatic collection
+    qtbot.waitUntil(lambda: bool(released_on))
+    assert set(released_on) == {threading.get_ident()}
