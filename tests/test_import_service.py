@@ -324,3 +324,41 @@ def test_closed_and_risk_accepted_rows_follow_the_remediation_rules(database, wo
     with database.sessions() as s:
         reason = s.execute(text("SELECT closure_reason FROM observation WHERE ref = 'H-1'")).scalar_one()
     assert reason.startswith("Imported as closed")
+
+
+def test_a_reimport_that_closes_accepts_or_extends_follows_the_remediation_rules(
+        database, world, tmp_path):
+    """A sheet sent back with a finding closed, risk-accepted or given a later due date
+    goes through the same rules as the editor; what a sheet cannot carry is said."""
+    tenant, manager, _ = world
+    with database.sessions.begin() as s:
+        auditor = f.actor(tenant, f.user(s, tenant.id, Role.AUDITOR, name="Ari Auditor"))
+    pending = ["R-1", "Stock counts not reconciled", "High", "Pending validation", "2026-01-05",
+               "2026-04-05", None, None, None, ""]
+    opened = ["R-2", "Legacy system without vendor support", "Medium", "Open", "2026-01-06",
+              None, None, None, None, ""]
+    with database.sessions.begin() as s:
+        importing.apply(s, manager, xlsx(tmp_path / "a.xlsx", [pending, opened]))
+    closed = [[*pending[:3], "Closed", *pending[4:]], opened]
+    accepted = [pending, [*opened[:3], "Risk accepted", *opened[4:]]]
+    later = [[*pending[:5], "2026-06-30", *pending[6:]], opened]
+    with database.sessions.begin() as s:
+        closed_by_auditor = importing.plan(s, auditor, xlsx(tmp_path / "c.xlsx", closed))
+        risk = importing.plan(s, manager, xlsx(tmp_path / "r.xlsx", accepted))
+        extended = importing.plan(s, manager, xlsx(tmp_path / "e.xlsx", later))
+    assert [(p.row, p.column) for p in closed_by_auditor.problems] == [(2, "Status")]
+    assert "manager or an admin" in closed_by_auditor.problems[0].message
+    assert [(p.row, p.column) for p in risk.problems] == [(3, "Status")]
+    assert "expiry" in risk.problems[0].message
+    assert not extended.problems and extended.updated == 1
+    with database.sessions.begin() as s:
+        importing.apply(s, manager, tmp_path / "e.xlsx")
+    with database.sessions.begin() as s:
+        importing.apply(s, manager, xlsx(tmp_path / "c.xlsx", [[*closed[0][:5], "2026-06-30",
+                                                                *closed[0][6:]], opened]))
+    with database.sessions() as s:
+        row = s.execute(text("SELECT status, closure_reason, due_date, original_due_date, "
+                             "due_date_extension_reason FROM observation WHERE ref = 'R-1'")).one()
+    assert row.status == "closed" and "c.xlsx" in row.closure_reason
+    assert (row.due_date, row.original_due_date) == (date(2026, 6, 30), date(2026, 4, 5))
+    assert "e.xlsx" in row.due_date_extension_reason

@@ -22,6 +22,7 @@ from auditdesk.domain.errors import AuditDeskError, ValidationError
 from auditdesk.domain.importing.fields import label
 from auditdesk.domain.importing.rows import ParsedRow, RowProblem, cycle_through
 from auditdesk.domain.records import Actor
+from auditdesk.domain.remediation import REASON_MAX
 from auditdesk.domain.transitions import check_close_without_validation, check_transition
 from auditdesk.services.importing.plan import ReadFile
 
@@ -32,6 +33,20 @@ NEW_RISK_ACCEPTED = (
     "a new finding cannot be imported as risk accepted (an acceptance needs an expiry date "
     "and a justification); import it as open, then accept the risk in AuditDesk"
 )
+REIMPORT_RISK_ACCEPTED = (
+    "an import cannot accept a risk (an acceptance needs an expiry date and a "
+    "justification); accept it in AuditDesk, where both are asked for"
+)
+
+
+def closed_by_import(file_name: str) -> str:
+    """The closure reason of a stored finding that an imported sheet marks closed."""
+    return f"Closed by the import of {file_name}."[:REASON_MAX]
+
+
+def extended_by_import(file_name: str) -> str:
+    """The reason recorded when an imported sheet moves a due date later."""
+    return f"Due date moved later by the import of {file_name}."[:REASON_MAX]
 #: Why a finding imported as closed was closed without a validation here (the database
 #: asks a reason of every such close).
 IMPORTED_CLOSED = "Imported as closed: validated before it was recorded in AuditDesk."
@@ -168,13 +183,20 @@ def _decide(d: Decision, read: ReadFile, result: Resolution, codes: dict[str, in
     if stored is None and status is ObservationStatus.RISK_ACCEPTED:
         # an acceptance needs an expiry and a justification, which a sheet does not carry
         return [RowProblem(number, _header(read, "status"), NEW_RISK_ACCEPTED)]
+    entering = stored is None or status != stored.values["status"]
+    if stored is not None and entering and status is ObservationStatus.RISK_ACCEPTED:
+        return [RowProblem(number, _header(read, "status"), REIMPORT_RISK_ACCEPTED)]
     try:
-        if stored is None and status is ObservationStatus.CLOSED:
-            check_close_without_validation(actor.role)  # it was never validated here
-        elif stored is not None and status != stored.values["status"]:
+        if stored is not None and entering:
             check_transition(ObservationStatus(stored.values["status"]), status, actor.role)
+        if status is ObservationStatus.CLOSED and entering:
+            check_close_without_validation(actor.role)  # not validated here: closed by the sheet
     except AuditDeskError as error:
         return [RowProblem(number, _header(read, "status"), str(error))]
+    if stored is not None:
+        # What the editor asks for in a dialog, a sheet says by being imported.
+        draft = replace(draft, closure_reason=closed_by_import(read.file_name),
+                        due_date_extension_reason=extended_by_import(read.file_name))
     d.draft, d.stored = draft, stored
     if stored is None:
         d.action = "create"
