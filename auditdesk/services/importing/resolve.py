@@ -22,7 +22,6 @@ from auditdesk.domain.errors import AuditDeskError, ValidationError
 from auditdesk.domain.importing.fields import label
 from auditdesk.domain.importing.rows import ParsedRow, RowProblem, cycle_through
 from auditdesk.domain.records import Actor
-from auditdesk.domain.remediation import REASON_MAX
 from auditdesk.domain.transitions import check_close_without_validation, check_transition
 from auditdesk.services.importing.plan import ReadFile
 
@@ -38,18 +37,19 @@ REIMPORT_RISK_ACCEPTED = (
     "justification); accept it in AuditDesk, where both are asked for"
 )
 
+#: Why a finding imported as closed was closed without a validation here (the database
+#: asks a reason of every such close).
+IMPORTED_CLOSED = "Imported as closed: validated before it was recorded in AuditDesk."
+
 
 def closed_by_import(file_name: str) -> str:
     """The closure reason of a stored finding that an imported sheet marks closed."""
-    return f"Closed by the import of {file_name}."[:REASON_MAX]
+    return f"Closed by the import of {file_name}."
 
 
 def extended_by_import(file_name: str) -> str:
     """The reason recorded when an imported sheet moves a due date later."""
-    return f"Due date moved later by the import of {file_name}."[:REASON_MAX]
-#: Why a finding imported as closed was closed without a validation here (the database
-#: asks a reason of every such close).
-IMPORTED_CLOSED = "Imported as closed: validated before it was recorded in AuditDesk."
+    return f"Due date moved later by the import of {file_name}."
 
 
 @dataclass
@@ -180,12 +180,11 @@ def _decide(d: Decision, read: ReadFile, result: Resolution, codes: dict[str, in
         return [RowProblem(number, _header(read, name), message)
                 for name, message in error.problems.items()]
     status = ObservationStatus(draft.status)
-    if stored is None and status is ObservationStatus.RISK_ACCEPTED:
-        # an acceptance needs an expiry and a justification, which a sheet does not carry
-        return [RowProblem(number, _header(read, "status"), NEW_RISK_ACCEPTED)]
     entering = stored is None or status != stored.values["status"]
-    if stored is not None and entering and status is ObservationStatus.RISK_ACCEPTED:
-        return [RowProblem(number, _header(read, "status"), REIMPORT_RISK_ACCEPTED)]
+    if entering and status is ObservationStatus.RISK_ACCEPTED:
+        # an acceptance needs an expiry and a justification, which a sheet does not carry
+        message = NEW_RISK_ACCEPTED if stored is None else REIMPORT_RISK_ACCEPTED
+        return [RowProblem(number, _header(read, "status"), message)]
     try:
         if stored is not None and entering:
             check_transition(ObservationStatus(stored.values["status"]), status, actor.role)
