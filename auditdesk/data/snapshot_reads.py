@@ -109,10 +109,14 @@ def first_finding_day(session: Session, tenant_ids: Sequence[int]) -> date | Non
     """The earliest ``identified_on`` among the tenants' findings, or None when they have none."""
     if not tenant_ids:
         return None
+    # Per tenant, the first entry of its (tenant_id, identified_on, id) index: min() over
+    # ``tenant_id = ANY(...)`` read every finding of the tenants instead.
     return session.execute(
         text(
-            "SELECT min(identified_on) FROM observation "
-            "WHERE tenant_id = ANY(CAST(:tenant_ids AS bigint[]))"
+            "SELECT min(first.identified_on) "
+            "FROM unnest(CAST(:tenant_ids AS bigint[])) AS t(id) "
+            "CROSS JOIN LATERAL (SELECT o.identified_on FROM observation o "
+            "WHERE o.tenant_id = t.id ORDER BY o.identified_on LIMIT 1) AS first"
         ),
         {"tenant_ids": list(tenant_ids)},
     ).scalar_one()
