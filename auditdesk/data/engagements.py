@@ -36,18 +36,17 @@ O = ObservationRowModel
 A = RemediationActionRow
 
 
-def _overdue_actions(tenant_id: int, today: date):
-    """Per engagement: its findings' actions still open after their due date — one grouped
-    pass over the tenant's late actions (a subquery per engagement walked them all again
-    for every engagement: about a minute for 1,000 engagements)."""
+def _overdue_actions(today: date):
+    """Per engagement row: its findings' actions still open after their due date, a
+    range of the partial index of open actions by the engagement each action keeps
+    (migration 0015) — never a walk through the tenant's late actions and their findings."""
     return (
-        select(O.engagement_id.label("engagement_id"), func.count().label("late"))
+        select(func.count())
         .select_from(A)
-        .join(O, and_(O.tenant_id == A.tenant_id, O.id == A.observation_id))
-        .where(A.tenant_id == tenant_id, O.engagement_id.is_not(None),
+        .where(A.tenant_id == E.tenant_id, A.finding_engagement_id == E.id,
                A.status.in_([s.value for s in ActionStatus if s.is_open]), A.due_date < today)
-        .group_by(O.engagement_id)
-        .subquery("late_actions")
+        .correlate(E)
+        .scalar_subquery()
     )
 
 
@@ -356,7 +355,6 @@ def my_engagements(
     with observation counts, ordered by status then planned end — one query."""
     day = today or tenant_today(session, tenant_id)
     counts = _counts(tenant_id, day)
-    late = _overdue_actions(tenant_id, day)
     member = exists().where(
         EngagementMemberRow.tenant_id == E.tenant_id,
         EngagementMemberRow.engagement_id == E.id,
@@ -371,10 +369,9 @@ def my_engagements(
             E.status,
             E.planned_end,
             *_count_columns(counts),
-            func.coalesce(late.c.late, 0).label("overdue_actions"),
+            _overdue_actions(day).label("overdue_actions"),
         )
         .outerjoin(counts, counts.c.engagement_id == E.id)
-        .outerjoin(late, late.c.engagement_id == E.id)
         .where(E.tenant_id == tenant_id)
         .order_by(_status_rank(), E.planned_end.asc().nulls_last(), E.code)
     )

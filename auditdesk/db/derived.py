@@ -5,7 +5,7 @@ and ``repeat_of_ref`` (copies of what its links point at, so that the table sort
 them through an index), each engagement's ``engagement_tally`` (findings, open, closed,
 overdue as of the tenant's ``overdue_as_of`` day), each tenant's ``tenant_tally``
 (all its findings) and each finding's action counts (``actions_total``,
-``actions_done``, ``open_action_due_min``). When a bulk write pauses those triggers (the demo loader) or when
+``actions_done``, ``open_action_due_min``) and each action's ``finding_engagement_id``. When a bulk write pauses those triggers (the demo loader) or when
 the columns are first filled (their migration), these statements compute them for one
 tenant, or for every tenant when ``tenant_id`` is NULL. There is one definition of how
 they are derived outside the triggers, and the migration runs the same text.
@@ -92,6 +92,15 @@ RECOMPUTE_ACTION_COUNTS = [
 ]
 
 
+#: Each action's copy of its finding's engagement (migration 0015).
+RECOMPUTE_ACTION_ENGAGEMENTS = f"""
+UPDATE public.remediation_action a SET finding_engagement_id = o.engagement_id
+  FROM public.observation o
+ WHERE o.tenant_id = a.tenant_id AND o.id = a.observation_id AND {_TENANT.format(alias="a")}
+   AND a.finding_engagement_id IS DISTINCT FROM o.engagement_id
+"""
+
+
 def recompute_derived(connection: Connection, tenant_id: int | None = None) -> None:
     """Recompute the sort keys and tallies of one tenant (every tenant when None). The
     caller pauses the row triggers around it when it must (a bulk load does)."""
@@ -102,3 +111,8 @@ def recompute_derived(connection: Connection, tenant_id: int | None = None) -> N
     if connection.execute(text("SELECT to_regclass('public.remediation_action')")).scalar():
         for statement in RECOMPUTE_ACTION_COUNTS:
             connection.execute(text(statement), params)
+        engagement_copy = connection.execute(text(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = 'public.remediation_action'::regclass "
+            "AND attname = 'finding_engagement_id' AND NOT attisdropped")).scalar()
+        if engagement_copy:
+            connection.execute(text(RECOMPUTE_ACTION_ENGAGEMENTS), params)

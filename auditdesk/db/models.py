@@ -357,6 +357,8 @@ class RemediationActionRow(Base):
     status: Mapped[str] = mapped_column(Text, server_default=text("'planned'"))
     percent_complete: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     completed_on: Mapped[date | None] = mapped_column(Date)
+    # The finding's engagement, kept by the database (migration 0015); never written here.
+    finding_engagement_id: Mapped[int | None] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()

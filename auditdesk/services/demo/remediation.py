@@ -64,11 +64,12 @@ H = "(hashint8(o.id * {k} + {c}) & 2147483647)"
 
 ACTIONS_SQL = f"""
 INSERT INTO remediation_action (tenant_id, observation_id, title, owner_id, due_date, status,
-                                percent_complete, completed_on)
+                                percent_complete, completed_on, finding_engagement_id)
 SELECT o.tenant_id, o.id, a.title, a.owner, a.due,
        a.status, CASE a.status WHEN 'done' THEN 100 WHEN 'planned' THEN 0
                                WHEN 'cancelled' THEN 0 ELSE a.pct END,
-       CASE WHEN a.status = 'done' THEN least(greatest(a.due, o.identified_on), :today) END
+       CASE WHEN a.status = 'done' THEN least(greatest(a.due, o.identified_on), :today) END,
+       o.engagement_id
   FROM observation o
  CROSS JOIN LATERAL generate_series(1, 1 + ({H.format(k=3, c=1)} % 3)::int) AS k
  CROSS JOIN LATERAL (
