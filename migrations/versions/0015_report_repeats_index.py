@@ -1,0 +1,57 @@
+"""Partial indexes for the board report's lists of repeat findings.
+
+The PDF lists only the first rows of a long section (``PDF_ROWS`` in
+``auditdesk/services/report/model.py``) and counts the rest. Without an index in the
+sections' orders PostgreSQL still reads every finding of the tenant to find the first
+250 (EXPLAIN (ANALYZE, BUFFERS); see docs/architecture.md, "At a million findings"):
+
+* ``ix_observation_open_repeats_report`` holds the open repeat findings only (a few
+  percent of the table), in the repeat section's order: deepest chain first, then
+  severity rank, then ref. The first rows are the first entries of the index, and the
+  count by recurrence is an index-only scan of it (``identified_on`` is included for the
+  report period).
+* ``ix_observation_repeats_identified`` holds the repeats that are not drafts, latest
+  identified first, for "closed findings that recurred" (most recent recurrence first).
+
+The expressions are frozen copies of ``auditdesk/data/expressions.py``
+(``severity_rank_sql()``, ``open_sql()``): the planner uses a partial or expression
+index only for a query holding the same text; ``tests/test_report_repeats_index.py``
+checks that they agree.
+
+Revision ID: 0015
+Revises: 0014
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0015"
+down_revision = "0013"  # LOCAL TESTING: becomes "0014"
+branch_labels = None
+depends_on = None
+
+SEVERITY_RANK = (
+    "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
+)
+OPEN = "status NOT IN ('draft', 'closed', 'risk_accepted')"
+
+INDEXES = (
+    "CREATE INDEX ix_observation_open_repeats_report ON public.observation "
+    f"(tenant_id, recurrence DESC, ({SEVERITY_RANK}), ref) INCLUDE (identified_on) "
+    f"WHERE repeat_of_id IS NOT NULL AND {OPEN}",
+    "CREATE INDEX ix_observation_repeats_identified ON public.observation "
+    "(tenant_id, identified_on DESC, ref) "
+    "WHERE repeat_of_id IS NOT NULL AND status <> 'draft'",
+)
+NAMES = ("ix_observation_open_repeats_report", "ix_observation_repeats_identified")
+
+
+def upgrade() -> None:
+    for statement in INDEXES:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for name in NAMES:
+        op.execute(f"DROP INDEX public.{name}")
