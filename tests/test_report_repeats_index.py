@@ -43,6 +43,8 @@ def test_the_report_indexes_exist_with_their_predicates(database):
     identified = indexes["ix_observation_repeats_identified"]
     assert "(tenant_id, identified_on DESC, ref)" in identified
     assert "repeat_of_id IS NOT NULL" in identified and "status <> 'draft'" in identified
+    figures = indexes["ix_observation_report_figures"]
+    assert "(tenant_id, identified_on) INCLUDE (id, status, severity, due_date" in figures
 
 
 def test_the_open_repeat_index_holds_exactly_the_open_repeats(database):

@@ -179,7 +179,8 @@ def overdue_findings(
     limit: int | None = None,
 ) -> list[OverdueFinding]:
     """Open findings past their due date, most overdue first (then critical first, ref);
-    the first ``limit`` of them (all when None)."""
+    the first ``limit`` of them (all when None). Ordered by the due date itself (the
+    same order as days overdue, descending), which the due-date index walks."""
     day = _today(session, tenant_id, today)
     rows = session.execute(
         text(
@@ -192,7 +193,7 @@ def overdue_findings(
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
              WHERE {_overdue_where()}
-             ORDER BY days_overdue DESC, {severity_rank_sql("o.severity")}, o.ref
+             ORDER BY o.due_date, {severity_rank_sql("o.severity")}, o.ref
              LIMIT CAST(:limit AS bigint)
             """
         ),
