@@ -37,13 +37,13 @@ def _indexes(database) -> dict[str, str]:
 
 def test_the_report_indexes_exist_with_their_predicates(database):
     indexes = _indexes(database)
-    repeats = indexes["ix_observation_open_repeats_report"]
+    repeats = indexes["expr_observation_open_repeats_report"]
     assert "(tenant_id, recurrence DESC" in repeats and "ref) INCLUDE (identified_on)" in repeats
     assert "repeat_of_id IS NOT NULL" in repeats and "status <> ALL" in repeats
-    identified = indexes["ix_observation_repeats_identified"]
+    identified = indexes["expr_observation_repeats_identified"]
     assert "(tenant_id, identified_on DESC, ref)" in identified
     assert "repeat_of_id IS NOT NULL" in identified and "status <> 'draft'" in identified
-    figures = indexes["ix_observation_report_figures"]
+    figures = indexes["expr_observation_report_figures"]
     assert "(tenant_id, identified_on) INCLUDE (id, status, severity, due_date" in figures
 
 
