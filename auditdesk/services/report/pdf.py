@@ -254,7 +254,7 @@ def _table_flowables(
                     f"The complete list of all {table.count:,} is in the Excel workbook of "
                     f"this report (sheet “{table.sheet}”)."
                 ),
-                styles["note"],
+                styles["body"],
             )
         )
     widths = _widths(table, rows, available)
