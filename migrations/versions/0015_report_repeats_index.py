@@ -34,7 +34,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"  # LOCAL TESTING: becomes "0014"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
