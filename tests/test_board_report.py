@@ -453,12 +453,12 @@ def test_cli_refuses_a_read_only_folder(cli, tmp_path):
 
 
 def test_pdf_lists_the_longest_overdue_and_points_to_the_workbook(world, tmp_path, monkeypatch):
-    """A board pack shows the first OVERDUE_PDF_LIMIT overdue findings; Excel keeps all."""
+    """A board pack shows the first PDF_ROWS overdue findings; Excel keeps all."""
     from auditdesk.services.report import tables
 
     overdue = _read(world, data.overdue_findings)
     assert len(overdue) > 3
-    monkeypatch.setattr(tables, "OVERDUE_PDF_LIMIT", 3)
+    monkeypatch.setattr(tables, "PDF_ROWS", 3)
     with world.database.sessions() as s:
         report = board_report.collect(s, world.tenant, today=world.today)
     table = report.table("overdue")
@@ -469,3 +469,82 @@ def test_pdf_lists_the_longest_overdue_and_points_to_the_workbook(world, tmp_pat
     listed = [o.ref for o in overdue if o.ref in text]
     assert [o.ref for o in overdue[:3]] == listed[:3]
     assert f"Showing the first 3 of {len(overdue):,}" in " ".join(text.split())
+
+
+# --------------------------------------------------------------------------------------
+# The PDF lists the first PDF_ROWS of a long list, counted in full; the workbook all
+
+
+def test_limited_lists_are_the_first_rows_and_the_counts_count_them_all(world):
+    with world.database.sessions() as s:
+        args = (s, world.tenant.id, ReportPeriod(), world.today)
+        repeats = data.repeat_findings(*args)
+        recurred = data.closed_then_recurred(*args)
+        overdue = data.overdue_findings(*args)
+        assert len(repeats) > 7 and len(recurred) > 7 and len(overdue) > 7
+        assert data.repeat_findings(*args, limit=7) == repeats[:7]
+        assert data.closed_then_recurred(*args, limit=7) == recurred[:7]
+        assert data.overdue_findings(*args, limit=7) == overdue[:7]
+        assert data.recurred_count(*args) == len(recurred)
+        assert data.overdue_count(*args) == len(overdue)
+        depths = data.repeat_counts(*args)
+    by_depth: dict[int, int] = {}
+    for r in repeats:
+        by_depth[r.recurrence] = by_depth.get(r.recurrence, 0) + 1
+    assert [(d.recurrence, d.findings) for d in depths] == sorted(by_depth.items())
+    assert len(depths) >= 2
+
+
+def test_pdf_with_more_repeats_than_the_cap_lists_the_first_and_says_how_many(
+    world, tmp_path, monkeypatch
+):
+    import importlib
+
+    from auditdesk.services.report import tables
+
+    collect_module = importlib.import_module("auditdesk.services.report.collect")
+    cap = 12
+    monkeypatch.setattr(collect_module, "PDF_ROWS", cap)
+    monkeypatch.setattr(tables, "PDF_ROWS", cap)
+    repeats = _read(world, data.repeat_findings)
+    assert len(repeats) > cap
+    pdf, xlsx = tmp_path / "capped.pdf", tmp_path / "capped.xlsx"
+    with world.database.sessions() as s:
+        built = board_report.generate(s, world.tenant, pdf, today=world.today)
+        board_report.generate(s, world.tenant, xlsx, today=world.today)
+    # Collected for the PDF: only the rows it shows, and the count of all of them.
+    assert len(built.repeats) == cap
+    assert built.table("repeats").count == len(repeats)
+
+    text_ = _pdftext(pdf)
+    section = _section(text_, "2.1 Open repeat findings", "2.2 Closed findings that recurred")
+    listed = [m.group(1) for line in section.splitlines() if (m := REF.match(line))]
+    assert listed == [r.ref for r in repeats[:cap]]
+    # the deepest chains are the ones shown
+    assert min(r.recurrence for r in repeats[:cap]) >= max(r.recurrence for r in repeats[cap:])
+    words = " ".join(section.split())
+    assert f"2.1 Open repeat findings ({len(repeats):,})" in words
+    assert f"Showing the first {cap} of {len(repeats):,}" in words
+    assert "Excel workbook" in words and "Repeat findings" in words
+    counts: dict[int, int] = {}
+    for r in repeats:
+        counts[r.recurrence] = counts.get(r.recurrence, 0) + 1
+    assert f"{counts[1]:,} recurred once" in words
+    assert f"{counts[2]:,} recurred twice" in words
+
+    wb = load_workbook(xlsx)
+    body = list(wb["Repeat findings"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in body] == [r.ref for r in repeats]
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True) if r and r[0]}
+    assert summary["Recurrence 1"] == counts[1]
+
+
+def test_a_report_collected_for_the_pdf_cannot_fill_a_workbook(world, tmp_path):
+    with world.database.sessions() as s:
+        built = board_report.collect(s, world.tenant, today=world.today, rows=5)
+    assert len(built.repeats) == 5
+    with pytest.raises(ValueError, match="collected for a PDF"):
+        board_report.write_report(built, tmp_path / "short.xlsx")
+    assert not list(tmp_path.iterdir())
+    board_report.write_report(built, tmp_path / "short.pdf")
+    assert "Showing the first 5 of" in " ".join(_pdftext(tmp_path / "short.pdf").split())

@@ -96,15 +96,15 @@ def board_command(ctx) -> int:
         "page_size": page_size if kind == "pdf" else None,
         "from": start,
         "to": end,
-        "repeat_findings": len(report.repeats),
-        "closed_then_recurred": len(report.recurred),
-        "overdue": len(report.overdue),
+        "repeat_findings": report.total("repeats", report.repeats),
+        "closed_then_recurred": report.total("recurred", report.recurred),
+        "overdue": report.total("overdue", report.overdue),
         "charts": sum(1 for c in report.charts) if renderer else 0,
     }
     ctx.emit(
         payload,
         f"wrote {out} ({kind}{', ' + page_size.upper() if kind == 'pdf' else ''}) for "
-        f"{tenant.slug}: {len(report.repeats):,} open repeat findings, "
-        f"{len(report.recurred):,} closed then recurred, {len(report.overdue):,} overdue",
+        f"{tenant.slug}: {payload['repeat_findings']:,} open repeat findings, "
+        f"{payload['closed_then_recurred']:,} closed then recurred, {payload['overdue']:,} overdue",
     )
     return 0

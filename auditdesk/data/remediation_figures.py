@@ -22,11 +22,20 @@ E = EngagementRow
 OPEN_ACTIONS = [s.value for s in ActionStatus if s.is_open]
 
 
+def findings_with_overdue_actions_count(session: Session, tenant_id: int, today: date) -> int:
+    """How many findings ``findings_with_overdue_actions`` lists without a limit."""
+    query = select(func.count()).select_from(O).where(
+        O.tenant_id == tenant_id, O.open_action_due_min < today
+    )
+    return int(session.execute(query).scalar_one())
+
+
 def findings_with_overdue_actions(
-    session: Session, tenant_id: int, today: date, limit: int = 200
+    session: Session, tenant_id: int, today: date, limit: int | None = 200
 ) -> list[LateActionFinding]:
     """Findings with an action still open after its due date, the longest late first
-    (through the stored earliest due date of their open actions)."""
+    (through the stored earliest due date of their open actions); the first ``limit``
+    (all when None)."""
     late = (
         select(func.count()).select_from(A)
         .where(A.tenant_id == O.tenant_id, A.observation_id == O.id, A.status.in_(OPEN_ACTIONS),

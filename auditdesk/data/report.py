@@ -8,7 +8,9 @@ number of findings; chains are walked by one recursive query.
 
 The period filters on the day a finding was identified (``identified_on``);
 statuses, ages and "overdue" are as of ``today`` (the tenant's date on its clock
-unless given). "Open" is ``ObservationStatus.is_open`` (not a draft, neither closed nor
+unless given). The lists take ``limit`` (the first rows in their order, for the PDF;
+None for every row, for the workbook) and have a count query beside them, so that a
+page of the PDF costs what it shows, not what the table holds. "Open" is ``ObservationStatus.is_open`` (not a draft, neither closed nor
 risk-accepted), in its SQL form from ``data.expressions``.
 """
 
@@ -40,6 +42,7 @@ from auditdesk.domain.reports import (
     ClosedThenRecurred,
     Headline,
     OverdueFinding,
+    RecurrenceCount,
     RepeatFinding,
     ReportPeriod,
     SeverityCount,
@@ -148,10 +151,36 @@ def open_by_age(
     ]
 
 
-def overdue_findings(
+def _overdue_where() -> str:
+    return (
+        f"o.tenant_id = :tenant AND o.{OPEN} AND o.due_date < :today "
+        f"AND {_in_period('o.identified_on')}"
+    )
+
+
+def overdue_count(
     session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> int:
+    """How many findings ``overdue_findings`` lists without a limit."""
+    day = _today(session, tenant_id, today)
+    return int(
+        session.execute(
+            text(f"SELECT count(*) FROM observation o WHERE {_overdue_where()}"),
+            _params(tenant_id, period, day),
+        ).scalar_one()
+    )
+
+
+def overdue_findings(
+    session: Session,
+    tenant_id: int,
+    period: ReportPeriod = ReportPeriod(),
+    today: date | None = None,
+    limit: int | None = None,
 ) -> list[OverdueFinding]:
-    """Open findings past their due date, most overdue first (then critical first, ref)."""
+    """Open findings past their due date, most overdue first (then critical first, ref);
+    the first ``limit`` of them (all when None). Ordered by the due date itself (the
+    same order as days overdue, descending), which the due-date index walks."""
     day = _today(session, tenant_id, today)
     rows = session.execute(
         text(
@@ -163,12 +192,12 @@ def overdue_findings(
               LEFT JOIN app_user u ON u.tenant_id = o.tenant_id AND u.id = o.owner_id
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
-             WHERE o.tenant_id = :tenant AND o.{OPEN} AND o.due_date < :today
-               AND {_in_period("o.identified_on")}
-             ORDER BY days_overdue DESC, {severity_rank_sql("o.severity")}, o.ref
+             WHERE {_overdue_where()}
+             ORDER BY o.due_date, {severity_rank_sql("o.severity")}, o.ref
+             LIMIT CAST(:limit AS bigint)
             """
         ),
-        _params(tenant_id, period, day),
+        {**_params(tenant_id, period, day), "limit": limit},
     ).all()
     return [
         OverdueFinding(
@@ -197,26 +226,71 @@ def _collapse(codes) -> tuple[str, ...]:
     return tuple(out)
 
 
-def repeat_findings(
+def _repeats_where() -> str:
+    """The open repeat findings of the period (the repeat section's rows); the partial
+    index of migration 0015 holds exactly the repeats that are open."""
+    return (
+        f"o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL AND o.{OPEN} "
+        f"AND {_in_period('o.identified_on')}"
+    )
+
+
+REPEAT_ORDER = f"o.recurrence DESC, {severity_rank_sql('o.severity')}, o.ref"
+"""The repeat section's order: deepest chains first, then critical first, then ref (the
+order of the index of migration 0015)."""
+
+
+def repeat_counts(
     session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> list[RecurrenceCount]:
+    """How many open repeat findings of the period recurred once, twice, ... (the rows of
+    ``repeat_findings`` without a limit, counted by recurrence, lowest first)."""
+    day = _today(session, tenant_id, today)
+    rows = session.execute(
+        text(
+            f"""
+            SELECT o.recurrence, count(*) AS findings
+              FROM observation o
+             WHERE {_repeats_where()}
+             GROUP BY o.recurrence
+             ORDER BY o.recurrence
+            """
+        ),
+        _params(tenant_id, period, day),
+    ).all()
+    return [RecurrenceCount(r.recurrence, r.findings) for r in rows]
+
+
+def repeat_findings(
+    session: Session,
+    tenant_id: int,
+    period: ReportPeriod = ReportPeriod(),
+    today: date | None = None,
+    limit: int | None = None,
 ) -> list[RepeatFinding]:
-    """Every open repeat finding identified in the period, with the root of its chain.
+    """The open repeat findings identified in the period, with the root of its chain:
+    the first ``limit`` in the section's order (``REPEAT_ORDER``), all when None.
 
     Each finding's original and depth are stored (``root_id``, ``recurrence``) and so
-    is each one's engagement code; one recursive query walks up from each open repeat
-    only to gather the codes along its chain, one index lookup per step (the LATERAL
-    with OFFSET 0 keeps the planner from hashing the whole table at every step).
-    Ordered by recurrence (deepest first), then severity (critical first), then ref.
+    is each one's engagement code. The findings shown are chosen first (with a limit, a
+    walk of the partial index of migration 0015 that stops after ``limit`` rows); one
+    recursive query then walks up from each of them only to gather the codes along its
+    chain, one index lookup per step (the LATERAL with OFFSET 0 keeps the planner from
+    hashing the whole table at every step).
     """
     day = _today(session, tenant_id, today)
     rows = session.execute(
         text(
             f"""
-            WITH RECURSIVE up(start_id, id, repeat_of_id, codes) AS (
-                SELECT o.id, o.id, o.repeat_of_id, ARRAY[o.engagement_code]::text[]
+            WITH RECURSIVE shown AS MATERIALIZED (
+                SELECT o.id, o.repeat_of_id, o.engagement_code
                   FROM observation o
-                 WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL AND o.{OPEN}
-                   AND {_in_period("o.identified_on")}
+                 WHERE {_repeats_where()}
+                 ORDER BY {REPEAT_ORDER}
+                 LIMIT CAST(:limit AS bigint)
+            ), up(start_id, id, repeat_of_id, codes) AS (
+                SELECT s.id, s.id, s.repeat_of_id, ARRAY[s.engagement_code]::text[]
+                  FROM shown s
               UNION ALL
                 SELECT up.start_id, p.id, p.repeat_of_id,
                        array_prepend(p.engagement_code, up.codes)
@@ -236,10 +310,10 @@ def repeat_findings(
               LEFT JOIN audit_engagement e
                 ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
              WHERE up.repeat_of_id IS NULL
-             ORDER BY o.recurrence DESC, {severity_rank_sql("o.severity")}, o.ref
+             ORDER BY {REPEAT_ORDER}
             """
         ),
-        _params(tenant_id, period, day),
+        {**_params(tenant_id, period, day), "limit": limit},
     ).all()
     return [
         RepeatFinding(
@@ -263,37 +337,66 @@ def repeat_findings(
     ]
 
 
-def closed_then_recurred(
+def _recurred_from() -> str:
+    closed_on = tenant_day("c.closed_at")
+    return f"""
+              FROM observation o
+              JOIN observation c ON c.tenant_id = o.tenant_id AND c.id = o.repeat_of_id
+              JOIN tenant tz ON tz.id = o.tenant_id
+             WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL
+               AND o.status <> 'draft'
+               AND c.status = 'closed' AND c.closed_at IS NOT NULL
+               AND o.identified_on > {closed_on}
+               AND {_in_period("o.identified_on")}"""
+
+
+def recurred_count(
     session: Session, tenant_id: int, period: ReportPeriod = ReportPeriod(), today: date | None = None
+) -> int:
+    """How many pairs ``closed_then_recurred`` lists without a limit."""
+    day = _today(session, tenant_id, today)
+    return int(
+        session.execute(
+            text(f"SELECT count(*) {_recurred_from()}"), _params(tenant_id, period, day)
+        ).scalar_one()
+    )
+
+
+def closed_then_recurred(
+    session: Session,
+    tenant_id: int,
+    period: ReportPeriod = ReportPeriod(),
+    today: date | None = None,
+    limit: int | None = None,
 ) -> list[ClosedThenRecurred]:
     """Findings whose status is ``closed`` and that have a direct repeat identified after
     the day they were closed (on the tenant's clock), one row per pair; the period applies to the repeat's
-    identification. Most recent recurrence first, then ref."""
+    identification. Most recent recurrence first, then ref; the first ``limit`` pairs
+    (all when None)."""
     day = _today(session, tenant_id, today)
     closed_on = tenant_day("c.closed_at")
     rows = session.execute(
         text(
             f"""
-            SELECT c.id AS closed_id, c.ref AS closed_ref, c.title AS closed_title,
-                   {closed_on} AS closed_on,
-                   o.id AS repeat_id, o.ref AS repeat_ref,
-                   o.identified_on AS repeat_identified_on,
-                   o.identified_on - {closed_on} AS days_after_closure,
-                   o.severity, o.status, e.code AS engagement_code
-              FROM observation o
-              JOIN observation c ON c.tenant_id = o.tenant_id AND c.id = o.repeat_of_id
-              JOIN tenant tz ON tz.id = o.tenant_id
+            WITH pairs AS MATERIALIZED (
+                SELECT c.id AS closed_id, c.ref AS closed_ref, c.title AS closed_title,
+                       {closed_on} AS closed_on,
+                       o.id AS repeat_id, o.ref AS repeat_ref,
+                       o.identified_on AS repeat_identified_on,
+                       o.identified_on - {closed_on} AS days_after_closure,
+                       o.severity, o.status, o.engagement_id
+                {_recurred_from()}
+                 ORDER BY o.identified_on DESC, o.ref
+                 LIMIT CAST(:limit AS bigint)
+            )
+            SELECT p.*, e.code AS engagement_code
+              FROM pairs p
               LEFT JOIN audit_engagement e
-                ON e.tenant_id = o.tenant_id AND e.id = o.engagement_id
-             WHERE o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL
-               AND o.status <> 'draft'
-               AND c.status = 'closed' AND c.closed_at IS NOT NULL
-               AND o.identified_on > {closed_on}
-               AND {_in_period("o.identified_on")}
-             ORDER BY o.identified_on DESC, o.ref
+                ON e.tenant_id = :tenant AND e.id = p.engagement_id
+             ORDER BY p.repeat_identified_on DESC, p.repeat_ref
             """
         ),
-        _params(tenant_id, period, day),
+        {**_params(tenant_id, period, day), "limit": limit},
     ).all()
     return [
         ClosedThenRecurred(

@@ -108,6 +108,14 @@ class RepeatFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class RecurrenceCount:
+    """How many open repeat findings of the period have recurred ``recurrence`` times."""
+
+    recurrence: int
+    findings: int
+
+
+@dataclass(frozen=True, slots=True)
 class ClosedThenRecurred:
     """A finding that was closed, and a direct repeat of it identified after the closure."""
 

@@ -5,7 +5,8 @@ Three steps, so that each runs where it must:
 1. ``collect(session, ...)`` (``collect.py``) runs the queries of ``auditdesk.data.report``
    in the caller's session and returns a :class:`BoardReport` (``model.py``: frozen, no
    ORM objects): cover, headline figures, the tables laid out by ``tables.py``, and the
-   trend points of the charts.
+   trend points of the charts. For a PDF it collects only the first ``PDF_ROWS`` rows of
+   each long list and counts the rest (``rows=rows_for(path)``); for a workbook every row.
 2. ``render_charts(report, renderer, folder)`` draws the compliance and severity trend
    charts with a renderer given by the caller — the GUI's own chart code,
    ``auditdesk.ui.charts.render_chart_png`` — since this layer may not import Qt.
@@ -31,13 +32,20 @@ from sqlalchemy.orm import Session
 
 from auditdesk.domain.records import Actor, Tenant
 from auditdesk.domain.reports import ReportPeriod
-from auditdesk.services.report.collect import collect, generated_by, render_charts, with_chart_note
+from auditdesk.services.report.collect import (
+    collect,
+    generated_by,
+    render_charts,
+    rows_for,
+    with_chart_note,
+)
 from auditdesk.services.report.model import (
     NO_ENGAGEMENTS,
     NO_OVERDUE,
     NO_RECURRED,
     NO_REPEATS,
     NO_SNAPSHOTS,
+    PDF_ROWS,
     BoardReport,
     ChartImage,
     ChartRenderer,
@@ -66,6 +74,7 @@ __all__ = [
     "NO_REPEATS",
     "NO_SNAPSHOTS",
     "PAGE_SIZES",
+    "PDF_ROWS",
     "BoardReport",
     "ChartImage",
     "ChartRenderer",
@@ -81,6 +90,7 @@ __all__ = [
     "output_format",
     "parse_page_size",
     "render_charts",
+    "rows_for",
     "summary_html",
     "with_chart_note",
     "write_report",
@@ -102,7 +112,9 @@ def generate(
     """Collect, draw the charts and write ``out`` (.pdf or .xlsx); returns the report."""
     check_writable(out)
     parse_page_size(page_size)
-    built = collect(session, tenant, period, actor=actor, today=today, progress=progress)
+    built = collect(
+        session, tenant, period, actor=actor, today=today, progress=progress, rows=rows_for(out)
+    )
     with tempfile.TemporaryDirectory(prefix="auditdesk-charts-") as folder:
         if chart_renderer is not None and built.charts:
             (progress or quiet)(32, "Drawing charts")

@@ -25,6 +25,7 @@ from auditdesk.domain.trends import Granularity
 from auditdesk.services.remediation import reads as remediation_reads
 from auditdesk.services.report.model import (
     NO_SNAPSHOTS,
+    PDF_ROWS,
     BoardReport,
     ChartImage,
     ChartRenderer,
@@ -32,6 +33,7 @@ from auditdesk.services.report.model import (
     quiet,
 )
 from auditdesk.services.report.tables import build_sections
+from auditdesk.services.report.write import output_format
 
 
 def _granularity(start: date | None, end: date) -> Granularity:
@@ -57,8 +59,13 @@ def collect(
     actor: Actor | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    rows: int | None = None,
 ) -> BoardReport:
-    """Run every query of the report in the caller's session (read only, never commits)."""
+    """Run every query of the report in the caller's session (read only, never commits).
+
+    ``rows``: collect only the first this many rows of each long list, and count them
+    all (``PDF_ROWS`` for a PDF: ``rows_for(path)``); None collects every row (for the
+    workbook). The PDF of a report collected with every row shows the same."""
     report = progress or quiet
     if period.start and period.end and period.end < period.start:
         raise ValidationError(
@@ -71,16 +78,29 @@ def collect(
     severity = data.open_by_severity(session, tid, period, day)
     ages = data.open_by_age(session, tid, period, day)
     report(8, "Repeat findings")
-    repeats = data.repeat_findings(session, tid, period, day)
+    depths = data.repeat_counts(session, tid, period, day)
+    repeats = data.repeat_findings(session, tid, period, day, limit=rows)
     report(16, "Closed findings that recurred")
-    recurred = data.closed_then_recurred(session, tid, period, day)
+    recurred = data.closed_then_recurred(session, tid, period, day, limit=rows)
     rates = data.repeat_rate_by_auditee(session, tid, period, day)
     report(22, "Overdue findings")
-    overdue = data.overdue_findings(session, tid, period, day)
+    overdue = data.overdue_findings(session, tid, period, day, limit=rows)
     report(26, "Engagement progress")
     engagements = data.engagement_progress(session, tid, day)
     report(27, "Remediation")
-    late_actions = remediation_figures.findings_with_overdue_actions(session, tid, day, limit=500)
+    late_actions = remediation_figures.findings_with_overdue_actions(session, tid, day, limit=rows)
+    totals: dict[str, int] = {}
+    if rows is not None:
+        # A list cut at ``rows`` is counted in full (the depths count the repeats).
+        totals["repeats"] = sum(d.findings for d in depths)
+        if len(recurred) >= rows:
+            totals["recurred"] = data.recurred_count(session, tid, period, day)
+        if len(overdue) >= rows:
+            totals["overdue"] = data.overdue_count(session, tid, period, day)
+        if len(late_actions) >= rows:
+            totals["late_actions"] = remediation_figures.findings_with_overdue_actions_count(
+                session, tid, day
+            )
     expiring = remediation_reads.expiring_acceptances(session, tid, day, EXPIRY_WINDOW_DAYS)
     extensions = remediation_reads.due_date_extensions(session, tid)
     report(28, "Trends")
@@ -120,9 +140,18 @@ def collect(
         late_actions=tuple(late_actions),
         expiring=tuple(expiring),
         extensions=extensions,
+        repeat_depths=tuple(depths),
+        totals=totals,
+        rows_limit=rows,
     )
     report(30, "Data collected")
     return replace(built, sections=build_sections(built))
+
+
+def rows_for(path: str | Path) -> int | None:
+    """The ``rows`` to collect for a report written to ``path``: ``PDF_ROWS`` for a PDF
+    (it lists no more), None (every row) for a workbook."""
+    return PDF_ROWS if output_format(path) == "pdf" else None
 
 
 def render_charts(

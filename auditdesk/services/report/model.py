@@ -8,7 +8,7 @@ import only this module, so the report package has no import circle (see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from auditdesk.domain.reports import (
     Headline,
     LateActionFinding,
     OverdueFinding,
+    RecurrenceCount,
     RepeatFinding,
     ReportPeriod,
     SeverityCount,
@@ -34,6 +35,13 @@ Progress = Callable[[int, str], None]
 
 ChartRenderer = Callable[[str, Sequence[Any], Path], Any]
 """``renderer(kind, trend points, png path)``: draws one chart ("compliance" or "severity")."""
+
+PDF_ROWS = 250
+"""A board pack lists at most this many rows of a long table (the first ones in the
+table's order: the deepest chains, the longest overdue, ...) and says how many there are
+in all and that the workbook lists every one. Collected for a PDF, the lists hold only
+these rows (``collect(rows=PDF_ROWS)``, a LIMIT in SQL beside a count query); collected
+for the workbook they hold every row."""
 
 NO_REPEATS = "No repeat findings in this period."
 NO_RECURRED = "No closed finding recurred in this period."
@@ -75,6 +83,18 @@ class ReportTable:
     # The PDF shows at most this many rows (the first ones, in the table's order) and
     # says where the rest are; the workbook always has every row.
     pdf_limit: int | None = None
+    # How many rows the table has in all, when ``rows`` holds only the first ones (the
+    # report was collected for the PDF); None when ``rows`` is every row.
+    total: int | None = None
+
+    @property
+    def count(self) -> int:
+        """The table's rows in all (also those a PDF collection left out)."""
+        return len(self.rows) if self.total is None else self.total
+
+    @property
+    def complete(self) -> bool:
+        return self.total is None or self.total <= len(self.rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +137,17 @@ class BoardReport:
     late_actions: tuple[LateActionFinding, ...] = ()
     expiring: tuple[ExpiringAcceptance, ...] = ()
     extensions: DueDateExtensions = DueDateExtensions(0, 0, 0)
+    # Open repeat findings of the period by recurrence (all of them, also when the
+    # list holds only the first rows).
+    repeat_depths: tuple[RecurrenceCount, ...] = ()
+    # The lists' row counts in all, by table key, for the lists collected with a limit
+    # (``collect(rows=...)``); a list not named here holds every row.
+    totals: Mapping[str, int] = field(default_factory=dict)
+    rows_limit: int | None = None  # the ``rows`` the report was collected with
+
+    def total(self, key: str, listed: Sequence[Any]) -> int:
+        """How many rows the list ``key`` has in all (``listed`` is what was collected)."""
+        return self.totals.get(key, len(listed))
 
     @property
     def title(self) -> str:

@@ -4,8 +4,9 @@ Text stays text (selectable, searchable: ``pdftotext`` reads it back); every pag
 carries "Page x of y" (a canvas that numbers the pages once it knows how many there
 are); tables repeat their header row on each page they span (``repeatRows=1``);
 A4 or US Letter, portrait. Long cells wrap inside their column rather than run into
-the next one. Very long tables are cut into blocks of rows, so that laying them out
-stays linear in the number of rows.
+the next one. A long list shows its first ``pdf_limit`` rows (``model.PDF_ROWS``) and
+says how many there are in all and that the workbook lists every one; tables are cut
+into blocks of rows, so that laying them out stays linear in the number of rows.
 """
 
 from __future__ import annotations
@@ -176,9 +177,9 @@ class _Cells:
         return Paragraph(escape(text), self.cell)
 
 
-def _widths(table: ReportTable, available: float) -> list[float]:
-    """Short columns as wide as their longest value (or header word), so that refs, dates
-    and numbers never wrap; long-text columns share what is left by weight."""
+def _widths(table: ReportTable, rows, available: float) -> list[float]:
+    """Short columns as wide as their longest value shown (or header word), so that refs,
+    dates and numbers never wrap; long-text columns share what is left by weight."""
     natural: list[float] = []
     for index, column in enumerate(table.columns):
         words = column.title.split()
@@ -187,7 +188,7 @@ def _widths(table: ReportTable, available: float) -> list[float]:
             width = max(
                 width,
                 max(
-                    (stringWidth(_text(row[index], column.kind), FONT, BODY_SIZE) for row in table.rows),
+                    (stringWidth(_text(row[index], column.kind), FONT, BODY_SIZE) for row in rows),
                     default=0,
                 ),
             )
@@ -226,6 +227,11 @@ def _table_style(columns: tuple[Column, ...]) -> TableStyle:
     return TableStyle(commands)
 
 
+def _shown(table: ReportTable) -> tuple[tuple[Any, ...], ...]:
+    """The rows the PDF lists: the first ``pdf_limit`` of those collected."""
+    return table.rows if table.pdf_limit is None else table.rows[: table.pdf_limit]
+
+
 def _table_flowables(
     table: ReportTable,
     heading: str,
@@ -239,20 +245,19 @@ def _table_flowables(
     if not table.rows:
         out.append(Paragraph(escape(table.empty_text), styles["empty"]))
         return out
-    rows = table.rows
-    if table.pdf_limit is not None and len(rows) > table.pdf_limit:
-        rows = rows[: table.pdf_limit]
+    rows = _shown(table)
+    if len(rows) < table.count:
         out.append(
             Paragraph(
                 escape(
-                    f"Showing the first {len(rows):,} of {len(table.rows):,} in this order; "
-                    f"the Excel version of this report lists all of them "
-                    f"(sheet “{table.sheet}”)."
+                    f"Showing the first {len(rows):,} of {table.count:,} in this order. "
+                    f"The complete list of all {table.count:,} is in the Excel workbook of "
+                    f"this report (sheet “{table.sheet}”)."
                 ),
-                styles["note"],
+                styles["body"],
             )
         )
-    widths = _widths(table, available)
+    widths = _widths(table, rows, available)
     header = [
         Paragraph(escape(c.title), styles["head_right" if c.kind in ("int", "percent") else "head"])
         for c in table.columns
@@ -324,7 +329,7 @@ def write_pdf(
         creator="AuditDesk",
     )
     available = doc.width - 2 * FRAME_PADDING  # the frame keeps its padding inside the margins
-    total_rows = max(1, sum(len(t.rows[: t.pdf_limit]) for t in report.tables))
+    total_rows = max(1, sum(len(_shown(t)) for t in report.tables))
     done = 0
 
     def tick(rows: int) -> None:
@@ -361,7 +366,7 @@ def write_pdf(
         for index, table in enumerate(section.tables, start=1):
             heading = f"{number}.{index} {table.title}"
             if table.rows and table.countable:
-                heading += f" ({len(table.rows):,})"
+                heading += f" ({table.count:,})"
             story += _table_flowables(table, heading, available, styles, tick)
     progress(50, "Laying out pages")
     expected = [1]

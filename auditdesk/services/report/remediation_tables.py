@@ -6,7 +6,7 @@ how much). Laid out like the other sections (``tables.py``), for the PDF and the
 from __future__ import annotations
 
 from auditdesk.domain.dashboard import EXPIRY_WINDOW_DAYS
-from auditdesk.services.report.model import BoardReport, Column, ReportTable, Section
+from auditdesk.services.report.model import PDF_ROWS, BoardReport, Column, ReportTable, Section
 
 NO_LATE_ACTIONS = "No action of an action plan is past its due date."
 NO_EXPIRING = f"No risk acceptance ends in the next {EXPIRY_WINDOW_DAYS} days."
@@ -47,6 +47,8 @@ def remediation_section(r: BoardReport) -> Section:
         ),
         note="Findings with an action still planned or in progress after its due date, longest late first.",
         empty_text=NO_LATE_ACTIONS,
+        pdf_limit=PDF_ROWS,
+        total=r.totals.get("late_actions"),
     )
     expiring = ReportTable(
         key="expiring",
@@ -68,5 +70,6 @@ def remediation_section(r: BoardReport) -> Section:
         ),
         note="When an acceptance ends the finding returns to open (at the next daily capture).",
         empty_text=NO_EXPIRING,
+        pdf_limit=PDF_ROWS,
     )
     return Section("Remediation", extensions_sentence(r), (late, expiring))

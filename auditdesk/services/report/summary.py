@@ -30,7 +30,7 @@ def summary_html(report: BoardReport) -> str:
             continue
         parts.append("<ul>")
         for table in section.tables:
-            count = len(table.rows)
+            count = table.count
             text = table.empty_text if count == 0 else f"{count:,} rows"
             parts.append(f"<li>{escape(table.title)}: {escape(text)}</li>")
         parts.append("</ul>")

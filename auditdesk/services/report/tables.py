@@ -9,6 +9,7 @@ from auditdesk.services.report.model import (
     NO_OVERDUE,
     NO_RECURRED,
     NO_REPEATS,
+    PDF_ROWS,
     BoardReport,
     Column,
     ReportTable,
@@ -16,8 +17,18 @@ from auditdesk.services.report.model import (
 )
 from auditdesk.services.report.remediation_tables import remediation_section
 
-# A board pack lists the longest-overdue findings, not tens of thousands of them.
-OVERDUE_PDF_LIMIT = 250
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n:,} times")
+
+
+def depths_sentence(r: BoardReport) -> str:
+    """How many open repeat findings recurred once, twice, ... (all of them)."""
+    if not r.repeat_depths:
+        return ""
+    parts = [f"{d.findings:,} recurred {_times(d.recurrence)}" for d in r.repeat_depths]
+    total = sum(d.findings for d in r.repeat_depths)
+    return f"By recurrence, of the {total:,}: " + ", ".join(parts) + "."
 
 
 def build_sections(r: BoardReport) -> tuple[Section, ...]:
@@ -54,10 +65,13 @@ def build_sections(r: BoardReport) -> tuple[Section, ...]:
         note=(
             "Every open finding that repeats an earlier one, with the original finding "
             "(the root of its chain), how many times it has recurred, when the chain was "
-            "first identified and the engagements it recurred in. Ordered by recurrence, "
-            "then severity, then reference."
-        ),
+            "first identified and the engagements it recurred in. Ordered by recurrence "
+            "(the deepest chains first), then severity, then reference. "
+            + depths_sentence(r)
+        ).strip(),
         empty_text=NO_REPEATS,
+        pdf_limit=PDF_ROWS,
+        total=r.totals.get("repeats"),
     )
     recurred = ReportTable(
         key="recurred",
@@ -88,9 +102,12 @@ def build_sections(r: BoardReport) -> tuple[Section, ...]:
         ),
         note=(
             "Findings that were closed and that a later finding repeats, identified after "
-            "the closure (the repeat was identified in the period)."
+            "the closure (the repeat was identified in the period), the most recent "
+            "recurrence first."
         ),
         empty_text=NO_RECURRED,
+        pdf_limit=PDF_ROWS,
+        total=r.totals.get("recurred"),
     )
     rates = ReportTable(
         key="repeat_rates",
@@ -153,7 +170,8 @@ def build_sections(r: BoardReport) -> tuple[Section, ...]:
         key="overdue",
         title="Overdue findings",
         sheet="Overdue findings",
-        pdf_limit=OVERDUE_PDF_LIMIT,
+        pdf_limit=PDF_ROWS,
+        total=r.totals.get("overdue"),
         columns=(
             Column("Ref", weight=1.15, chars=12),
             Column("Title", "wrap", 3.2, 48),
@@ -213,6 +231,7 @@ def build_sections(r: BoardReport) -> tuple[Section, ...]:
         ),
         note="Engagements in progress, and closed engagements that still have open findings.",
         empty_text=NO_ENGAGEMENTS,
+        pdf_limit=PDF_ROWS,
     )
     return (
         Section(

@@ -107,6 +107,11 @@ def _summary_sheet(wb: Workbook, report: BoardReport) -> None:
             ws.append([label, _typed(ws, value, "percent") if value is not None else "n/a"])
         else:
             ws.append([label, int(value)])
+    if report.repeat_depths:
+        ws.append([])
+        ws.append(["Open repeat findings by recurrence"])
+        for depth in report.repeat_depths:
+            ws.append([f"Recurrence {depth.recurrence}", depth.findings])
 
 
 def _trend_sheet(wb: Workbook, report: BoardReport) -> None:
@@ -145,6 +150,12 @@ def write_xlsx(
     report: BoardReport, path: Path, *, progress: Callable[[int, str], None]
 ) -> None:
     """Write ``report`` to ``path`` as an .xlsx workbook."""
+    short = [t.title for t in report.tables if not t.complete]
+    if short:
+        raise ValueError(
+            "the report was collected for a PDF (first rows only) and cannot fill a "
+            f"workbook: {', '.join(short)}; collect it with rows=None"
+        )
     wb = Workbook(write_only=True)
     total = max(1, sum(len(t.rows) for t in report.tables))
     done = 0

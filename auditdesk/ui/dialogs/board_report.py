@@ -257,7 +257,8 @@ class BoardReportDialog(QDialog):
 
         def collect(session):
             return board_report.collect(
-                session, tenant, period, actor=actor, progress=relay.progress.emit
+                session, tenant, period, actor=actor, progress=relay.progress.emit,
+                rows=board_report.rows_for(target),
             )
 
         def collected(report: board_report.BoardReport) -> None:
