@@ -399,6 +399,22 @@ def test_bulk_path_pauses_and_restores_triggers_and_indexes(database, monkeypatc
         )
 
 
+def test_a_large_load_leaves_its_tables_compact(database, monkeypatch):
+    """The loader updates every finding after inserting it; a large load rewrites the
+    tables afterwards so that they are not several times the size of their rows."""
+    import auditdesk.services.demo as demo_package
+    import auditdesk.services.demo.bulk as demo
+
+    monkeypatch.setattr(demo, "BULK_THRESHOLD", 100)
+    monkeypatch.setattr(demo_package, "COMPACT_FROM", 1_000)
+    load_demo(database.engine, observations=2_000, today=TODAY)
+    stored, rows = _rows(
+        database,
+        "SELECT pg_relation_size('observation'), sum(pg_column_size(o.*)) FROM observation o",
+    )[0]
+    assert stored < 1.5 * rows, f"{stored:,} bytes stored for {rows:,} bytes of rows"
+
+
 def test_cli_demo_json(database, database_url, capsys):
     code = main(["--database-url", database_url, "demo", "--observations", "300", "--json"])
     captured = capsys.readouterr()

@@ -1,4 +1,4 @@
-"""Migration 0015: the partial indexes of the board report's repeat lists exist after
+"""Migration 0016: the partial indexes of the board report's repeat lists exist after
 migrating, hold the rows they are meant to, and keep the text of the report's queries
 (the planner uses a partial or expression index only for the same expressions)."""
 
@@ -14,11 +14,11 @@ from sqlalchemy import text
 from auditdesk.data import expressions
 from auditdesk.domain.enums import ObservationStatus
 
-MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "0015_report_repeats_index.py"
+MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "0016_report_repeats_index.py"
 
 
 def _migration():
-    spec = importlib.util.spec_from_file_location("migration_0015", MIGRATION)
+    spec = importlib.util.spec_from_file_location("migration_0016", MIGRATION)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -75,4 +75,4 @@ def test_the_frozen_expressions_are_the_queries_expressions():
     migration = _migration()
     assert expressions.severity_rank_sql() == migration.SEVERITY_RANK
     assert expressions.open_sql() == migration.OPEN
-    assert migration.revision == "0015"
+    assert migration.revision == "0016"

@@ -228,7 +228,7 @@ def _collapse(codes) -> tuple[str, ...]:
 
 def _repeats_where() -> str:
     """The open repeat findings of the period (the repeat section's rows); the partial
-    index of migration 0015 holds exactly the repeats that are open."""
+    index of migration 0016 holds exactly the repeats that are open."""
     return (
         f"o.tenant_id = :tenant AND o.repeat_of_id IS NOT NULL AND o.{OPEN} "
         f"AND {_in_period('o.identified_on')}"
@@ -237,7 +237,7 @@ def _repeats_where() -> str:
 
 REPEAT_ORDER = f"o.recurrence DESC, {severity_rank_sql('o.severity')}, o.ref"
 """The repeat section's order: deepest chains first, then critical first, then ref (the
-order of the index of migration 0015)."""
+order of the index of migration 0016)."""
 
 
 def repeat_counts(
@@ -273,7 +273,7 @@ def repeat_findings(
 
     Each finding's original and depth are stored (``root_id``, ``recurrence``) and so
     is each one's engagement code. The findings shown are chosen first (with a limit, a
-    walk of the partial index of migration 0015 that stops after ``limit`` rows); one
+    walk of the partial index of migration 0016 that stops after ``limit`` rows); one
     recursive query then walks up from each of them only to gather the codes along its
     chain, one index lookup per step (the LATERAL with OFFSET 0 keeps the planner from
     hashing the whole table at every step).

@@ -25,16 +25,16 @@ schema drift check leaves alone (``migrations/env.py``). The expressions are fro
 index only for a query holding the same text; ``tests/test_report_repeats_index.py``
 checks that they agree.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
