@@ -167,9 +167,7 @@ WITH RECURSIVE below(id) AS (
 matching AS (
     SELECT o.id, o.search_vector FROM observation o
      WHERE o.tenant_id = :tenant AND o.search_vector @@ CAST(:query AS tsquery)
-       -- not an index condition: ANDing the bitmap of half the table's dates to the
-       -- words' cost more than checking the date on the rows the words found
-       AND o.identified_on + 0 <= :day
+       AND o.identified_on <= :day
        AND o.id NOT IN (SELECT id FROM below)
      ORDER BY o.identified_on DESC, o.id DESC
      LIMIT :scan
