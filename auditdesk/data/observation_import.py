@@ -133,7 +133,10 @@ _INSERT = text(
 
 
 def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
+    """What ``json`` cannot write itself: dates and times (ISO, as PostgreSQL reads them)."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 def insert_findings(session: Session, actor: Actor, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -145,11 +148,11 @@ def insert_findings(session: Session, actor: Actor, rows: Sequence[dict[str, Any
     ids: dict[str, int] = {}
     with translated_errors():
         for start in range(0, len(rows), _CHUNK):
-            batch = [
-                {name: _json_value(row.get(name)) for name in _INSERT_COLUMNS}
-                for row in rows[start:start + _CHUNK]
-            ]
-            found = session.execute(_INSERT, {"tenant": actor.tenant_id, "rows": json.dumps(batch)})
+            # the rows as they are: jsonb_to_recordset reads the named columns (a missing
+            # one is NULL) and json asks _json_value only for the dates
+            batch = json.dumps(rows[start:start + _CHUNK], default=_json_value,
+                               check_circular=False)
+            found = session.execute(_INSERT, {"tenant": actor.tenant_id, "rows": batch})
             ids.update({ref: new_id for ref, new_id in found})
     return ids
 
