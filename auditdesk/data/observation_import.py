@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -60,33 +61,51 @@ def _listed(refs: Sequence[str]):
     return select(func.unnest(cast(bindparam("refs", list(refs)), ARRAY(Text))))
 
 
+@contextmanager
+def _custom_plans(session: Session) -> Iterator[None]:
+    """Each statement inside planned for its own values and the table as it is now.
+
+    The driver prepares a statement run five times on a connection, and PostgreSQL may
+    then keep one generic plan for it. The lookups of an import run once per 5,000 refs:
+    a 100,000-row import prepared them while the table was still empty, and the generic
+    plan kept from then (a sequential scan per ref) made the same file imported again
+    right after take minutes per chunk. Only these statements: the triggers' own plans
+    stay cached. The setting is put back as it was, for the rest of the transaction."""
+    before = session.scalar(text("SELECT current_setting('plan_cache_mode')"))
+    session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
+    yield  # after an error the transaction is rolled back, and the setting with it
+    session.execute(text("SELECT set_config('plan_cache_mode', :before, true)"), {"before": before})
+
+
 def stored_by_ref(session: Session, tenant_id: int, refs: Iterable[str]) -> dict[str, StoredFinding]:
     """The tenant's findings with these refs, by ref.
 
     Each ref is probed through the (tenant, ref) index in a LATERAL subquery that the
     planner may not flatten (OFFSET 0): planned on statistics older than a bulk insert
     (an import again right after the first), the flattened join chose a nested loop that
-    scanned every finding once per ref (minutes for 100,000 refs)."""
+    scanned every finding once per ref (minutes for 100,000 refs). Planned for each
+    chunk (``_custom_plans``), not once for the connection."""
     wanted = sorted(set(refs))
     found: dict[str, StoredFinding] = {}
     columns = [getattr(O, name) for name in COMPARED]
     wanted_ref = func.unnest(cast(bindparam("refs"), ARRAY(Text))).table_valued("ref").render_derived(
         name="wanted")
-    for chunk in _chunks(wanted):
-        probe = (
-            select(O.id, O.ref, O.version, Earlier.ref.label("earlier_ref"), *columns)
-            .outerjoin(Earlier, (Earlier.tenant_id == O.tenant_id) & (Earlier.id == O.repeat_of_id))
-            .where(O.tenant_id == tenant_id, O.ref == wanted_ref.c.ref)
-            .offset(0)
-            .lateral("stored")
-        )
-        query = select(probe).select_from(wanted_ref).join(probe, text("true"))
-        for row in session.execute(query, {"refs": list(chunk)}):
-            mapping = row._mapping
-            found[row.ref] = StoredFinding(
-                row.id, row.ref, row.version, row.identified_on, row.earlier_ref,
-                {name: mapping[name] for name in COMPARED},
-            )
+    probe = (
+        select(O.id, O.ref, O.version, Earlier.ref.label("earlier_ref"), *columns)
+        .outerjoin(Earlier, (Earlier.tenant_id == O.tenant_id) & (Earlier.id == O.repeat_of_id))
+        .where(O.tenant_id == tenant_id, O.ref == wanted_ref.c.ref)
+        .offset(0)
+        .lateral("stored")
+    )
+    query = select(probe).select_from(wanted_ref).join(probe, text("true"))
+    with _custom_plans(session):
+        for chunk in _chunks(wanted):
+            for row in session.execute(query, {"refs": list(chunk)}):
+                mapping = row._mapping
+                found[row.ref] = StoredFinding(
+                    row.id, row.ref, row.version, row.identified_on, row.earlier_ref,
+                    {name: mapping[name] for name in COMPARED},
+                )
     return found
 
 
@@ -95,10 +114,11 @@ def refs_of_other_tenants(session: Session, tenant_id: int, refs: Iterable[str])
     tenant login none, so it learns nothing about other organisations)."""
     wanted = sorted(set(refs))
     seen: set[str] = set()
-    for chunk in _chunks(wanted):
-        seen.update(session.scalars(
-            select(O.ref).where(O.tenant_id != tenant_id, O.ref.in_(_listed(chunk))).distinct()
-        ))
+    with _custom_plans(session):
+        for chunk in _chunks(wanted):
+            seen.update(session.scalars(
+                select(O.ref).where(O.tenant_id != tenant_id, O.ref.in_(_listed(chunk))).distinct()
+            ))
     return seen
 
 
@@ -133,7 +153,10 @@ _INSERT = text(
 
 
 def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
+    """What ``json`` cannot write itself: dates and times (ISO, as PostgreSQL reads them)."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 def insert_findings(session: Session, actor: Actor, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -145,11 +168,11 @@ def insert_findings(session: Session, actor: Actor, rows: Sequence[dict[str, Any
     ids: dict[str, int] = {}
     with translated_errors():
         for start in range(0, len(rows), _CHUNK):
-            batch = [
-                {name: _json_value(row.get(name)) for name in _INSERT_COLUMNS}
-                for row in rows[start:start + _CHUNK]
-            ]
-            found = session.execute(_INSERT, {"tenant": actor.tenant_id, "rows": json.dumps(batch)})
+            # the rows as they are: jsonb_to_recordset reads the named columns (a missing
+            # one is NULL) and json asks _json_value only for the dates
+            batch = json.dumps(rows[start:start + _CHUNK], default=_json_value,
+                               check_circular=False)
+            found = session.execute(_INSERT, {"tenant": actor.tenant_id, "rows": batch})
             ids.update({ref: new_id for ref, new_id in found})
     return ids
 

@@ -139,6 +139,8 @@ def resolve_dates(
     row: ParsedRow, order: DayOrder | None, mapping: ColumnMapping
 ) -> tuple[ParsedRow, list[RowProblem]]:
     """Replace every ``OpenDate`` by a date in ``order``; without an order, a problem."""
+    if not any(isinstance(row.values.get(name), OpenDate) for name in DATE_FIELDS):
+        return row, []  # nothing open (most rows): the row as it is
     problems: list[RowProblem] = []
     values = dict(row.values)
     for name in DATE_FIELDS:

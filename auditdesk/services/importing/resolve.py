@@ -170,9 +170,9 @@ def _decide(d: Decision, read: ReadFile, result: Resolution, codes: dict[str, in
         d.repeat_ref = stored.repeat_of_ref
     if problems:
         return problems
-    draft = ObservationDraft(**{k: v for k, v in fields.items() if k != "repeat_of_id"})
     if stored is not None:
-        draft = replace(draft, original_due_date=draft.original_due_date or stored.values["original_due_date"])
+        fields["original_due_date"] = fields["original_due_date"] or stored.values["original_due_date"]
+    draft = ObservationDraft(**{k: v for k, v in fields.items() if k != "repeat_of_id"})
     try:
         day = today
         draft = draft.validated(max(day, stored.identified_on) if stored else day)

@@ -153,18 +153,21 @@ class _SheetReader:
         self.value: list[str] | None = None
         self.has_formula = False
         self.in_inline = False
+        self.names: dict[str, str] = {}  # tag with its namespace -> local name
+
+    def _name(self, tag: str) -> str:
+        name = self.names.get(tag)
+        if name is None:
+            name = self.names[tag] = tag.rpartition("}")[2]
+        return name
 
     def take(self) -> list[tuple[int, tuple, tuple[int, ...]]]:
         done, self.done = self.done, []
         return done
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
-        name = tag.rpartition("}")[2]
-        if name == "row":
-            self.row, self.unsaved = {}, []
-            self.row_number = int(attributes.get("r", self.row_number + 1))
-            self.column = -1
-        elif name == "c":
+        name = self.names.get(tag) or self._name(tag)
+        if name == "c":  # the most frequent first
             reference = attributes.get("r")
             self.column = _column_index(reference) if reference else self.column + 1
             self.kind = attributes.get("t", "n")
@@ -173,6 +176,10 @@ class _SheetReader:
             self.value = None
         elif name == "v" or (name == "t" and self.in_inline):
             self.value = self.value if self.value is not None else []
+        elif name == "row":
+            self.row, self.unsaved = {}, []
+            self.row_number = int(attributes.get("r", self.row_number + 1))
+            self.column = -1
         elif name == "is":
             self.in_inline = True
         elif name == "f":
@@ -183,11 +190,11 @@ class _SheetReader:
             self.value.append(data)
 
     def end(self, tag: str) -> None:
-        name = tag.rpartition("}")[2]
-        if name == "is":
-            self.in_inline = False
-        elif name == "c":
+        name = self.names.get(tag) or self._name(tag)
+        if name == "c":
             self._cell()
+        elif name == "is":
+            self.in_inline = False
         elif name == "row":
             width = max(self.row) + 1 if self.row else 0
             cells = tuple(self.row.get(i) for i in range(width))
