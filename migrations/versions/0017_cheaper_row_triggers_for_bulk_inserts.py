@@ -17,8 +17,8 @@ with one trigger at a time left out (see docs/architecture.md, "Import and expor
 
 Behaviour is unchanged: the same copies, the same errors for the same rows.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0013"  # LOCAL TESTING: becomes "0015" (after 0014 and 0015 are merged)
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
@@ -79,7 +79,7 @@ SORT_KEYS_0013 = _HEAD + f"""
 REMEDIATION_EDITS = (
     ("    owner_session boolean := public.auditdesk_is_owner();\n"
      "    today date := public.auditdesk_tenant_today(NEW.tenant_id);\n",
-     "    today date;  -- asked where it is used (0016)\n"),
+     "    today date;  -- asked where it is used (0017)\n"),
     ("IF NEW.status = 'closed' AND entering AND NOT owner_session THEN",
      "IF NEW.status = 'closed' AND entering AND NOT public.auditdesk_is_owner() THEN"),
     ("        IF NOT owner_session OR NEW.risk_accepted_until IS NOT NULL THEN\n",
