@@ -26,6 +26,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from auditdesk.db.function_edits import edit_function
+
 revision = "0015"
 down_revision = "0014"
 branch_labels = None
@@ -77,24 +79,10 @@ UPDATE public.remediation_action a SET finding_engagement_id = o.engagement_id
 """
 
 
-def _edit_function(name: str, edits, *, reverse: bool = False) -> None:
-    connection = op.get_bind()
-    definition = connection.execute(
-        sa.text("SELECT pg_get_functiondef(CAST(:name AS regprocedure))"), {"name": f"{name}()"}
-    ).scalar_one()
-    for old, new in edits:
-        if reverse:
-            old, new = new, old
-        if old not in definition:
-            raise RuntimeError(f"{name}() does not hold the expected text: {old!r}")
-        definition = definition.replace(old, new)
-    connection.exec_driver_sql(definition)
-
-
 def upgrade() -> None:
     op.add_column("remediation_action", sa.Column("finding_engagement_id", sa.BigInteger()))
-    _edit_function("audit_row_change", AUDIT_EDITS)
-    _edit_function("touch_row_version", TOUCH_EDITS)
+    edit_function(op.get_bind(), "audit_row_change", AUDIT_EDITS)
+    edit_function(op.get_bind(), "touch_row_version", TOUCH_EDITS)
     op.execute("ALTER TABLE public.remediation_action DISABLE TRIGGER USER")
     op.execute(FILL)
     op.execute("ALTER TABLE public.remediation_action ENABLE TRIGGER USER")
@@ -113,6 +101,6 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER remediation_action_engagement ON public.remediation_action")
     op.execute("DROP FUNCTION public.observation_action_engagement()")
     op.execute("DROP FUNCTION public.remediation_action_engagement()")
-    _edit_function("touch_row_version", TOUCH_EDITS, reverse=True)
-    _edit_function("audit_row_change", AUDIT_EDITS, reverse=True)
+    edit_function(op.get_bind(), "touch_row_version", TOUCH_EDITS, reverse=True)
+    edit_function(op.get_bind(), "audit_row_change", AUDIT_EDITS, reverse=True)
     op.drop_column("remediation_action", "finding_engagement_id")

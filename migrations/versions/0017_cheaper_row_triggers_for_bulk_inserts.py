@@ -23,8 +23,9 @@ Revises: 0016
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
+
+from auditdesk.db.function_edits import edit_function
 
 revision = "0017"
 down_revision = "0016"
@@ -91,26 +92,11 @@ REMEDIATION_EDITS = (
 )
 
 
-def _edit_function(name: str, edits, *, reverse: bool = False) -> None:
-    connection = op.get_bind()
-    definition = connection.execute(
-        sa.text("SELECT pg_get_functiondef(CAST(:name AS regprocedure))"), {"name": f"{name}()"}
-    ).scalar_one()
-    for old, new in edits:
-        if reverse:
-            old, new = new, old
-        if old not in definition:
-            raise RuntimeError(f"{name}() does not hold the expected text: {old!r}")
-        definition = definition.replace(old, new)
-    # the driver reads % as a placeholder (the function's RAISE messages hold some)
-    connection.exec_driver_sql(definition.replace("%", "%%"))
-
-
 def upgrade() -> None:
     op.execute(SORT_KEYS)
-    _edit_function("observation_remediation_rules", REMEDIATION_EDITS)
+    edit_function(op.get_bind(), "observation_remediation_rules", REMEDIATION_EDITS)
 
 
 def downgrade() -> None:
-    _edit_function("observation_remediation_rules", REMEDIATION_EDITS, reverse=True)
+    edit_function(op.get_bind(), "observation_remediation_rules", REMEDIATION_EDITS, reverse=True)
     op.execute(SORT_KEYS_0013)
