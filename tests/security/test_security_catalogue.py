@@ -15,6 +15,8 @@ DATABASE_COLUMNS = {
     "actions_total", "actions_done", "open_action_due_min", "risk_accepted_by",
     "validation_requested_at", "validated_by", "recorded_at",
     "uploaded_by", "uploaded_at",
+    # an action's copy of its finding's engagement (0015)
+    "finding_engagement_id",
 }
 FIXED_AFTER_INSERT = {"tenant_id", "ref", "snapshot_date"}
 # table -> further columns a row keeps after insert
