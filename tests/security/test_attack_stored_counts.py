@@ -49,3 +49,36 @@ def test_tallies_read_only_the_logins_tenant_and_follow_its_writes(cast):
                         (cast.alpha.engagement_id,))[0][0]
     assert after == before + 1
 
+
+
+@pytest.mark.parametrize("role", ["auditor", "manager", "admin"])
+def test_no_login_moves_an_action_to_another_engagement(cast, fingerprint, owner_sql, role):
+    """An action's copy of its finding's engagement (migration 0015) counts its lateness
+    for that engagement: no login may write it, neither on an action nor on a new one."""
+    org = cast.alpha
+    action = owner_sql(
+        "INSERT INTO remediation_action (tenant_id, observation_id, title, due_date) "
+        "VALUES (:t, :o, 'Fix the control', current_date - 10) RETURNING id",
+        {"t": org.tenant.id, "o": org.finding_id},
+    )[0][0]
+    elsewhere = owner_sql(
+        "SELECT id FROM audit_engagement WHERE tenant_id = :t AND id <> :e ORDER BY id LIMIT 1",
+        {"t": org.tenant.id, "e": org.engagement_id},
+    )
+    other = elsewhere[0][0] if elsewhere else org.engagement_id + 1000
+    before = fingerprint()
+    for forgery in (
+        "UPDATE remediation_action SET finding_engagement_id = %(other)s WHERE id = %(action)s",
+        "INSERT INTO remediation_action (tenant_id, observation_id, title, due_date, "
+        "finding_engagement_id) VALUES (%(tenant)s, %(finding)s, 'Mine', current_date, %(other)s)",
+    ):
+        error = org.people[role].refused(
+            forgery, {"other": other, "action": action, "tenant": org.tenant.id,
+                      "finding": org.finding_id})
+        assert error.sqlstate == "42501", error
+    assert fingerprint() == before
+    stored = owner_sql(
+        "SELECT a.finding_engagement_id, o.engagement_id FROM remediation_action a "
+        "JOIN observation o ON o.tenant_id = a.tenant_id AND o.id = a.observation_id "
+        "WHERE a.id = :a", {"a": action})
+    assert stored[0][0] == stored[0][1]
