@@ -95,6 +95,44 @@ def test_progress_counts_match_hand_computed(database, portfolio):
         assert eng.my_engagements(s, t.id, outsider.id, today=TODAY) == []
 
 
+def test_my_engagements_come_a_page_at_a_time_in_the_same_order(database):
+    """Pages start after the last row shown and together are the whole list in its order,
+    with no planned end last and ties broken by code; the total counts them all."""
+    with database.sessions.begin() as s:
+        t = f.tenant(s)
+        a = f.actor(t)
+        lead = f.user(s, t.id, name="Lena Lead")
+        for code, status, planned_end in (
+            ("ENG-E", "planned", None), ("ENG-D", "fieldwork", date(2026, 9, 1)),
+            ("ENG-A", "fieldwork", None), ("ENG-C", "fieldwork", date(2026, 9, 1)),
+            ("ENG-B", "closed", date(2025, 1, 1)), ("ENG-F", "reporting", date(2026, 2, 1)),
+            ("ENG-G", "planned", date(2027, 1, 1)),
+        ):
+            f.engagement(s, a, code=code, status=status, planned_end=planned_end,
+                         planned_start=date(2025, 1, 1) if planned_end else None,
+                         lead_auditor_id=lead.id if code != "ENG-G" else None)
+    with database.sessions() as s:
+        whole = [p.code for p in eng.my_engagements(s, t.id, None, today=TODAY)]
+        assert whole == ["ENG-C", "ENG-D", "ENG-A", "ENG-F", "ENG-G", "ENG-E", "ENG-B"]
+        pages, after = [], None
+        while True:
+            page = eng.my_engagements_page(s, t.id, None, TODAY, after=after, limit=3)
+            pages.append(([p.code for p in page.rows], page.more, page.total))
+            if not page.more:
+                break
+            after = page.rows[-1]
+        assert pages == [
+            (["ENG-C", "ENG-D", "ENG-A"], True, 7),
+            (["ENG-F", "ENG-G", "ENG-E"], True, 7),
+            (["ENG-B"], False, 7),
+        ]
+        led = eng.my_engagements_page(s, t.id, lead.id, TODAY, limit=6)
+        assert ([p.code for p in led.rows], led.more, led.total) == (
+            ["ENG-C", "ENG-D", "ENG-A", "ENG-F", "ENG-E", "ENG-B"], False, 6)
+        exact = eng.my_engagements_page(s, t.id, None, TODAY, limit=7)
+        assert (len(exact.rows), exact.more) == (7, False)
+
+
 def test_list_filters_and_sorts_in_the_database(database, portfolio):
     t, (e1, e2, e3), _ = portfolio
     with database.sessions() as s:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, text
+from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, text, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
@@ -29,7 +29,7 @@ from auditdesk.domain.drafts import EngagementDraft
 from auditdesk.domain.enums import ActionStatus, EngagementStatus
 from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.queries import EngagementFilter, EngagementSort
-from auditdesk.domain.records import Actor, Engagement, EngagementProgress
+from auditdesk.domain.records import Actor, Engagement, EngagementProgress, MyEngagementsPage
 
 E = EngagementRow
 O = ObservationRowModel
@@ -348,18 +348,59 @@ def remove_engagement(session: Session, actor: Actor, engagement_id: int) -> Non
     session.expunge(row)
 
 
-def my_engagements(
-    session: Session, tenant_id: int, user_id: int | None, today: date | None = None
-) -> list[EngagementProgress]:
-    """Engagements a user leads or works on (every engagement when ``user_id`` is None),
-    with observation counts, ordered by status then planned end — one query."""
-    day = today or tenant_today(session, tenant_id)
-    counts = _counts(tenant_id, day)
+MY_ENGAGEMENTS_PAGE = 200  # rows of "my engagements" fetched at a time
+_NO_PLANNED_END = date.max  # sorts an engagement without a planned end after every other
+
+
+def _mine(tenant_id: int, user_id: int | None):
+    """The tenant's engagements a user leads or works on (every one when ``user_id`` is None)."""
+    condition = E.tenant_id == tenant_id
+    if user_id is None:
+        return condition
     member = exists().where(
         EngagementMemberRow.tenant_id == E.tenant_id,
         EngagementMemberRow.engagement_id == E.id,
         EngagementMemberRow.user_id == user_id,
     )
+    return and_(condition, or_(E.lead_auditor_id == user_id, member))
+
+
+def _my_order():
+    """In work first, then by planned end (none last), then code: a total order, since
+    codes are unique in a tenant, so that a page can start after a row."""
+    return (_status_rank(), func.coalesce(E.planned_end, _NO_PLANNED_END), E.code)
+
+
+def _my_order_key(row: EngagementProgress) -> tuple[int, date, str]:
+    return (STATUS_ORDER.get(row.status.value, 9), row.planned_end or _NO_PLANNED_END, row.code)
+
+
+def my_engagements(
+    session: Session,
+    tenant_id: int,
+    user_id: int | None,
+    today: date | None = None,
+    *,
+    after: EngagementProgress | None = None,
+    limit: int | None = None,
+) -> list[EngagementProgress]:
+    """Engagements a user leads or works on (every engagement when ``user_id`` is None),
+    with observation counts, ordered by status then planned end, then code — one query.
+
+    With ``limit``, at most that many rows, starting after the row ``after``: the page is
+    chosen from the engagements alone and only its rows are counted, so that a page costs
+    the same however many engagements a user has."""
+    day = today or tenant_today(session, tenant_id)
+    counts = _counts(tenant_id, day)
+    rank, planned_end, code = _my_order()
+    chosen = select(E.id, rank.label("rank"), planned_end.label("planned_key"), code.label("code")).where(
+        _mine(tenant_id, user_id)
+    )
+    if after is not None:
+        chosen = chosen.where(tuple_(rank, planned_end, code) > tuple_(*_my_order_key(after)))
+    if limit is not None:
+        chosen = chosen.order_by(rank, planned_end, code).limit(limit)
+    page = chosen.subquery("page")
     query = (
         select(
             E.id,
@@ -371,12 +412,10 @@ def my_engagements(
             *_count_columns(counts),
             _overdue_actions(day).label("overdue_actions"),
         )
+        .join(page, and_(E.tenant_id == tenant_id, E.id == page.c.id))
         .outerjoin(counts, counts.c.engagement_id == E.id)
-        .where(E.tenant_id == tenant_id)
-        .order_by(_status_rank(), E.planned_end.asc().nulls_last(), E.code)
+        .order_by(page.c.rank, page.c.planned_key, page.c.code)
     )
-    if user_id is not None:
-        query = query.where(or_(E.lead_auditor_id == user_id, member))
     return [
         EngagementProgress(
             id=r.id,
@@ -393,6 +432,28 @@ def my_engagements(
         )
         for r in session.execute(query).all()
     ]
+
+
+def count_my_engagements(session: Session, tenant_id: int, user_id: int | None) -> int:
+    """How many engagements a user leads or works on (all of the tenant's for None)."""
+    return int(session.scalar(select(func.count()).select_from(E).where(_mine(tenant_id, user_id))) or 0)
+
+
+def my_engagements_page(
+    session: Session,
+    tenant_id: int,
+    user_id: int | None,
+    today: date | None = None,
+    *,
+    after: EngagementProgress | None = None,
+    limit: int = MY_ENGAGEMENTS_PAGE,
+) -> MyEngagementsPage:
+    """One page of ``my_engagements`` after ``after`` (the first page when None), with
+    whether more follow and how many there are in all."""
+    rows = my_engagements(session, tenant_id, user_id, today, after=after, limit=limit + 1)
+    return MyEngagementsPage(
+        rows=rows[:limit], more=len(rows) > limit, total=count_my_engagements(session, tenant_id, user_id)
+    )
 
 
 def codes_starting_with(session: Session, tenant_id: int, prefix: str) -> list[str]:

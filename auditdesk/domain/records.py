@@ -83,6 +83,16 @@ class EngagementProgress:
         }
 
 
+
+@dataclass(frozen=True, slots=True)
+class MyEngagementsPage:
+    """A page of a user's engagements: its rows, whether more follow, how many in all."""
+
+    rows: list[EngagementProgress]
+    more: bool
+    total: int
+
+
 @dataclass(frozen=True, slots=True)
 class ObservationRow:
     """One line of the observations table (no long text fields)."""

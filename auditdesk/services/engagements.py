@@ -28,6 +28,8 @@ auditees = data.list_auditees
 get = data.get_engagement
 get_by_code = data.get_by_code
 my_engagements = data.my_engagements
+my_engagements_page = data.my_engagements_page
+MY_ENGAGEMENTS_PAGE = data.MY_ENGAGEMENTS_PAGE
 
 
 def draft_of(engagement: Engagement) -> EngagementDraft:

@@ -204,6 +204,41 @@ def test_my_engagements_for_a_user_and_for_the_owner(qtbot, ui_context, ui_idle,
     assert "Lena Lead" in view.subtitle.text()
 
 
+def test_my_engagements_load_a_page_at_a_time_and_keep_the_place_on_reload(
+    qtbot, ui_context, ui_idle, seeded, database, monkeypatch
+):
+    from auditdesk.services import engagements as engagement_service
+    from auditdesk.ui.views.my_engagements import MyEngagementsView
+
+    monkeypatch.setattr(engagement_service, "MY_ENGAGEMENTS_PAGE", 2)
+    view = MyEngagementsView(ui_context)
+    qtbot.addWidget(view)
+    view.reload()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2)
+    assert view.model.canFetchMore()
+    assert view.subtitle.text() == "All 3 engagements of the tenant (workspace owner)"
+    view.model.fetchMore()
+    assert not view.model.canFetchMore()  # one request at a time
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3)
+    ui_idle(ui_context)
+    assert [view.model.record(r).code for r in range(3)] == ["ENG-2026-001", "ENG-2026-002", "ENG-2025-009"]
+    assert not view.model.canFetchMore()
+
+    # A change reloads as many rows as were shown, not only the first page.
+    with database.sessions.begin() as session:
+        f.engagement(session, f.actor(ui_context.tenant), code="ENG-2027-001", status="fieldwork")
+    view.reload()
+    qtbot.waitUntil(lambda: view.subtitle.text().startswith("All 4 "))
+    assert view.model.rowCount() == 3 and view.model.canFetchMore()
+
+    # Shown in a window, the table asks for pages by itself until its viewport is full.
+    view.resize(1000, 600)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 4)
+    ui_idle(ui_context)
+    assert not view.model.canFetchMore()
+
+
 def test_save_conflict_shows_both_versions_and_overwrites_only_when_asked(view, qtbot, seeded, database):
     from auditdesk.domain.records import Actor
     from auditdesk.services.engagements import draft_of

@@ -197,14 +197,47 @@ class MyEngagementsModel(QAbstractTableModel):
     HEADERS = ("Code", "Title", "Auditee", "Status", "Planned end", "Progress", "Open", "Overdue",
                "Overdue actions")
 
+    # The rows come a page at a time: the view that scrolls to the end calls ``fetchMore``,
+    # which asks (through ``more_requested``) for the page after the last row.
+    more_requested = Signal()
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self._rows: list[EngagementProgress] = []
+        self._more = False
+        self._asking = False
 
-    def set_rows(self, rows: Sequence[EngagementProgress]) -> None:
+    def set_rows(self, rows: Sequence[EngagementProgress], more: bool = False) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._more = more
+        self._asking = False
         self.endResetModel()
+
+    def append_rows(self, rows: Sequence[EngagementProgress], more: bool) -> None:
+        """Add the page that follows the last row."""
+        self._asking = False
+        self._more = more
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+    def hold_pages(self) -> None:
+        """Ask for no further page until the rows are set again (a reload is on its way)."""
+        self._asking = True
+
+    def last_record(self) -> EngagementProgress | None:
+        return self._rows[-1] if self._rows else None
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
+        return not parent.isValid() and self._more and not self._asking
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:
+        if self.canFetchMore(parent):
+            self._asking = True
+            self.more_requested.emit()
 
     def record(self, row: int) -> EngagementProgress:
         return self._rows[row]

@@ -1,5 +1,6 @@
 """My engagements: the signed-in user's engagements (every engagement for the workspace
-owner) with progress, ordered by status then planned end."""
+owner) with progress, ordered by status then planned end, a page at a time as the table
+is scrolled (a reload asks again for as many rows as are shown, so the place is kept)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ class MyEngagementsView(EmptyOrTable, QWidget):
         super().__init__(parent)
         self.context = context
         self.model = MyEngagementsModel(self)
+        self.model.more_requested.connect(self._load_more)
         self._loaded = False
+        self._whose: str | None = None
 
         self.heading = title_label(self.title, self)
         self.subtitle = QLabel("", self)
@@ -88,16 +91,36 @@ class MyEngagementsView(EmptyOrTable, QWidget):
             return
         tenant_id = context.tenant_id
         user_id = context.user.id if context.user is not None else None
-        self.subtitle.setText(
-            f"Engagements {context.user.display_name} leads or works on"
-            if context.user is not None
-            else "All engagements of the tenant (workspace owner)"
+        self._whose = (
+            f"{context.user.display_name} leads or works on" if context.user is not None else None
         )
+        shown = max(engagement_service.MY_ENGAGEMENTS_PAGE, self.model.rowCount())
+        self.model.hold_pages()
 
         def job(session):
-            return engagement_service.my_engagements(session, tenant_id, user_id)
+            return engagement_service.my_engagements_page(session, tenant_id, user_id, limit=shown)
 
-        context.worker.submit(job, self._loaded_rows, self._failed, key=f"my_engagements:{id(self)}", owner=self)
+        context.worker.submit(job, self._loaded_page, self._failed, key=self._key, owner=self)
+
+    @property
+    def _key(self) -> str:
+        # One key for the first page and the next ones: the answer to the latest request wins.
+        return f"my_engagements:{id(self)}"
+
+    def _load_more(self) -> None:
+        context = self.context
+        after = self.model.last_record()
+        if context.database is None or context.tenant is None or after is None:
+            return
+        tenant_id = context.tenant_id
+        user_id = context.user.id if context.user is not None else None
+
+        def job(session):
+            return engagement_service.my_engagements_page(
+                session, tenant_id, user_id, after=after, limit=engagement_service.MY_ENGAGEMENTS_PAGE
+            )
+
+        context.worker.submit(job, self._more_loaded, self._more_failed, key=self._key, owner=self)
 
     def has_data(self) -> bool:
         return self.model.rowCount() > 0
@@ -129,17 +152,35 @@ class MyEngagementsView(EmptyOrTable, QWidget):
             restore_header(settings, "header", self.table.horizontalHeader())
 
     # -- internals -------------------------------------------------------------------------
-    def _loaded_rows(self, rows) -> None:
+    def _loaded_page(self, page) -> None:
         if not isValid(self):  # closed while the answer was on its way
             return
         self._loaded = True
-        self.model.set_rows(rows)
-        if rows:
+        self.model.set_rows(page.rows, page.more)
+        self._show_count(page.total)
+        if page.rows:
             self.stack.setCurrentWidget(self.table)
         elif self.context.user is not None:
             self._show_empty("You neither lead nor work on any engagement in this tenant.")
         else:
             self._show_empty("No engagements yet. Create one in the Engagements view (Ctrl+N).")
+
+    def _more_loaded(self, page) -> None:
+        if isValid(self):
+            self.model.append_rows(page.rows, page.more)
+            self._show_count(page.total)
+
+    def _more_failed(self, error: BaseException) -> None:
+        if isValid(self):
+            self.model.append_rows([], more=True)  # scrolling to the end asks again
+            self._failed(error)
+
+    def _show_count(self, total: int) -> None:
+        noun = "engagement" if total == 1 else "engagements"
+        self.subtitle.setText(
+            f"{total:,} {noun} {self._whose}" if self._whose
+            else f"All {total:,} {noun} of the tenant (workspace owner)"
+        )
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():
