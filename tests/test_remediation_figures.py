@@ -60,6 +60,8 @@ def test_figures_count_what_is_late_expiring_and_extended(database):
     with database.sessions() as s:
         assert reads.overdue_action_counts(s, t.id, TODAY) == (3, 2)
         [expiring] = reads.expiring_acceptances(s, t.id, TODAY, 30)
+        assert reads.count_expiring_acceptances(s, t.id, TODAY, 30) == 1  # the dashboard's tile
+        assert reads.count_expiring_acceptances(s, t.id, TODAY, 11) == 0  # it ends in 12 days
         rows = figures.findings_with_overdue_actions(s, t.id, TODAY)
         extended = reads.due_date_extensions(s, t.id)
     assert (expiring.ref, expiring.days_left, expiring.reason) == (soon.ref, 12, "Compensating control in place")

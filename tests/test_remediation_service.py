@@ -175,6 +175,8 @@ def test_risk_acceptance_needs_a_manager_a_reason_and_an_expiry_and_then_expires
         soon = reads.expiring_acceptances(s, t.id, within_days=90)
         assert [a.ref for a in soon] == [finding.ref] and soon[0].days_left == 90
         assert reads.expiring_acceptances(s, t.id) == []
+        assert (reads.count_expiring_acceptances(s, t.id, within_days=90),
+                reads.count_expiring_acceptances(s, t.id)) == (1, 0)
     # The date passes: the day's capture returns it to open, as the system's doing.
     with database.engine.begin() as c:
         c.execute(text("ALTER TABLE observation DISABLE TRIGGER observation_remediation_rules"))

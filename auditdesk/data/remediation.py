@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -270,18 +270,32 @@ def write_due_date_policy(session: Session, actor: Actor, days: Mapping[Severity
 # -- for the dashboard and the board report ---------------------------------------------------
 
 
+def _expiring(tenant_id: int, today: date, within_days: int):
+    return and_(O.tenant_id == tenant_id, O.status == ObservationStatus.RISK_ACCEPTED.value,
+                O.risk_accepted_until >= today,
+                O.risk_accepted_until <= today + timedelta(days=within_days))
+
+
+def count_expiring_acceptances(
+    session: Session, tenant_id: int, today: date, within_days: int = 30
+) -> int:
+    """How many risk acceptances end from today to ``within_days`` ahead (the dashboard's
+    tile: the same index range, counted in the database instead of fetched)."""
+    return int(session.scalar(
+        select(func.count()).select_from(O).where(_expiring(tenant_id, today, within_days))
+    ) or 0)
+
+
 def expiring_acceptances(
     session: Session, tenant_id: int, today: date, within_days: int = 30
 ) -> list[ExpiringAcceptance]:
     """Risk acceptances ending from today to ``within_days`` ahead, soonest first (an
     index range on ``(tenant_id, risk_accepted_until)``)."""
-    until = today + timedelta(days=within_days)
     rows = session.execute(
         select(O.id, O.ref, O.title, O.severity, O.risk_accepted_until, UserRow.display_name,
                O.risk_acceptance_reason)
         .outerjoin(UserRow, (UserRow.tenant_id == O.tenant_id) & (UserRow.id == O.risk_accepted_by))
-        .where(O.tenant_id == tenant_id, O.status == ObservationStatus.RISK_ACCEPTED.value,
-               O.risk_accepted_until >= today, O.risk_accepted_until <= until)
+        .where(_expiring(tenant_id, today, within_days))
         .order_by(O.risk_accepted_until, O.id)
     ).all()
     expiring = []

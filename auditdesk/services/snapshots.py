@@ -187,7 +187,7 @@ def load_dashboard(
         history_from = backfill_start_bound(session, tenant_id=tenant_id)
     remediation = RemediationNow(
         remediation_reads.overdue_action_counts(session, tenant_id, current)[0],
-        len(remediation_reads.expiring_acceptances(session, tenant_id, current, EXPIRY_WINDOW_DAYS)),
+        remediation_reads.count_expiring_acceptances(session, tenant_id, current, EXPIRY_WINDOW_DAYS),
     )
     return DashboardData(
         current, known, start, end, granularity, buckets, previous, history_from, remediation

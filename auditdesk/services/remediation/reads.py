@@ -44,6 +44,15 @@ def expiring_acceptances(
                                      today or tenant_today(session, tenant_id), within_days)
 
 
+def count_expiring_acceptances(
+    session: Session, tenant_id: int, today: date | None = None,
+    within_days: int = EXPIRY_WINDOW_DAYS,
+) -> int:
+    """How many risk acceptances end within ``within_days`` (30 by default)."""
+    return data.count_expiring_acceptances(session, tenant_id,
+                                           today or tenant_today(session, tenant_id), within_days)
+
+
 def due_date_extensions(
     session: Session, tenant_id: int, engagement_id: int | None = None
 ) -> DueDateExtensions:
