@@ -153,3 +153,12 @@ def test_backfill_offer_only_for_a_new_dashboard_with_older_findings():
     assert d.backfill_offer(replace(new, bounds=(TODAY - timedelta(days=1), TODAY))) is None
     assert d.backfill_offer(replace(new, history_from=None)) is None  # no finding
     assert d.backfill_offer(replace(new, history_from=TODAY)) is None  # nothing before today
+
+
+def test_large_counts_are_grouped_by_thousands():
+    before = snap(date(2026, 2, 13), open_total=205_000, overdue=96_026)
+    open_, overdue, *_ = d.tile_figures(snap(TODAY, open_total=217_323, overdue=96_026), before)
+    assert (open_.value, open_.delta) == ("217,323", "▲ 12,323 vs 13 Feb 2026")
+    assert overdue.value == "96,026"
+    actions, expiring = d.remediation_figures(d.RemediationNow(105_926, 9_587))
+    assert (actions.value, expiring.value) == ("105,926", "9,587")

@@ -120,7 +120,7 @@ def count_change(
         return f"no change {since}", Tone.NEUTRAL
     arrow = "▲" if change > 0 else "▼"
     good = (change > 0) == up_is_good
-    return f"{arrow} {abs(change)} {since}", Tone.GOOD if good else Tone.BAD
+    return f"{arrow} {abs(change):,} {since}", Tone.GOOD if good else Tone.BAD
 
 
 def rate_change(
@@ -148,11 +148,11 @@ def tile_figures(current: Snapshot | None, previous: Snapshot | None) -> list[Ti
     compared = previous is not None
     return [
         TileFigure(
-            "Open findings", str(current.open_total),
+            "Open findings", f"{current.open_total:,}",
             *count_change(current.open_total, previous.open_total if previous else None, since),
         ),
         TileFigure(
-            "Overdue", str(current.overdue),
+            "Overdue", f"{current.overdue:,}",
             *count_change(current.overdue, previous.overdue if previous else None, since),
         ),
         TileFigure(
@@ -173,9 +173,9 @@ def remediation_figures(now: RemediationNow | None) -> list[TileFigure]:
     if now is None:
         return [TileFigure(c, "—", "", Tone.NEUTRAL) for c in REMEDIATION_CAPTIONS]
     return [
-        TileFigure("Overdue actions", str(now.overdue_actions), "open past their due date",
+        TileFigure("Overdue actions", f"{now.overdue_actions:,}", "open past their due date",
                    Tone.BAD if now.overdue_actions else Tone.NEUTRAL),
-        TileFigure("Acceptances expiring", str(now.expiring_acceptances),
+        TileFigure("Acceptances expiring", f"{now.expiring_acceptances:,}",
                    f"risk acceptances ending in {EXPIRY_WINDOW_DAYS} days",
                    Tone.BAD if now.expiring_acceptances else Tone.NEUTRAL),
     ]

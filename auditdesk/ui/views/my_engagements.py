@@ -74,12 +74,13 @@ class MyEngagementsView(EmptyOrTable, QWidget):
 
     def _set_default_widths(self) -> None:
         set_column_widths(
-            self.table, (120, 300, 170, 95, 110, 170, 65, 80, 130), stretch=MyEngagementsModel.TITLE
+            self.table, (115, 300, 135, 90, 100, 110, 60, 80, 125), stretch=MyEngagementsModel.TITLE
         )
         model = MyEngagementsModel
         self.title_fit = TitleColumnFit(
             self.table, self.table.horizontalHeader(), model.TITLE, readable_title_width(self.table),
-            {model.CODE: text_width(self.table, "ENG-2026-000"), model.PROGRESS: 90},
+            {model.CODE: text_width(self.table, "ENG-2026-0000"),
+             model.STATUS: text_width(self.table, "Reporting"), model.PROGRESS: 90},
         )
 
     # -- contract --------------------------------------------------------------------------
