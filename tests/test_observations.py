@@ -208,6 +208,37 @@ def test_filters_run_in_the_database(database, listed):
         assert refs(overdue_only=True) == [rows[1].ref, rows[2].ref]
 
 
+def test_the_text_filter_ignores_case_also_beyond_ascii_and_its_stored_text_is_not_audited(database):
+    """The filter reads the stored lower-cased text (migration 0021): any case finds a
+    finding, also of letters beyond ASCII; a wildcard typed is a character; the stored
+    text is the database's (kept up to date on every edit) and never in the audit trail."""
+    with database.sessions.begin() as s:
+        t = f.tenant(s)
+        a = f.actor(t)
+        found = f.observation(s, a, title="Überprüfung der Zugriffsrechte", condition="Kein 100% Test")
+        f.observation(s, a, title="Backup review", condition="Offsite copies")
+    with database.sessions() as s:
+        def refs(words: str) -> list[str]:
+            return [r.ref for r in obs.list_observations(s, t.id, ObservationFilter(text=words))]
+
+        assert refs("überPRÜFUNG") == [found.ref]
+        assert refs(found.ref.lower()) == [found.ref]
+        assert refs("100%") == [found.ref] and refs("10_%") == []
+    with database.sessions.begin() as s:
+        draft = replace(observation_service.draft_of(observation_service.get(s, t.id, found.id)),
+                        title="Zugriffsrechte: keine Überprüfung")
+        observation_service.update(s, a, found.id, draft, found.version)
+    with database.sessions() as s:
+        assert refs("KEINE ÜBERPRÜFUNG") == [found.ref]
+        stored = s.execute(text("SELECT search_text FROM observation WHERE id = :id"),
+                           {"id": found.id}).scalar_one()
+        assert stored == f"{found.ref.lower()} zugriffsrechte: keine überprüfung kein 100% test"
+        images = s.execute(text(
+            "SELECT old_values, new_values FROM audit_log WHERE table_name = 'observation' AND row_id = :id"
+        ), {"id": found.id}).all()
+        assert images and not any("search_text" in (row or {}) for pair in images for row in pair)
+
+
 def test_sorting_by_every_column_and_keyset_paging_agree(database, listed):
     t, rows, *_ = listed
     with database.sessions() as s:

@@ -86,9 +86,9 @@ def due_days_sql(column: str = "severity") -> str:
 
 SEVERITY_RANK = literal_column(severity_rank_sql("observation.severity"), Integer)
 STATUS_RANK = literal_column(status_rank_sql("observation.status"), Integer)
-OBSERVATION_SEARCH = literal_column(
-    "(observation.ref || ' ' || observation.title || ' ' || observation.condition)", Text
-)
+# Ref, title and condition, lower-cased and stored (migration 0021): the text filter is
+# ``OBSERVATION_SEARCH LIKE lower(pattern)``.
+OBSERVATION_SEARCH = literal_column("observation.search_text", Text)
 ENGAGEMENT_SEARCH = literal_column(
     "(audit_engagement.code || ' ' || audit_engagement.title || ' ' || audit_engagement.auditee)",
     Text,

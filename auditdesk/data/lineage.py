@@ -321,8 +321,7 @@ def candidates(
              WHERE o.tenant_id = :tenant
                AND o.identified_on <= later.identified_on
                AND o.id NOT IN (SELECT id FROM below)
-               AND (NOT :searching OR (o.ref || ' ' || o.title || ' ' || o.condition)
-                    ILIKE :pattern)
+               AND (NOT :searching OR o.search_text LIKE lower(:pattern))
              ORDER BY same_auditee DESC, o.identified_on DESC, o.id DESC
              LIMIT :limit
             """

@@ -108,7 +108,7 @@ def _filtered(tenant_id: int, flt: ObservationFilter, base=None):
     if flt.overdue_actions_only:  # the stored earliest due date of the open actions
         query = query.where(O.open_action_due_min < today)
     if flt.text and flt.text.strip():
-        query = query.where(OBSERVATION_SEARCH.ilike(like_pattern(flt.text)))
+        query = query.where(OBSERVATION_SEARCH.like(func.lower(like_pattern(flt.text))))
     return query
 
 

@@ -67,6 +67,7 @@ SEARCH_VECTOR = (
     "setweight(to_tsvector('english'::regconfig, condition), 'B') || "
     "setweight(to_tsvector('english'::regconfig, cause), 'C')"
 )
+SEARCH_TEXT = "lower(ref || ' ' || title || ' ' || condition)"
 ENGAGEMENT_STATUSES = [s.value for s in EngagementStatus]
 SEVERITIES = [s.value for s in Severity]
 OBSERVATION_STATUSES = [s.value for s in ObservationStatus]
@@ -262,6 +263,10 @@ class ObservationRowModel(Base):
     # Weighted title/condition/cause for full-text search (see docs/architecture.md).
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR, persisted=True)
+    )
+    # Ref, title and condition lower-cased, for the table's text filter (migration 0021).
+    search_text: Mapped[str | None] = mapped_column(
+        Text, Computed(SEARCH_TEXT, persisted=True), deferred=True
     )
 
     __table_args__ = (

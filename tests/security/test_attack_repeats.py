@@ -95,7 +95,8 @@ def test_tree_columns_are_the_databases(cast, owner_sql, fingerprint):
     alpha = cast.alpha
     before = fingerprint()
     for column, value in (("root_id", "1"), ("tree_size", "99"), ("tree_open", "7"),
-                          ("tree_auditees", "'{Nobody}'"), ("search_vector", "'x'")):
+                          ("tree_auditees", "'{Nobody}'"), ("search_vector", "'x'"),
+                          ("search_text", "'x'")):
         error = alpha.manager.refused(
             f"UPDATE observation SET {column} = {value} WHERE id = %s", (alpha.finding_id,)
         )

@@ -9,7 +9,7 @@ from sqlalchemy import text
 # Columns the database owns; a client may never write them.
 DATABASE_COLUMNS = {
     "id", "version", "created_at", "updated_at", "recurrence", "root_id", "tree_size",
-    "tree_depth", "tree_open", "tree_reopened", "tree_auditees", "search_vector",
+    "tree_depth", "tree_open", "tree_reopened", "tree_auditees", "search_vector", "search_text",
     "decided_by", "decided_at", "engagement_code", "owner_name", "repeat_of_ref",
     # remediation (0011)
     "actions_total", "actions_done", "open_action_due_min", "risk_accepted_by",
