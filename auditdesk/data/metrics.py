@@ -99,13 +99,14 @@ def snapshot_values_sql(counter_sql: dict[str, str]) -> list[str]:
     return [template.format(**wrapped) for _, template in SNAPSHOT_COLUMNS]
 
 
-def current_state_sql(where: str) -> str:
+def current_state_sql(where: str, rows: str = "observation", tenants: str = "tenant") -> str:
     """State columns of the current observation rows matching ``where`` (whose column
-    names must not be ambiguous beside the joined ``tenant``: no bare ``id``)."""
+    names must not be ambiguous beside the joined ``tenant``: no bare ``id``); ``rows``
+    may name a trigger's transition table instead."""
     return (
         "SELECT o.tenant_id, o.id, o.status, o.severity, o.identified_on, o.due_date, "
         f"{tenant_day('o.closed_at')} AS closed_on, o.repeat_of_id "
-        f"FROM observation o JOIN tenant tz ON tz.id = o.tenant_id WHERE {where}"
+        f"FROM {rows} o JOIN {tenants} tz ON tz.id = o.tenant_id WHERE {where}"
     )
 
 

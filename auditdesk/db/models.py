@@ -462,6 +462,29 @@ class DueDatePolicyRow(Base):
     )
 
 
+class TenantFigureDayRow(Base):
+    """Per tenant and day, the change of each dashboard counter over the findings as they
+    are now; kept by triggers (migration 0022, ``auditdesk.data.figure_days``). The
+    columns are the counters of ``auditdesk.data.metrics`` (a test holds them equal)."""
+
+    __tablename__ = "tenant_figure_day"
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    open_critical: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    open_high: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    open_medium: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    open_low: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    overdue: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    closed_total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    repeat_open: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    due_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    compliant_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
 class TenantTallyRow(Base):
     """All findings of a tenant, and the day its engagements' overdue tallies count as of;
     kept by triggers (see docs/architecture.md)."""

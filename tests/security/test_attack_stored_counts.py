@@ -16,6 +16,12 @@ FORGERIES = (
     "DELETE FROM tenant_tally",
     "INSERT INTO tenant_tally (tenant_id, observations, overdue_as_of) "
     "VALUES (%(other_tenant)s, 5, DATE '2020-01-01')",
+    # the dashboard's figures per day (migration 0022)
+    "UPDATE tenant_figure_day SET open_critical = open_critical + 100",
+    "DELETE FROM tenant_figure_day",
+    "INSERT INTO tenant_figure_day (tenant_id, day, total) VALUES (%(tenant)s, DATE '2020-01-01', 7)",
+    "INSERT INTO tenant_figure_day (tenant_id, day, total) "
+    "VALUES (%(other_tenant)s, DATE '2020-01-01', 7)",
 )
 
 
@@ -48,6 +54,11 @@ def test_tallies_read_only_the_logins_tenant_and_follow_its_writes(cast):
     after = auditor.run("SELECT total FROM engagement_tally WHERE engagement_id = %s",
                         (cast.alpha.engagement_id,))[0][0]
     assert after == before + 1
+    # The figures per day: the login's tenant only, and they count the new finding.
+    assert auditor.run("SELECT DISTINCT tenant_id FROM tenant_figure_day") == [(cast.alpha.tenant.id,)]
+    assert auditor.run("SELECT sum(total) FROM tenant_figure_day WHERE day <= current_date")[0][0] \
+        == auditor.run("SELECT count(*) FROM observation WHERE status <> 'draft' "
+                       "AND identified_on <= current_date")[0][0]
 
 
 

@@ -25,7 +25,7 @@ FIXED_IN_TABLE = {"remediation_action": {"observation_id"}, "due_date_policy": {
 COUNTERS = {"tenant_counter"}
 # Kept by SECURITY DEFINER trigger functions: readable by the tenant, never written by a
 # login, not audited (they follow audited changes).
-TALLIES = {"tenant_tally", "engagement_tally"}
+TALLIES = {"tenant_tally", "engagement_tally", "tenant_figure_day"}
 # The bytes of an audited attachment: the audit trail records the file, never its bytes.
 CONTENT = {"attachment_chunk"}
 ROLES = ("auditor", "manager", "admin")
@@ -42,6 +42,7 @@ WRITES = {
     "tenant_counter": ((), ()),
     "tenant_tally": ((), ()),
     "engagement_tally": ((), ()),
+    "tenant_figure_day": ((), ()),
     # Whoever may edit the finding plans its actions and records its validations (never
     # changed afterwards); admins alone set the due-date policy.
     "remediation_action": (ROLES, ROLES),

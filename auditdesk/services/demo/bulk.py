@@ -16,6 +16,7 @@ from datetime import date
 
 from sqlalchemy import Connection, insert, text
 
+from auditdesk.data.figure_days import recompute_figure_days
 from auditdesk.data.lineage import recompute_trees
 from auditdesk.db.derived import recompute_derived
 from auditdesk.db.models import TenantCounterRow
@@ -164,6 +165,7 @@ def insert_observations(
         recompute_recurrence(connection, tenant_id)
         recompute_trees(connection, tenant_id)  # and the stored roots and tree summaries
         recompute_derived(connection, tenant_id)  # and the sort keys and tallies
+        recompute_figure_days(connection, tenant_id)  # and the dashboard's days
         connection.execute(text("ALTER TABLE observation ENABLE TRIGGER USER"))
         report(f"  rebuilding {len(rebuild)} indexes")
         connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))

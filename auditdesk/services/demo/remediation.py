@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlalchemy import Connection, text
 
+from auditdesk.data.figure_days import recompute_figure_days
 from auditdesk.db.derived import recompute_derived
 
 ACTION_TITLES = (
@@ -188,5 +189,6 @@ def insert_remediation(connection: Connection, tenant_id: int, time_zone: str,
         "n_reasons": len(EXTENSION_REASONS),
     })
     recompute_derived(connection, tenant_id)  # due dates moved: tallies, sort keys, counts
+    recompute_figure_days(connection, tenant_id)  # closes, acceptances: the dashboard's days
     for table in TABLES:
         connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
