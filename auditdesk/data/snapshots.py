@@ -24,7 +24,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from auditdesk.data.figure_days import figures_as_of_sql
+from auditdesk.data.figure_days import events_sql, figures_as_of_sql
 from auditdesk.data.metrics import (
     COUNTER_NAMES,
     METRIC_COLUMNS,
@@ -148,15 +148,24 @@ def capture_snapshot(session: Session, tenant_id: int, day: date) -> Snapshot:
 
 # --- every day of a range, from the audit trail ----------------------------------------
 
-def history_states_sql() -> str:
-    """States of the tenants' observations (``:tenant_ids``) with the days each held.
+# Observations whose trail holds more than their insert: only their states differ from the
+# current row over time (served by the partial index of migration 0023).
+_CHANGED_SQL = """
+    SELECT DISTINCT a.row_id AS id FROM audit_log a
+     WHERE a.table_name = 'observation' AND a.action <> 'insert'
+       AND a.tenant_id = ANY(:tenant_ids)
+"""
+
+
+def history_states_sql(changed: str = "changed") -> str:
+    """States of the tenants' (``:tenant_ids``) observations listed by the query named
+    ``changed`` (``id``), with the days each held.
 
     The state at the end of day D (on the tenant's clock) is the row image left by the
     observation's last audit record changed on or before D. Before its first record: the image that
     record started from (the inserted row, or the old values of an update when the
     insert was not recorded). After its last record: the current row; a deleted
-    observation keeps its states up to the day of its deletion. Observations without
-    any audit record hold their current state on every day.
+    observation keeps its states up to the day of its deletion.
     """
     changed_on = tenant_day("a.changed_at")
     return f"""
@@ -168,10 +177,11 @@ def history_states_sql() -> str:
                    row_number() OVER w AS n
               FROM audit_log a JOIN tenant tz ON tz.id = a.tenant_id
              WHERE a.table_name = 'observation' AND a.tenant_id = ANY(:tenant_ids)
+               AND a.row_id IN (SELECT id FROM {changed})
             WINDOW w AS (PARTITION BY a.tenant_id, a.row_id ORDER BY a.changed_at, a.id)
         ),
         current_rows AS NOT MATERIALIZED (
-            {current_state_sql("o.tenant_id = ANY(:tenant_ids)")}
+            {current_state_sql(f"o.tenant_id = ANY(:tenant_ids) AND o.id IN (SELECT id FROM {changed})")}
         ),
         images AS (
             SELECT tenant_id, id, time_zone, NULL::date AS valid_from, day AS valid_until,
@@ -193,20 +203,44 @@ def history_states_sql() -> str:
         SELECT r.tenant_id, t.day AS valid_from, NULL::date AS valid_until,
                r.status, r.severity, r.identified_on, r.due_date, r.closed_on, r.repeat_of_id
           FROM current_rows r
-          LEFT JOIN trail t ON t.tenant_id = r.tenant_id AND t.id = r.id AND t.next_day IS NULL
+          JOIN trail t ON t.tenant_id = r.tenant_id AND t.id = r.id AND t.next_day IS NULL
     """
 
 
 def _range_sql() -> str:
-    """Metrics per tenant of ``:tenant_ids`` and day of ``:start``..``:end``."""
-    events = span_events_sql(history_states_sql(), ":start", ":end")
+    """Metrics per tenant of ``:tenant_ids`` and day of ``:start``..``:end``.
+
+    The days the triggers keep (``data.figure_days``) hold every finding's events as the
+    finding is now; for the findings changed since their insert, their current events
+    are taken away and those of their recorded states added. An observation whose trail
+    is its insert alone held its current state throughout, so the work grows with the
+    findings changed, not with all of them. Events before ``start`` count on ``start``.
+    """
+    start = "CAST(:start AS date)"
+    kept = ", ".join(COUNTER_NAMES)
+    current_changed = events_sql("o.tenant_id = ANY(:tenant_ids) AND o.id IN (SELECT id FROM changed)",
+                                 sign=-1)
+    history = span_events_sql(history_states_sql(), ":start", ":end")
+    sums = ", ".join(f"sum(e.{n}) AS {n}" for n in COUNTER_NAMES)
     running = ", ".join(
         f"sum(coalesce(e.{n}, 0)) OVER w AS {n}" for n in COUNTER_NAMES
     )
     columns = snapshot_values_sql({n: f"r.{n}::int" for n in COUNTER_NAMES})
     listed = ", ".join(f"{sql} AS {name}" for sql, name in zip(columns, METRIC_COLUMNS, strict=True))
     return f"""
-        WITH events AS ({events}),
+        WITH changed AS MATERIALIZED ({_CHANGED_SQL}),
+        events AS (
+            SELECT e.tenant_id, e.day, {sums}
+              FROM (SELECT tenant_id, greatest(day, {start}) AS day, {kept}
+                      FROM tenant_figure_day
+                     WHERE tenant_id = ANY(:tenant_ids) AND day <= CAST(:end AS date)
+                    UNION ALL
+                    SELECT tenant_id, greatest(day, {start}), {kept}
+                      FROM ({current_changed}) AS c WHERE day <= CAST(:end AS date)
+                    UNION ALL
+                    SELECT tenant_id, day, {kept} FROM ({history}) AS h) AS e
+             GROUP BY e.tenant_id, e.day
+        ),
         grid AS (
             SELECT t.tenant_id, d::date AS day
               FROM unnest(CAST(:tenant_ids AS bigint[])) AS t(tenant_id)

@@ -634,6 +634,10 @@ class AuditLogRow(Base):
         CheckConstraint(_in("action", ["insert", "update", "delete"]), name="action"),
         Index(None, "tenant_id", "table_name", "row_id", "changed_at"),
         Index(None, "tenant_id", "changed_at"),
+        Index(
+            "ix_audit_log_observation_changes", "tenant_id", "row_id",
+            postgresql_where=text("table_name = 'observation' AND action <> 'insert'"),
+        ),
     )
 
 
