@@ -79,7 +79,8 @@ def explain_ms(cursor, statements, show: str | None = None) -> float:
 
 
 class Bench:
-    def __init__(self, engine, sessions, repeat: int, explain: bool):
+    def __init__(self, engine, sessions, repeat: int, explain: bool, only: str | None = None):
+        self.only = only
         self.engine = engine
         self.sessions = sessions
         self.repeat = repeat
@@ -97,8 +98,14 @@ class Bench:
               f"{'' if target is None else f'{target:.0f}':>8}  {mark:<4} load {load:.2f}",
               flush=True)
 
+    def skipped(self, action: str) -> bool:
+        """Whether ``--only`` leaves this row out."""
+        return self.only is not None and self.only.lower() not in action.lower()
+
     def read(self, action: str, target: float | None, call: Callable) -> None:
         """A read: ``call(session)`` in its own session, median of the runs."""
+        if self.skipped(action):
+            return
         def once() -> float:
             with self.sessions() as session:
                 begin = time.perf_counter()
@@ -124,6 +131,8 @@ class Bench:
         """A write: ``call(session)`` timed and rolled back each time. ``setup`` is
         committed before (rows written in the measured transaction itself would make
         PostgreSQL check their foreign keys again) and ``teardown`` committed after."""
+        if self.skipped(action):
+            return
         if setup is not None:
             with self.sessions.begin() as session:
                 setup(session)
@@ -319,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--explain", action="store_true", help="print each statement's plan")
     parser.add_argument("--no-pdf", action="store_true", help="skip the whole-PDF row")
+    parser.add_argument("--only", metavar="TEXT", help="measure only the rows whose action holds TEXT")
     args = parser.parse_args(argv)
 
     from auditdesk.db.engine import make_engine, make_session_factory, normalise_url
@@ -338,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(engine)
         sessions = make_session_factory(engine)
         load(engine, sessions, args.rows)
-        bench = Bench(engine, sessions, args.repeat, args.explain)
+        bench = Bench(engine, sessions, args.repeat, args.explain, args.only)
         measure(bench, folder, not args.no_pdf)
         if args.json:
             args.json.write_text(json.dumps(bench.results, indent=2) + "\n")
