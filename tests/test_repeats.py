@@ -93,6 +93,20 @@ def test_suggest_ranks_the_paraphrase_first_with_reasons(cli, history):
     assert twin.ref not in refs or twin.ref == old.ref  # refs repeat across tenants
 
 
+def test_suggestions_stay_the_same_once_the_driver_prepares_the_query(database, history):
+    """Run more often than the driver's prepare threshold on one connection, the
+    candidates query gives the same answer each time, and the session's plan setting is
+    left as it was for the statements after it."""
+    t, old, other, new, later, below, twin = history
+    with database.sessions() as s:
+        s.execute(text("SET plan_cache_mode = auto"))
+        first = repeats.suggest(s, t.id, new.id, 5)
+        for _ in range(8):
+            assert repeats.suggest(s, t.id, new.id, 5) == first
+        assert s.scalar(text("SELECT current_setting('plan_cache_mode')")) == "auto"
+    assert first[0].candidate_id == old.id
+
+
 def test_detect_is_idempotent_and_a_rejected_pair_never_comes_back(cli, database, history):
     t, old, other, new, later, below, twin = history
     code, out, _ = cli("lineage", "detect", "--min-score", "0.2", "--json")

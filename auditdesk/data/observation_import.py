@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from auditdesk.data.errors import translated_errors
 from auditdesk.data.observation_writes import REF_PREFIX, next_ref
+from auditdesk.data.planning import custom_plans
 from auditdesk.db.engine import actor as set_actor
 from auditdesk.db.models import EngagementRow, ObservationRowModel, UserRow
 from auditdesk.domain.records import Actor
@@ -61,22 +61,6 @@ def _listed(refs: Sequence[str]):
     return select(func.unnest(cast(bindparam("refs", list(refs)), ARRAY(Text))))
 
 
-@contextmanager
-def _custom_plans(session: Session) -> Iterator[None]:
-    """Each statement inside planned for its own values and the table as it is now.
-
-    The driver prepares a statement run five times on a connection, and PostgreSQL may
-    then keep one generic plan for it. The lookups of an import run once per 5,000 refs:
-    a 100,000-row import prepared them while the table was still empty, and the generic
-    plan kept from then (a sequential scan per ref) made the same file imported again
-    right after take minutes per chunk. Only these statements: the triggers' own plans
-    stay cached. The setting is put back as it was, for the rest of the transaction."""
-    before = session.scalar(text("SELECT current_setting('plan_cache_mode')"))
-    session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
-    yield  # after an error the transaction is rolled back, and the setting with it
-    session.execute(text("SELECT set_config('plan_cache_mode', :before, true)"), {"before": before})
-
-
 def stored_by_ref(session: Session, tenant_id: int, refs: Iterable[str]) -> dict[str, StoredFinding]:
     """The tenant's findings with these refs, by ref.
 
@@ -84,7 +68,9 @@ def stored_by_ref(session: Session, tenant_id: int, refs: Iterable[str]) -> dict
     planner may not flatten (OFFSET 0): planned on statistics older than a bulk insert
     (an import again right after the first), the flattened join chose a nested loop that
     scanned every finding once per ref (minutes for 100,000 refs). Planned for each
-    chunk (``_custom_plans``), not once for the connection."""
+    chunk (``custom_plans``: a 100,000-row import had prepared them while the table
+    was still empty, and the generic plan kept from then scanned the table per ref),
+    not once for the connection."""
     wanted = sorted(set(refs))
     found: dict[str, StoredFinding] = {}
     columns = [getattr(O, name) for name in COMPARED]
@@ -98,7 +84,7 @@ def stored_by_ref(session: Session, tenant_id: int, refs: Iterable[str]) -> dict
         .lateral("stored")
     )
     query = select(probe).select_from(wanted_ref).join(probe, text("true"))
-    with _custom_plans(session):
+    with custom_plans(session):
         for chunk in _chunks(wanted):
             for row in session.execute(query, {"refs": list(chunk)}):
                 mapping = row._mapping
@@ -114,7 +100,7 @@ def refs_of_other_tenants(session: Session, tenant_id: int, refs: Iterable[str])
     tenant login none, so it learns nothing about other organisations)."""
     wanted = sorted(set(refs))
     seen: set[str] = set()
-    with _custom_plans(session):
+    with custom_plans(session):
         for chunk in _chunks(wanted):
             seen.update(session.scalars(
                 select(O.ref).where(O.tenant_id != tenant_id, O.ref.in_(_listed(chunk))).distinct()

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from auditdesk.data.planning import custom_plans
 from auditdesk.db.engine import actor as set_actor
 from auditdesk.domain.errors import NotFoundError
 from auditdesk.domain.records import Actor
@@ -211,20 +212,23 @@ def candidates(session: Session, tenant_id: int, probe: Probe, pool: int = POOL)
     query = _tsquery(query_words(probe, word_frequencies(session, lexemes)))
     if not query:
         return []
-    rows = session.execute(
-        text(_CANDIDATES),
-        {
-            "tenant": tenant_id,
-            "self": probe.observation_id,
-            "query": query,
-            "day": probe.identified_on,
-            "pool": pool,
-            "scan": SCAN,
-            "title": probe.title,
-            "auditee": probe.auditee or "",
-            "engagement_title": probe.engagement_title or "",
-        },
-    ).all()
+    # Planned for this query's words: a generic plan, kept once the driver has prepared
+    # the statement, walked the table for words it could have looked up (0.4-0.8 s).
+    with custom_plans(session):
+        rows = session.execute(
+            text(_CANDIDATES),
+            {
+                "tenant": tenant_id,
+                "self": probe.observation_id,
+                "query": query,
+                "day": probe.identified_on,
+                "pool": pool,
+                "scan": SCAN,
+                "title": probe.title,
+                "auditee": probe.auditee or "",
+                "engagement_title": probe.engagement_title or "",
+            },
+        ).all()
     return [
         CandidateFeatures(
             id=r.id,
