@@ -245,3 +245,32 @@ def test_observation_version_increments_in_the_database(database, chain):
             text("SELECT version FROM observation WHERE id = :id"), {"id": first.id}
         ).scalar_one()
     assert version == first.version + 1
+
+
+# Every column a person's edit may change, with a new value for it (the derived ones, kept
+# by the triggers, are covered by test_trees and test_sort_keys_and_tallies).
+_EDITS = {
+    "title": "'Another title'", "condition": "'Another condition'", "cause": "'Another cause'",
+    "effect": "'Another effect'", "recommendation": "'Another recommendation'",
+    "management_response": "'Another response'", "severity": "'critical'",
+    "identified_on": "identified_on - 1", "due_date": "coalesce(due_date, identified_on) + 30",
+    "original_due_date": "coalesce(original_due_date, identified_on) + 31",
+}
+
+
+def test_each_edited_column_makes_one_new_version_and_a_no_op_none(database, chain):
+    _, first, _, _ = chain
+    with database.engine.begin() as connection:
+        def version() -> tuple[int, object]:
+            return connection.execute(
+                text("SELECT version, updated_at FROM observation WHERE id = :id"), {"id": first.id}
+            ).one()
+
+        start, stamp = version()
+        connection.execute(text("UPDATE observation SET title = title, ref = ref WHERE id = :id"),
+                           {"id": first.id})
+        assert version() == (start, stamp)  # nothing changed: the same version and time
+        for n, (column, value) in enumerate(_EDITS.items(), start=1):
+            connection.execute(text(f"UPDATE observation SET {column} = {value} WHERE id = :id"),
+                               {"id": first.id})
+            assert version()[0] == start + n, column
