@@ -94,6 +94,24 @@ def test_clear_link(database, family):
         assert lineage.tree(s, t.id, b.id).ref == b.ref
 
 
+def test_setting_free_does_not_wait_for_a_link_being_made(database, family):
+    """A link being made holds the tenant's lineage turn until it commits; clearing
+    another link meanwhile needs no turn (it can make no cycle) and does not wait."""
+    t, actor, root, a, b, c, loner = family
+    with database.sessions.begin() as s:  # a tree of its own: no row in common with root's
+        x = f.observation(s, actor, identified_on=date(2024, 1, 1))
+        y = f.observation(s, actor, identified_on=date(2024, 2, 1), repeat_of_id=x.id)
+    with database.sessions() as linking, database.sessions() as freeing:
+        lineage_service.set_repeat_of(linking, actor, loner.id, root.id)  # holds the turn
+        freeing.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail here
+        lineage_service.set_repeat_of(freeing, actor, y.id, None)
+        freeing.commit()
+        linking.commit()
+    with database.sessions() as s:
+        assert lineage.tree(s, t.id, y.id).ref == y.ref
+        assert lineage.tree(s, t.id, loner.id).ref == root.ref
+
+
 def test_chain_a_thousand_deep(database):
     depth = 1000
     with database.sessions.begin() as s:
