@@ -387,6 +387,11 @@ def test_bulk_path_pauses_and_restores_triggers_and_indexes(database, monkeypatc
             WHERE tgrelid = 'observation'::regclass AND NOT tgisinternal AND tgenabled = 'D'""",
     )
     assert disabled == 0
+    # The paused triggers keep the searchable words too: rebuilt for every finding.
+    assert _rows(database, "SELECT tenant_id, id, identified_on, words::text FROM observation_words "
+                           "ORDER BY 1, 2") == _rows(
+        database, "SELECT tenant_id, id, identified_on, coalesce(search_vector, '')::text "
+                  "FROM observation ORDER BY 1, 2")
     with database.engine.begin() as connection, pytest.raises(Exception, match="cycle|later"):
         connection.execute(
             text(

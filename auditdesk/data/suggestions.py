@@ -1,6 +1,7 @@
 """Repeat suggestions: candidate earlier findings by index, and ``repeat_suggestion`` rows.
 
-Candidates come from the GIN index on ``observation.search_vector`` (migration 0005):
+Candidates come from ``observation_words`` (migration 0027, each finding's
+``search_vector`` in a narrow table, walked by date or looked up by its GIN index):
 an OR of the probe's rarest stemmed words (by PostgreSQL's own statistics of the
 vector, where the login may see them), the newest few thousand matches, of which the
 best few hundred by ``ts_rank`` are kept — bounded work however large the table; each
@@ -166,16 +167,16 @@ WITH RECURSIVE below(id) AS (
     SELECT o.id FROM observation o JOIN below ON o.tenant_id = :tenant AND o.repeat_of_id = below.id
 ),
 matching AS (
-    SELECT o.id, o.search_vector FROM observation o
-     WHERE o.tenant_id = :tenant AND o.search_vector @@ CAST(:query AS tsquery)
-       AND o.identified_on <= :day
-       AND o.id NOT IN (SELECT id FROM below)
-     ORDER BY o.identified_on DESC, o.id DESC
+    SELECT w.id, w.words FROM observation_words w
+     WHERE w.tenant_id = :tenant AND w.words @@ CAST(:query AS tsquery)
+       AND w.identified_on <= :day
+       AND w.id NOT IN (SELECT id FROM below)
+     ORDER BY w.identified_on DESC, w.id DESC
      LIMIT :scan
 ),
 pool AS (
     SELECT id FROM matching
-     ORDER BY ts_rank(search_vector, CAST(:query AS tsquery)) DESC
+     ORDER BY ts_rank(words, CAST(:query AS tsquery)) DESC
      LIMIT :pool
 )
 SELECT o.id, o.ref, o.title, o.identified_on, o.status,

@@ -485,6 +485,26 @@ class TenantFigureDayRow(Base):
     compliant_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
+class ObservationWordsRow(Base):
+    """Each finding's searchable words (its ``search_vector``) and identified date, narrow,
+    for the repeat candidates; kept by triggers (migration 0027,
+    ``auditdesk.data.observation_words``)."""
+
+    __tablename__ = "observation_words"
+
+    tenant_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    identified_on: Mapped[date] = mapped_column(Date)
+    words: Mapped[str] = mapped_column(TSVECTOR)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "id"], ["observation.tenant_id", "observation.id"], ondelete="CASCADE"
+        ),
+        Index(None, "tenant_id", "identified_on", "id"),
+    )
+
+
 class TenantTallyRow(Base):
     """All findings of a tenant, and the day its engagements' overdue tallies count as of;
     kept by triggers (see docs/architecture.md)."""

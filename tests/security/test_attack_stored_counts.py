@@ -22,6 +22,11 @@ FORGERIES = (
     "INSERT INTO tenant_figure_day (tenant_id, day, total) VALUES (%(tenant)s, DATE '2020-01-01', 7)",
     "INSERT INTO tenant_figure_day (tenant_id, day, total) "
     "VALUES (%(other_tenant)s, DATE '2020-01-01', 7)",
+    # the searchable words of the repeat candidates (migration 0027)
+    "UPDATE observation_words SET words = to_tsvector('english', 'forged') WHERE id = %(finding)s",
+    "DELETE FROM observation_words",
+    "INSERT INTO observation_words (tenant_id, id, identified_on, words) "
+    "VALUES (%(tenant)s, %(finding)s, DATE '2020-01-01', to_tsvector('english', 'forged'))",
 )
 
 
@@ -60,6 +65,28 @@ def test_tallies_read_only_the_logins_tenant_and_follow_its_writes(cast):
         == auditor.run("SELECT count(*) FROM observation WHERE status <> 'draft' "
                        "AND identified_on <= current_date")[0][0]
 
+
+
+def test_searchable_words_read_only_the_logins_tenant_and_follow_its_writes(cast):
+    """``observation_words`` (migration 0027): another tenant's words are invisible on a
+    login, and a finding the login records, rewrites or deletes changes its row."""
+    auditor = cast.alpha.auditor
+    assert auditor.run("SELECT DISTINCT tenant_id FROM observation_words") == [(cast.alpha.tenant.id,)]
+    assert auditor.run("SELECT count(*) FROM observation_words")[0][0] == \
+        auditor.run("SELECT count(*) FROM observation")[0][0]
+    auditor.run(
+        "INSERT INTO observation (tenant_id, ref, title, severity, status, identified_on, "
+        "engagement_id, condition) VALUES (%s, 'OBS-WORDS', 'Backups never restored', 'low', "
+        "'open', current_date, %s, 'No restore test was run')",
+        (cast.alpha.tenant.id, cast.alpha.engagement_id),
+    )
+    match = ("SELECT count(*) FROM observation_words w JOIN observation o USING (tenant_id, id) "
+             "WHERE o.ref = 'OBS-WORDS' AND w.words @@ to_tsquery('english', %s)")
+    assert auditor.run(match, ("restore",))[0][0] == 1
+    auditor.run("UPDATE observation SET title = 'Firewall rules unreviewed', "
+                "condition = 'Nobody reviews the rules' WHERE ref = 'OBS-WORDS'")
+    assert auditor.run(match, ("restore",))[0][0] == 0
+    assert auditor.run(match, ("firewall",))[0][0] == 1
 
 
 @pytest.mark.parametrize("role", ["auditor", "manager", "admin"])

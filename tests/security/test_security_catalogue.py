@@ -25,7 +25,7 @@ FIXED_IN_TABLE = {"remediation_action": {"observation_id"}, "due_date_policy": {
 COUNTERS = {"tenant_counter"}
 # Kept by SECURITY DEFINER trigger functions: readable by the tenant, never written by a
 # login, not audited (they follow audited changes).
-TALLIES = {"tenant_tally", "engagement_tally", "tenant_figure_day"}
+TALLIES = {"tenant_tally", "engagement_tally", "tenant_figure_day", "observation_words"}
 # The bytes of an audited attachment: the audit trail records the file, never its bytes.
 CONTENT = {"attachment_chunk"}
 ROLES = ("auditor", "manager", "admin")
@@ -43,6 +43,7 @@ WRITES = {
     "tenant_tally": ((), ()),
     "engagement_tally": ((), ()),
     "tenant_figure_day": ((), ()),
+    "observation_words": ((), ()),
     # Whoever may edit the finding plans its actions and records its validations (never
     # changed afterwards); admins alone set the due-date policy.
     "remediation_action": (ROLES, ROLES),

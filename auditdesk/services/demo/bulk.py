@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, text
 
 from auditdesk.data.figure_days import recompute_figure_days
 from auditdesk.data.lineage import recompute_trees
+from auditdesk.data.observation_words import recompute_observation_words
 from auditdesk.db.derived import recompute_derived
 from auditdesk.db.models import TenantCounterRow
 from auditdesk.db.recurrence import recompute_recurrence
@@ -166,12 +167,14 @@ def insert_observations(
         recompute_trees(connection, tenant_id)  # and the stored roots and tree summaries
         recompute_derived(connection, tenant_id)  # and the sort keys and tallies
         recompute_figure_days(connection, tenant_id)  # and the dashboard's days
+        recompute_observation_words(connection, tenant_id)  # and the searchable words
         connection.execute(text("ALTER TABLE observation ENABLE TRIGGER USER"))
         report(f"  rebuilding {len(rebuild)} indexes")
         connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
         for definition in rebuild:
             connection.execute(text(definition))
         connection.execute(text("ANALYZE observation"))
+        connection.execute(text("ANALYZE observation_words"))
     if inserted != count:
         raise AuditDeskError(f"Demo data: expected {count} observations, inserted {inserted}.")
     connection.execute(text("SELECT setval(CAST(:seq AS regclass), :last)"), {"seq": sequence, "last": base + count})
