@@ -75,6 +75,11 @@ def make_engine(url: str | URL, *, pool_size: int = 5, application_name: str = "
         pool_size=pool_size,
         max_overflow=5,
         pool_pre_ping=True,
+        # The connection used last is handed out first: its server process keeps the
+        # trigger functions it compiled and the plans it cached (the first delete of a
+        # finding on a connection took 0.3-0.4 s, the next ones 70-90 ms), and the
+        # others stay idle.
+        pool_use_lifo=True,
         connect_args={
             # The server checks every few seconds that the client is still there, so a
             # long statement (a demo load, a backfill) stops when the client goes away.
