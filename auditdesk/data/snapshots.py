@@ -9,8 +9,9 @@ never commit.
   ``(tenant_id, snapshot_date)`` so that capturing twice, or from two clients at
   once, leaves one row.
 * ``compute_range`` / ``backfill_range``: figures for every day of a range, as of
-  each day, from the rows' states recorded in ``audit_log``; set-based (a sweep of
-  +1/-1 events, not a query per day).
+  each day: the days the triggers keep, corrected by the states ``audit_log`` recorded
+  for the findings changed since their insert; set-based (a sweep of +1/-1 events, not
+  a query per day).
 
 The stored snapshots and their trends are read by ``data.snapshot_reads`` (offered
 here too, so that the snapshot use cases have one module to call).
