@@ -95,46 +95,46 @@ QUERY_WORDS = 12  # the probe's rarest words put to the index
 COMMON_ROWS = 2000  # a word in more findings than this narrows nothing
 
 
-_STATS_SECONDS = 600.0
-_stats_cache: dict[str, tuple[float, dict[str, float] | None]] = {}
+_ESTIMATE_SECONDS = 600.0
+_ABSENT = "no such word"  # the parser makes no lexeme with a space in it
+# (database and login, lexeme) -> (when asked, about how many findings hold it)
+_estimates: dict[tuple[str, str], tuple[float, float]] = {}
 
 
-def word_frequencies(session: Session, lexemes: Sequence[str]) -> dict[str, float] | None:
-    """About how many findings contain each lexeme, from PostgreSQL's statistics of the
-    search vector (its most common elements; a lexeme not listed is rarer than all of
-    them), read at most every ten minutes. ``None`` when the statistics are not
-    visible to this login (row-level security hides them) or not gathered yet."""
+def word_frequencies(session: Session, lexemes: Sequence[str]) -> dict[str, float]:
+    """About how many of the login's findings contain each lexeme: PostgreSQL's planner
+    estimate for a search of that word alone in ``observation_words``, from its
+    statistics of the words, with the login's row-level security applied (one call of
+    ``auditdesk_word_estimates``, migration 0028). Each lexeme is asked again after ten
+    minutes. The statistics themselves (``pg_stats``) are hidden from tenant logins by
+    row-level security: read directly, only the schema owner chose its words by them,
+    and a tenant login asked for every word, whose newest matches are merely the newest
+    findings."""
     import time
 
-    bind = session.get_bind()
-    key = str(bind.engine.url)
+    key = str(session.get_bind().engine.url)
     now = time.monotonic()
-    cached = _stats_cache.get(key)
-    if cached is None or now - cached[0] > _STATS_SECONDS:
+    wanted = sorted({lex for lex in lexemes
+                     if now - _estimates.get((key, lex), (-_ESTIMATE_SECONDS, 0.0))[0]
+                     >= _ESTIMATE_SECONDS})
+    if wanted:
+        queries = {_tsquery([lex]): lex for lex in [*wanted, _ABSENT]}
         rows = session.execute(
-            text(
-                """
-                SELECT x.lexeme, x.share * greatest(c.reltuples, 0) AS share
-                  FROM pg_class c, pg_stats s,
-                       unnest(CAST(CAST(s.most_common_elems AS text) AS text[]),
-                              s.most_common_elem_freqs) AS x(lexeme, share)
-                 WHERE c.oid = CAST('public.observation' AS regclass)
-                   AND s.schemaname = 'public' AND s.tablename = 'observation'
-                   AND s.attname = 'search_vector'
-                """
-            )
+            text("SELECT lexeme_query, findings FROM public.auditdesk_word_estimates(:queries)"),
+            {"queries": list(queries)},
         ).all()
-        cached = (now, {row.lexeme: float(row.share) for row in rows} if rows else None)
-        _stats_cache[key] = cached
-    known = cached[1]
-    if known is None:
-        return None
-    return {lex: known[lex] for lex in lexemes if lex in known}
+        for row in rows:
+            _estimates[(key, queries[row.lexeme_query])] = (now, float(row.findings))
+    # A word the statistics do not list gets the planner's floor, which a word no finding
+    # holds gets too: such a word is rarer than every listed one.
+    floor = _estimates[(key, _ABSENT)][1]
+    return {lex: 0.0 if _estimates[(key, lex)][1] <= floor else _estimates[(key, lex)][1]
+            for lex in lexemes}
 
 
 def forget_statistics() -> None:
-    """Drop the cached statistics (after ANALYZE, in tests)."""
-    _stats_cache.clear()
+    """Drop the cached estimates (after ANALYZE, in tests)."""
+    _estimates.clear()
 
 
 def query_words(probe: Probe, frequencies: dict[str, float] | None) -> list[str]:
