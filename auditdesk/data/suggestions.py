@@ -137,20 +137,18 @@ def forget_statistics() -> None:
     _estimates.clear()
 
 
-def query_words(probe: Probe, frequencies: dict[str, float] | None) -> list[str]:
-    """The probe's lexemes to look up: title first; with statistics, only the rarest
+def query_words(probe: Probe, frequencies: dict[str, float]) -> list[str]:
+    """The probe's lexemes to look up: title first; only the rarest when some are common
     (common words would match most of the table and rank nothing)."""
     ordered: list[str] = []
     for name in FIELDS:
         for lexeme in probe.words.get(name, {}):
             if lexeme not in ordered and any(ch.isalpha() for ch in lexeme):
                 ordered.append(lexeme)
-    if frequencies is None:
-        return ordered[:40]
     rarest = sorted(ordered, key=lambda lex: frequencies.get(lex, 0.0))  # stable: title first
     kept = [lex for lex in rarest if frequencies.get(lex, 0.0) <= COMMON_ROWS]
     if len(kept) == len(rarest):
-        return ordered[:40]  # nothing is common here: ask for every word, as without statistics
+        return ordered[:40]  # nothing is common here: ask for every word
     return (kept if len(kept) >= 3 else rarest[:3])[:QUERY_WORDS]
 
 
