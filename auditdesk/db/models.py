@@ -305,8 +305,11 @@ class ObservationRowModel(Base):
         CheckConstraint(
             "status = 'closed' OR closure_reason IS NULL", name="closure_reason_matches_status"
         ),
-        Index(None, "tenant_id", "open_action_due_min"),
-        Index(None, "tenant_id", "risk_accepted_until"),
+        # Mostly empty: only the rows with a value (migration 0029).
+        Index(None, "tenant_id", "open_action_due_min",
+              postgresql_where=text("open_action_due_min IS NOT NULL")),
+        Index(None, "tenant_id", "risk_accepted_until",
+              postgresql_where=text("risk_accepted_until IS NOT NULL")),
         CheckConstraint(_in("severity", SEVERITIES), name="severity"),
         CheckConstraint(_in("status", OBSERVATION_STATUSES), name="status"),
         CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="title_length"),
@@ -332,7 +335,8 @@ class ObservationRowModel(Base):
         Index(None, "tenant_id", "title", "id"),
         Index(None, "tenant_id", "owner_id", "id"),
         Index(None, "tenant_id", "engagement_id", "id"),
-        Index(None, "tenant_id", "repeat_of_id", "id"),
+        Index(None, "tenant_id", "repeat_of_id", "id",
+              postgresql_where=text("repeat_of_id IS NOT NULL")),
         Index(None, "tenant_id", "closed_at", "id"),
         Index(None, "tenant_id", "updated_at", "id"),
         Index(None, "tenant_id", "recurrence", "id"),
