@@ -1,8 +1,8 @@
 """Indexes on columns that are mostly empty hold only the rows that have a value.
 
 Every row version written to ``observation`` that is not a HOT update adds an entry to
-each of its indexes, about 9 µs each here (0.9 ms an index for 100 rows). Deleting a finding with a hundred repeats
-sets a hundred repeat links free in one statement (the foreign key's ``SET NULL``), and
+each of its indexes, about 9 µs each here (0.9 ms an index for 100 rows). Deleting a
+finding with a hundred repeats sets a hundred repeat links free in one statement (the foreign key's ``SET NULL``), and
 each of those rows went into all 27 indexes, ``(tenant_id, repeat_of_id, id)`` included,
 only to record that it no longer repeats anything. Most findings are no repeat, have no
 open action and no accepted risk, and every query that walks these three indexes asks
